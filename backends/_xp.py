@@ -1,0 +1,428 @@
+"""One backend implementation over an array module ``xp`` (numpy or cupy).
+
+The numpy backend is this class over numpy; the cupy backend subclasses it over cupy and
+adds only what is GPU-specific. So the code the CPU tests exercise is the code that runs
+on the GPU.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as _np
+
+from xgrad.backend import Backend
+from xgrad.dtypes import ALL_DTYPES, DType, bool_, float16, float32, float64, int32, int64
+
+from ._philox import philox_words
+
+_HOST = {float16: _np.float16, float32: _np.float32, float64: _np.float64,
+         int32: _np.int32, int64: _np.int64, bool_: _np.bool_}
+
+# erf: W. J. Cody's rational approximations (max rel. error ~1e-16 in float64).
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+          3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+          6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
+class ArrayModuleBackend(Backend):
+    """The required primitives (and fused ops) written once against ``self.xp``."""
+
+    dtypes = frozenset(ALL_DTYPES)
+    fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
+                           "sigmoid", "conv2d", "sgd_step", "adam_step"})
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+        self._native = {d: getattr(xp, _HOST[d].__name__) for d in ALL_DTYPES}
+        self._from_native = {xp.dtype(v): k for k, v in self._native.items()}
+        # The hottest primitives are bound straight to ufuncs: no Python frame per call.
+        self.add, self.sub, self.mul = xp.add, xp.subtract, xp.multiply
+        self.neg, self.exp, self.log = xp.negative, xp.exp, xp.log
+        self.maximum, self.minimum = xp.maximum, xp.minimum
+        self.eq, self.ne, self.lt, self.le = xp.equal, xp.not_equal, xp.less, xp.less_equal
+        self.gt, self.ge = xp.greater, xp.greater_equal
+        self.sin, self.cos, self.tanh, self.sqrt = xp.sin, xp.cos, xp.tanh, xp.sqrt
+        self.abs, self.sign, self.floor = xp.abs, xp.sign, xp.floor
+        self.log1p, self.expm1 = xp.log1p, xp.expm1
+        self.matmul = xp.matmul
+
+    # ---- introspection ----------------------------------------------------------------
+    def dtype(self, x) -> DType:
+        try:
+            return self._from_native[x.dtype]
+        except KeyError:
+            raise TypeError(f"{self.name} backend: unsupported array dtype {x.dtype}") from None
+
+    # ---- transfer and creation --------------------------------------------------------
+    def from_numpy(self, a, dtype):
+        return self.xp.array(a, dtype=self._native[dtype], copy=True)
+
+    def to_numpy(self, x):
+        return _np.asarray(x)
+
+    def full(self, shape, value, dtype):
+        return self.xp.full(shape, value, dtype=self._native[dtype])
+
+    def arange(self, start, stop, step, dtype):
+        return self.xp.arange(start, stop, step, dtype=self._native[dtype])
+
+    def random_bits(self, shape, seed, offset):
+        n = math.prod(shape)
+        return philox_words(self.xp, n, seed, offset).astype(self.xp.int64).reshape(shape)
+
+    # ---- elementwise ------------------------------------------------------------------
+    def add(self, a, b):
+        return self.xp.add(a, b)
+
+    def sub(self, a, b):
+        return self.xp.subtract(a, b)
+
+    def mul(self, a, b):
+        return self.xp.multiply(a, b)
+
+    def div(self, a, b):
+        return self.xp.true_divide(a, b)
+
+    def floordiv(self, a, b):
+        return self.xp.floor_divide(a, b)
+
+    def remainder(self, a, b):
+        return self.xp.remainder(a, b)
+
+    def pow(self, a, b):
+        return self.xp.power(a, b)
+
+    def maximum(self, a, b):
+        return self.xp.maximum(a, b)
+
+    def minimum(self, a, b):
+        return self.xp.minimum(a, b)
+
+    def neg(self, x):
+        return self.xp.negative(x)
+
+    def exp(self, x):
+        return self.xp.exp(x)
+
+    def log(self, x):
+        return self.xp.log(x)
+
+    def log1p(self, x):
+        return self.xp.log1p(x)
+
+    def expm1(self, x):
+        return self.xp.expm1(x)
+
+    def sin(self, x):
+        return self.xp.sin(x)
+
+    def cos(self, x):
+        return self.xp.cos(x)
+
+    def tanh(self, x):
+        return self.xp.tanh(x)
+
+    def sqrt(self, x):
+        return self.xp.sqrt(x)
+
+    def erf(self, x):
+        xp = self.xp
+        dt = x.dtype
+        v = x.astype(xp.float64)
+        y = xp.abs(v)
+        out = xp.empty_like(v)
+        small = y <= 0.46875
+        mid = (~small) & (y <= 4.0)
+        big = y > 4.0
+        if small.any():
+            ys = y[small]
+            z = ys * ys
+            num = _ERF_A[4] * z
+            den = z
+            for i in range(3):
+                num = (num + _ERF_A[i]) * z
+                den = (den + _ERF_B[i]) * z
+            out[small] = ys * (num + _ERF_A[3]) / (den + _ERF_B[3])
+        if mid.any():
+            ym = y[mid]
+            num = _ERF_C[8] * ym
+            den = ym
+            for i in range(7):
+                num = (num + _ERF_C[i]) * ym
+                den = (den + _ERF_D[i]) * ym
+            r = (num + _ERF_C[7]) / (den + _ERF_D[7])
+            out[mid] = 1.0 - self._erfc_tail(ym) * r
+        if big.any():
+            yb = y[big]
+            z = 1.0 / (yb * yb)
+            num = _ERF_P[5] * z
+            den = z
+            for i in range(4):
+                num = (num + _ERF_P[i]) * z
+                den = (den + _ERF_Q[i]) * z
+            r = z * (num + _ERF_P[4]) / (den + _ERF_Q[4])
+            r = (0.56418958354775628695 - r) / yb
+            out[big] = 1.0 - self._erfc_tail(yb) * r
+        out = xp.where(v < 0, -out, out)
+        out = xp.where(xp.isnan(v), v, out)
+        return out.astype(dt)
+
+    def _erfc_tail(self, y):
+        xp = self.xp
+        ysq = xp.trunc(y * 16.0) / 16.0
+        delta = (y - ysq) * (y + ysq)
+        return xp.exp(-ysq * ysq) * xp.exp(-delta)
+
+    def abs(self, x):
+        return self.xp.abs(x)
+
+    def sign(self, x):
+        return self.xp.sign(x)
+
+    def floor(self, x):
+        return self.xp.floor(x)
+
+    def isnan(self, x):
+        return self.xp.isnan(x)
+
+    def isinf(self, x):
+        return self.xp.isinf(x)
+
+    def where(self, cond, a, b):
+        return self.xp.where(cond, a, b)
+
+    def eq(self, a, b):
+        return self.xp.equal(a, b)
+
+    def ne(self, a, b):
+        return self.xp.not_equal(a, b)
+
+    def lt(self, a, b):
+        return self.xp.less(a, b)
+
+    def le(self, a, b):
+        return self.xp.less_equal(a, b)
+
+    def gt(self, a, b):
+        return self.xp.greater(a, b)
+
+    def ge(self, a, b):
+        return self.xp.greater_equal(a, b)
+
+    def logical_and(self, a, b):
+        return self.xp.logical_and(a, b)
+
+    def logical_or(self, a, b):
+        return self.xp.logical_or(a, b)
+
+    def logical_xor(self, a, b):
+        return self.xp.logical_xor(a, b)
+
+    def logical_not(self, x):
+        return self.xp.logical_not(x)
+
+    def cast(self, x, dtype):
+        return x.astype(self._native[dtype])
+
+    # ---- reductions -------------------------------------------------------------------
+    def sum(self, x, axes, keepdims):
+        if x.dtype.kind in "bi":
+            return self.xp.sum(x, axis=axes, keepdims=keepdims, dtype=self.xp.int64)
+        return self.xp.sum(x, axis=axes, keepdims=keepdims)
+
+    def prod(self, x, axes, keepdims):
+        if x.dtype.kind in "bi":
+            return self.xp.prod(x, axis=axes, keepdims=keepdims, dtype=self.xp.int64)
+        return self.xp.prod(x, axis=axes, keepdims=keepdims)
+
+    def max(self, x, axes, keepdims):
+        return self.xp.max(x, axis=axes, keepdims=keepdims)
+
+    def min(self, x, axes, keepdims):
+        return self.xp.min(x, axis=axes, keepdims=keepdims)
+
+    def argmax(self, x, axis, keepdims):
+        return self.xp.argmax(x, axis=axis, keepdims=keepdims).astype(self.xp.int64)
+
+    def argmin(self, x, axis, keepdims):
+        return self.xp.argmin(x, axis=axis, keepdims=keepdims).astype(self.xp.int64)
+
+    def cumsum(self, x, axis):
+        if x.dtype.kind in "bi":
+            return self.xp.cumsum(x, axis=axis, dtype=self.xp.int64)
+        return self.xp.cumsum(x, axis=axis)
+
+    def sort(self, x, axis, descending):
+        xp = self.xp
+        if descending:
+            # argsort of the reversed array, reversed back: descending with ties in order
+            n = x.shape[axis]
+            idx = (n - 1) - xp.flip(xp.argsort(xp.flip(x, axis=axis), axis=axis, kind="stable"),
+                                    axis=axis)
+        else:
+            idx = xp.argsort(x, axis=axis, kind="stable")
+        idx = idx.astype(xp.int64)
+        return xp.take_along_axis(x, idx, axis=axis), idx
+
+    # ---- movement ---------------------------------------------------------------------
+    def reshape(self, x, shape):
+        return x.reshape(shape)
+
+    def permute(self, x, axes):
+        return x.transpose(axes)
+
+    def broadcast_to(self, x, shape):
+        return self.xp.broadcast_to(x, shape)
+
+    def copy(self, x):
+        return self.xp.array(x, copy=True, order="C")
+
+    def getitem(self, x, index):
+        return x[index]
+
+    def index_add(self, x, index, values):
+        out = self.xp.array(x, copy=True)
+        self._add_at(out, index, values)
+        return out
+
+    def _add_at(self, out, index, values):
+        self.xp.add.at(out, index, values)
+
+    def index_put(self, x, index, values):
+        out = self.xp.array(x, copy=True)
+        out[index] = values
+        return out
+
+    def take_along_axis(self, x, indices, axis):
+        return self.xp.take_along_axis(x, indices, axis=axis)
+
+    def put_along_axis_add(self, x, indices, values, axis):
+        xp = self.xp
+        out = xp.array(x, copy=True)
+        idx = list(xp.indices(indices.shape, sparse=True))
+        idx[axis] = indices
+        self._add_at(out, tuple(idx), values)
+        return out
+
+    def concatenate(self, xs, axis):
+        return self.xp.concatenate(xs, axis=axis)
+
+    def pad(self, x, widths, value):
+        return self.xp.pad(x, widths, mode="constant", constant_values=value)
+
+    def sliding_window(self, x, window, strides, dilation):
+        xp = self.xp
+        k = len(window)
+        lead = x.ndim - k
+        span = tuple(d * (w - 1) + 1 for w, d in zip(window, dilation))
+        v = xp.lib.stride_tricks.sliding_window_view(x, span, axis=tuple(range(lead, x.ndim)))
+        sl = (slice(None),) * lead + tuple(slice(None, None, s) for s in strides) + tuple(
+            slice(None, None, d) for d in dilation)
+        return v[sl]
+
+    # ---- linear algebra ---------------------------------------------------------------
+    def matmul(self, a, b):
+        return self.xp.matmul(a, b)
+
+    def assign(self, dst, src):
+        if isinstance(dst, self.xp.ndarray) and dst.flags.writeable:
+            dst[...] = src
+            return dst
+        return self.xp.array(self.xp.broadcast_to(src, dst.shape), dtype=dst.dtype, copy=True)
+
+    # ---- fused ops --------------------------------------------------------------------
+    def log_softmax(self, x, axis):
+        m = x.max(axis=axis, keepdims=True)
+        s = x - m
+        return s - self.xp.log(self.xp.exp(s).sum(axis=axis, keepdims=True))
+
+    def softmax(self, x, axis):
+        e = self.xp.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def logsumexp(self, x, axes, keepdims):
+        xp = self.xp
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        return out if keepdims else out.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+
+    def cross_entropy(self, logits, target):
+        lsm = self.log_softmax(logits, 1)
+        return -self.xp.take_along_axis(lsm, target[:, None], axis=1)[:, 0]
+
+    def sigmoid(self, x):
+        xp = self.xp
+        return (xp.tanh(x * 0.5) + 1) * 0.5 if x.dtype.kind == "f" else 1 / (1 + xp.exp(-x))
+
+    def gelu(self, x, approximate):
+        xp = self.xp
+        if approximate == "tanh":
+            c = x.dtype.type(math.sqrt(2.0 / math.pi))
+            return 0.5 * x * (1 + xp.tanh(c * (x + x.dtype.type(0.044715) * x * x * x)))
+        return 0.5 * x * (1 + self.erf(x * x.dtype.type(1 / math.sqrt(2.0))))
+
+    def conv2d(self, x, w, stride, padding, dilation, groups):
+        xp = self.xp
+        if any(padding):
+            x = xp.pad(x, ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1])))
+        n, c, _, _ = x.shape
+        o, cg, kh, kw = w.shape
+        win = self.sliding_window(x, (kh, kw), stride, dilation)  # n c oh ow kh kw
+        oh, ow = win.shape[2], win.shape[3]
+        if groups == 1:
+            return xp.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2).copy()
+        win = win.reshape(n, groups, cg, oh, ow, kh, kw)
+        wg = w.reshape(groups, o // groups, cg, kh, kw)
+        out = xp.einsum("ngchwij,gocij->ngohw", win, wg, optimize=True)
+        return out.reshape(n, o, oh, ow)
+
+    def sgd_step(self, param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
+                 maximize, first):
+        g = -grad if maximize else grad
+        if weight_decay:
+            g = g + weight_decay * param
+        if momentum:
+            if first or buf is None:
+                buf = self.xp.array(g, copy=True)
+            else:
+                buf *= momentum
+                buf += (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        param -= lr * g
+        return param, buf
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_sq, step, lr, beta1, beta2, eps,
+                  weight_decay, decoupled, amsgrad, maximize):
+        xp = self.xp
+        g = -grad if maximize else grad
+        if weight_decay:
+            if decoupled:
+                param *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * param
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * g
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * (g * g)
+        bc1 = 1 - beta1 ** step
+        bc2 = 1 - beta2 ** step
+        if amsgrad:
+            xp.maximum(max_sq, exp_avg_sq, out=max_sq)
+            denom = xp.sqrt(max_sq) / math.sqrt(bc2) + eps
+        else:
+            denom = xp.sqrt(exp_avg_sq) / math.sqrt(bc2) + eps
+        param -= (lr / bc1) * (exp_avg / denom)
+        return param, exp_avg, exp_avg_sq, max_sq

@@ -1,0 +1,135 @@
+"""xgrad: a PyTorch-style deep-learning framework over pluggable array backends.
+
+``import xgrad as torch``-style code runs on numpy (``"cpu"``), cupy (``"cuda"``), the
+pure-Python ``"reference"`` backend, or any backend registered through pluggy.
+"""
+from __future__ import annotations
+
+import builtins as _builtins
+
+from . import ops as _ops  # binds methods onto Tensor
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import Backend
+from .creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+    ones_like, tensor, zeros, zeros_like,
+)
+from .device import device, get_default_device, set_default_device
+from .dtypes import (
+    DType, float16, float32, float64, get_default_dtype, int32, int64, promote_types,
+    set_default_dtype,
+)
+from .dtypes import bool_ as _bool_dtype
+from .hookspecs import hookimpl, hookspec
+from .ops import elementwise as _E
+from .ops import fused as _F
+from .ops import indexing as _I
+from .ops import linalg as _L
+from .ops import reduce as _R
+from .ops import shape as _S
+from .ops import sorting as _O
+from .random import (
+    Generator, bernoulli, initial_seed, manual_seed, normal, rand, rand_like, randint,
+    randint_like, randn, randn_like, randperm, seed,
+)
+from .tensor import Size, Tensor
+
+__version__ = "0.1.0"
+
+half, float, double = float16, float32, float64
+int, long = int32, int64
+bool = _bool_dtype
+dtype = DType
+
+# functional forms (torch.exp, torch.sum, ...)
+add, sub, subtract, mul, multiply, div, divide = (_ops.add, _ops.sub, _ops.sub, _E.mul, _E.mul,
+                                                  _ops.div, _ops.div)
+true_divide, floor_divide, remainder, fmod = _E.div, _E.floordiv, _E.remainder, _E.remainder
+pow, neg, negative, maximum, minimum = _E.pow, _E.neg, _E.neg, _E.maximum, _E.minimum
+exp, log, log1p, expm1, sin, cos, tanh, sqrt, rsqrt = (_E.exp, _E.log, _E.log1p, _E.expm1, _E.sin,
+                                                       _E.cos, _E.tanh, _E.sqrt, _E.rsqrt)
+abs, sign, erf, sigmoid, relu, clamp, clip = (_E.abs, _E.sign, _E.erf, _E.sigmoid, _E.relu,
+                                              _E.clamp, _E.clamp)
+reciprocal, square, floor, where = _E.reciprocal, _E.square, _E.floor, _E.where
+eq, ne, lt, le, gt, ge = _E.eq, _E.ne, _E.lt, _E.le, _E.gt, _E.ge
+logical_and, logical_or, logical_xor, logical_not = (_E.logical_and, _E.logical_or,
+                                                     _E.logical_xor, _E.logical_not)
+isnan, isinf, isfinite, clone, detach = _E.isnan, _E.isinf, _E.isfinite, _E.clone, _E.detach
+sum, mean, prod, var, std = _R.sum, _R.mean, _R.prod, _R.var, _R.std
+max, min, amax, amin, argmax, argmin = _R.max, _R.min, _R.amax, _R.amin, _R.argmax, _R.argmin
+logsumexp, norm, cumsum, all, any = _R.logsumexp, _R.norm, _R.cumsum, _R.all, _R.any
+reshape, permute, transpose, swapaxes, t = _S.reshape, _S.permute, _S.transpose, _S.transpose, _S.t
+squeeze, unsqueeze, flatten, unflatten = _S.squeeze, _S.unsqueeze, _S.flatten, _S.unflatten
+broadcast_to, broadcast_shapes, cat, concat, concatenate, stack = (
+    _S.broadcast_to, _S.broadcast_shapes, _S.cat, _S.cat, _S.cat, _S.stack)
+split, chunk, unbind, flip, roll, narrow, tile = (_S.split, _S.chunk, _S.unbind, _S.flip, _S.roll,
+                                                  _S.narrow, _S.tile)
+gather, scatter, scatter_add, index_select, masked_fill, take_along_dim = (
+    _I.gather, _I.scatter, _I.scatter_add, _I.index_select, _I.masked_fill, _I.take_along_dim)
+matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer, _L.einsum
+sort, argsort, topk = _O.sort, _O.argsort, _O.topk
+softmax, log_softmax = _F.softmax, _F.log_softmax
+
+
+def is_tensor(obj: object) -> _builtins.bool:
+    """Whether ``obj`` is an xgrad Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> _builtins.int:
+    """Number of elements of ``t``."""
+    return t.numel()
+
+
+def allclose(a: Tensor, b: Tensor, rtol: _builtins.float = 1e-5, atol: _builtins.float = 1e-8,
+             equal_nan: _builtins.bool = False) -> _builtins.bool:
+    """Whether ``|a - b| <= atol + rtol * |b|`` everywhere."""
+    return _builtins.bool(isclose(a, b, rtol, atol, equal_nan).all().item())
+
+
+def isclose(a: Tensor, b: Tensor, rtol: _builtins.float = 1e-5, atol: _builtins.float = 1e-8,
+            equal_nan: _builtins.bool = False) -> Tensor:
+    """Elementwise ``|a - b| <= atol + rtol * |b|``."""
+    close = (a - b).abs() <= atol + rtol * (b.abs() if isinstance(b, Tensor) else _builtins.abs(b))
+    if equal_nan:
+        close = close | (a.isnan() & b.isnan())
+    return close
+
+
+def equal(a: Tensor, b: Tensor) -> _builtins.bool:
+    """True if same shape and elements."""
+    return a.shape == b.shape and _builtins.bool((a == b).all().item())
+
+
+def from_dlpack(obj: object) -> Tensor:
+    """Import an array through DLPack onto the matching backend (numpy for CPU arrays)."""
+    from .interop import from_dlpack as _fd
+
+    return _fd(obj)
+
+
+def save(obj: object, f: object) -> None:
+    """Save a (nested) state dict of tensors and plain values as safetensors + JSON metadata."""
+    from .serialization import save as _save
+
+    _save(obj, f)
+
+
+def load(f: object, map_location: object = None, weights_only: _builtins.bool = True) -> object:
+    """Load what :func:`save` wrote, onto ``map_location`` (a device) if given."""
+    from .serialization import load as _load
+
+    return _load(f, map_location=map_location)
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
+                "testing"):
+        return importlib.import_module(f"xgrad.{name}")
+    raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
+
+
+from . import autograd  # noqa: E402
+from . import backends  # noqa: E402,F401

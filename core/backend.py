@@ -1,0 +1,453 @@
+"""The backend contract: what an array library must provide to run xgrad.
+
+A backend is an instance of a :class:`Backend` subclass. Every primitive takes
+and returns *native* arrays of that backend (numpy arrays, cupy arrays, ...),
+never xgrad Tensors. Dtypes cross the boundary as :class:`xgrad.dtypes.DType`
+objects. The frontend guarantees:
+
+* array operands of one call come from this backend;
+* binary elementwise ops get arrays of the *same* dtype, or one array and a Python
+  scalar (``int``/``float``/``bool``) whose value the backend must treat as having
+  the array's dtype (PyTorch's "weak" scalar);
+* native arrays expose ``.shape`` (a tuple of ints), ``.ndim`` and ``.dtype`` (any object
+  comparable with ``==``), as the Python Array API standard requires;
+* ``axes`` arguments are tuples of non-negative ints, already validated;
+* shapes are tuples of non-negative ints.
+
+Primitives return new arrays (or views the frontend never writes through) and must
+never modify their inputs. Optional fused ops (see :data:`FUSED_OPS`) are discovered
+by name: a backend lists the ones it implements in ``fused_ops``.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .dtypes import ALL_DTYPES, DType
+
+__all__ = ["Backend", "CONTRACT_VERSION", "REQUIRED_PRIMITIVES", "FUSED_OPS", "missing_primitives"]
+
+CONTRACT_VERSION = 1
+
+Array = Any
+Shape = tuple[int, ...]
+Axes = tuple[int, ...]
+Index = tuple[Any, ...]
+
+
+def _primitive(fn):
+    fn.__xgrad_primitive__ = True
+    return fn
+
+
+class Backend:
+    """Base class of every backend. Subclasses implement each primitive below.
+
+    Class attributes a subclass sets:
+
+    * ``name`` — registry name (``"numpy"``);
+    * ``device`` — device string of this instance (``"numpy"``, ``"cupy:0"``);
+    * ``contract_version`` — the contract it was written for (:data:`CONTRACT_VERSION`);
+    * ``dtypes`` — the DTypes it stores natively (a backend lacking float64 omits it);
+    * ``fused_ops`` — names from :data:`FUSED_OPS` that it implements.
+    """
+
+    name: str = "abstract"
+    device: str = "abstract"
+    contract_version: int = CONTRACT_VERSION
+    dtypes: frozenset = frozenset(ALL_DTYPES)
+    fused_ops: frozenset = frozenset()
+    #: True when operations run asynchronously (GPU); the profiler then calls synchronize().
+    asynchronous: bool = False
+
+    def has(self, op: str) -> bool:
+        """Whether this backend provides the optional fused op ``op``."""
+        return op in self.fused_ops
+
+    def synchronize(self) -> None:
+        """Wait for queued work to finish (no-op on synchronous backends)."""
+
+    def __repr__(self) -> str:
+        return f"<xgrad backend {self.device!r}>"
+
+    # ---- introspection --------------------------------------------------------------
+    @_primitive
+    def dtype(self, x: Array) -> DType:
+        """xgrad DType of ``x``."""
+        raise NotImplementedError
+
+    # ---- transfer and creation ------------------------------------------------------
+    @_primitive
+    def from_numpy(self, a: Any, dtype: DType) -> Array:
+        """Copy a host ``numpy.ndarray`` into a new native array of ``dtype``."""
+        raise NotImplementedError
+
+    @_primitive
+    def to_numpy(self, x: Array) -> Any:
+        """Copy ``x`` to a host ``numpy.ndarray`` of the matching numpy dtype."""
+        raise NotImplementedError
+
+    @_primitive
+    def full(self, shape: Shape, value: float | int | bool, dtype: DType) -> Array:
+        """A new array of ``shape`` filled with ``value``."""
+        raise NotImplementedError
+
+    @_primitive
+    def arange(self, start: float, stop: float, step: float, dtype: DType) -> Array:
+        """Evenly spaced values in ``[start, stop)``, as ``numpy.arange``."""
+        raise NotImplementedError
+
+    @_primitive
+    def random_bits(self, shape: Shape, seed: int, offset: int) -> Array:
+        """Counter-based random uint32 words, returned as an int64 array of ``shape``.
+
+        Element ``i`` (row-major) is word ``(offset + i) % 4`` of Philox4x32-10 applied to
+        counter ``(offset + i) // 4`` with key ``seed`` (see ``xgrad.backends._philox``).
+        Every backend must produce bit-identical words: all random tensors derive from them.
+        """
+        raise NotImplementedError
+
+    # ---- elementwise ----------------------------------------------------------------
+    @_primitive
+    def add(self, a: Array, b: Array) -> Array:
+        """``a + b`` with broadcasting."""
+        raise NotImplementedError
+
+    @_primitive
+    def sub(self, a: Array, b: Array) -> Array:
+        """``a - b`` with broadcasting (``b`` may be the array when ``a`` is a scalar)."""
+        raise NotImplementedError
+
+    @_primitive
+    def mul(self, a: Array, b: Array) -> Array:
+        """``a * b`` with broadcasting."""
+        raise NotImplementedError
+
+    @_primitive
+    def div(self, a: Array, b: Array) -> Array:
+        """True division ``a / b`` (floating inputs only)."""
+        raise NotImplementedError
+
+    @_primitive
+    def floordiv(self, a: Array, b: Array) -> Array:
+        """Floor division, rounding toward minus infinity."""
+        raise NotImplementedError
+
+    @_primitive
+    def remainder(self, a: Array, b: Array) -> Array:
+        """Remainder with the sign of the divisor (Python's ``%``)."""
+        raise NotImplementedError
+
+    @_primitive
+    def pow(self, a: Array, b: Array) -> Array:
+        """``a ** b`` elementwise."""
+        raise NotImplementedError
+
+    @_primitive
+    def maximum(self, a: Array, b: Array) -> Array:
+        """Elementwise maximum (NaN propagates)."""
+        raise NotImplementedError
+
+    @_primitive
+    def minimum(self, a: Array, b: Array) -> Array:
+        """Elementwise minimum (NaN propagates)."""
+        raise NotImplementedError
+
+    @_primitive
+    def neg(self, x: Array) -> Array:
+        """``-x``."""
+        raise NotImplementedError
+
+    @_primitive
+    def exp(self, x: Array) -> Array:
+        """``e ** x``."""
+        raise NotImplementedError
+
+    @_primitive
+    def log(self, x: Array) -> Array:
+        """Natural logarithm."""
+        raise NotImplementedError
+
+    @_primitive
+    def log1p(self, x: Array) -> Array:
+        """``log(1 + x)``, accurate near 0."""
+        raise NotImplementedError
+
+    @_primitive
+    def expm1(self, x: Array) -> Array:
+        """``exp(x) - 1``, accurate near 0."""
+        raise NotImplementedError
+
+    @_primitive
+    def sin(self, x: Array) -> Array:
+        """Sine."""
+        raise NotImplementedError
+
+    @_primitive
+    def cos(self, x: Array) -> Array:
+        """Cosine."""
+        raise NotImplementedError
+
+    @_primitive
+    def tanh(self, x: Array) -> Array:
+        """Hyperbolic tangent."""
+        raise NotImplementedError
+
+    @_primitive
+    def sqrt(self, x: Array) -> Array:
+        """Square root."""
+        raise NotImplementedError
+
+    @_primitive
+    def erf(self, x: Array) -> Array:
+        """Gauss error function (accurate to the dtype's precision)."""
+        raise NotImplementedError
+
+    @_primitive
+    def abs(self, x: Array) -> Array:
+        """Absolute value."""
+        raise NotImplementedError
+
+    @_primitive
+    def sign(self, x: Array) -> Array:
+        """-1, 0 or 1 (0 for 0), same dtype as ``x``."""
+        raise NotImplementedError
+
+    @_primitive
+    def floor(self, x: Array) -> Array:
+        """Round toward minus infinity (same dtype)."""
+        raise NotImplementedError
+
+    @_primitive
+    def isnan(self, x: Array) -> Array:
+        """Bool array, True where ``x`` is NaN."""
+        raise NotImplementedError
+
+    @_primitive
+    def isinf(self, x: Array) -> Array:
+        """Bool array, True where ``x`` is +-inf."""
+        raise NotImplementedError
+
+    @_primitive
+    def where(self, cond: Array, a: Array, b: Array) -> Array:
+        """``a`` where ``cond`` (bool) else ``b``, with broadcasting; ``a``/``b`` may be scalars."""
+        raise NotImplementedError
+
+    @_primitive
+    def eq(self, a: Array, b: Array) -> Array:
+        """``a == b`` as a bool array."""
+        raise NotImplementedError
+
+    @_primitive
+    def ne(self, a: Array, b: Array) -> Array:
+        """``a != b`` as a bool array."""
+        raise NotImplementedError
+
+    @_primitive
+    def lt(self, a: Array, b: Array) -> Array:
+        """``a < b`` as a bool array."""
+        raise NotImplementedError
+
+    @_primitive
+    def le(self, a: Array, b: Array) -> Array:
+        """``a <= b`` as a bool array."""
+        raise NotImplementedError
+
+    @_primitive
+    def gt(self, a: Array, b: Array) -> Array:
+        """``a > b`` as a bool array."""
+        raise NotImplementedError
+
+    @_primitive
+    def ge(self, a: Array, b: Array) -> Array:
+        """``a >= b`` as a bool array."""
+        raise NotImplementedError
+
+    @_primitive
+    def logical_and(self, a: Array, b: Array) -> Array:
+        """Bool ``a and b``."""
+        raise NotImplementedError
+
+    @_primitive
+    def logical_or(self, a: Array, b: Array) -> Array:
+        """Bool ``a or b``."""
+        raise NotImplementedError
+
+    @_primitive
+    def logical_xor(self, a: Array, b: Array) -> Array:
+        """Bool ``a xor b``."""
+        raise NotImplementedError
+
+    @_primitive
+    def logical_not(self, x: Array) -> Array:
+        """Bool ``not x``."""
+        raise NotImplementedError
+
+    @_primitive
+    def cast(self, x: Array, dtype: DType) -> Array:
+        """``x`` converted to ``dtype`` (float->int truncates toward zero)."""
+        raise NotImplementedError
+
+    # ---- reductions -----------------------------------------------------------------
+    @_primitive
+    def sum(self, x: Array, axes: Axes, keepdims: bool) -> Array:
+        """Sum over ``axes`` (empty tuple: no reduction). Bool/int sums give int64."""
+        raise NotImplementedError
+
+    @_primitive
+    def prod(self, x: Array, axes: Axes, keepdims: bool) -> Array:
+        """Product over ``axes``."""
+        raise NotImplementedError
+
+    @_primitive
+    def max(self, x: Array, axes: Axes, keepdims: bool) -> Array:
+        """Maximum over ``axes`` (non-empty reduction; NaN propagates)."""
+        raise NotImplementedError
+
+    @_primitive
+    def min(self, x: Array, axes: Axes, keepdims: bool) -> Array:
+        """Minimum over ``axes`` (non-empty reduction; NaN propagates)."""
+        raise NotImplementedError
+
+    @_primitive
+    def argmax(self, x: Array, axis: int, keepdims: bool) -> Array:
+        """int64 index of the first maximum along ``axis``."""
+        raise NotImplementedError
+
+    @_primitive
+    def argmin(self, x: Array, axis: int, keepdims: bool) -> Array:
+        """int64 index of the first minimum along ``axis``."""
+        raise NotImplementedError
+
+    @_primitive
+    def cumsum(self, x: Array, axis: int) -> Array:
+        """Inclusive cumulative sum along ``axis`` (same dtype for floats, int64 for ints)."""
+        raise NotImplementedError
+
+    @_primitive
+    def sort(self, x: Array, axis: int, descending: bool) -> tuple[Array, Array]:
+        """Stable sort along ``axis``: ``(values, int64 indices)``."""
+        raise NotImplementedError
+
+    # ---- movement -------------------------------------------------------------------
+    @_primitive
+    def reshape(self, x: Array, shape: Shape) -> Array:
+        """``x`` with a new shape of the same size (a view when possible)."""
+        raise NotImplementedError
+
+    @_primitive
+    def permute(self, x: Array, axes: Axes) -> Array:
+        """Axes reordered; ``axes`` is a permutation of ``range(ndim)``."""
+        raise NotImplementedError
+
+    @_primitive
+    def broadcast_to(self, x: Array, shape: Shape) -> Array:
+        """``x`` broadcast to ``shape`` (may be a read-only view)."""
+        raise NotImplementedError
+
+    @_primitive
+    def copy(self, x: Array) -> Array:
+        """A new contiguous array with the values of ``x``."""
+        raise NotImplementedError
+
+    @_primitive
+    def getitem(self, x: Array, index: Index) -> Array:
+        """numpy-style indexing. ``index`` is a tuple of ``int``, ``slice``, ``None``,
+        ``Ellipsis`` and native int64 or bool arrays (advanced indexing, numpy rules)."""
+        raise NotImplementedError
+
+    @_primitive
+    def index_add(self, x: Array, index: Index, values: Array) -> Array:
+        """A copy of ``x`` with ``values`` added at ``index`` (repeated indices accumulate)."""
+        raise NotImplementedError
+
+    @_primitive
+    def index_put(self, x: Array, index: Index, values: Array) -> Array:
+        """A copy of ``x`` with ``x[index] = values`` (``values`` broadcast)."""
+        raise NotImplementedError
+
+    @_primitive
+    def take_along_axis(self, x: Array, indices: Array, axis: int) -> Array:
+        """``numpy.take_along_axis``: ``out[..i..] = x[..indices[..i..]..]`` along ``axis``."""
+        raise NotImplementedError
+
+    @_primitive
+    def put_along_axis_add(self, x: Array, indices: Array, values: Array, axis: int) -> Array:
+        """A copy of ``x`` with ``values`` added at ``indices`` along ``axis`` (accumulating)."""
+        raise NotImplementedError
+
+    @_primitive
+    def concatenate(self, xs: Sequence[Array], axis: int) -> Array:
+        """Join arrays of one dtype along an existing axis."""
+        raise NotImplementedError
+
+    @_primitive
+    def pad(self, x: Array, widths: tuple[tuple[int, int], ...], value: float) -> Array:
+        """Constant padding: ``widths[d] = (before, after)`` for every axis ``d``."""
+        raise NotImplementedError
+
+    @_primitive
+    def sliding_window(self, x: Array, window: Shape, strides: Shape, dilation: Shape) -> Array:
+        """Windows over the *last* ``k = len(window)`` axes.
+
+        For ``x`` of shape ``(*lead, n_1..n_k)`` returns shape ``(*lead, o_1..o_k, w_1..w_k)``
+        with ``out[..., o, w] = x[..., o * stride + w * dilation]`` and
+        ``o_i = (n_i - dilation_i * (w_i - 1) - 1) // stride_i + 1``. May be a read-only view.
+        """
+        raise NotImplementedError
+
+    # ---- linear algebra -------------------------------------------------------------
+    @_primitive
+    def matmul(self, a: Array, b: Array) -> Array:
+        """``numpy.matmul`` semantics (batched, broadcasting batch dims; 1-d operands allowed)."""
+        raise NotImplementedError
+
+    # ---- in-place support (optimizers, ``__setitem__``) -----------------------------
+    @_primitive
+    def assign(self, dst: Array, src: Array) -> Array:
+        """Write ``src`` (broadcast, same dtype) into ``dst`` in place when the library allows;
+        return the array that now holds the value (``dst`` or a new array for immutable
+        libraries)."""
+        raise NotImplementedError
+
+
+REQUIRED_PRIMITIVES: tuple[str, ...] = tuple(
+    name for name, fn in vars(Backend).items() if getattr(fn, "__xgrad_primitive__", False)
+)
+
+#: Optional fused kernels, with the signature each must have. The frontend falls back to a
+#: decomposition into primitives when a backend lacks one.
+FUSED_OPS: dict[str, str] = {
+    "log_softmax": "log_softmax(x, axis) -> array",
+    "softmax": "softmax(x, axis) -> array",
+    "logsumexp": "logsumexp(x, axes, keepdims) -> array",
+    "cross_entropy": "cross_entropy(logits (N, C), target int64 (N,)) -> per-sample loss (N,)",
+    "gelu": "gelu(x, approximate: 'none' | 'tanh') -> array",
+    "sigmoid": "sigmoid(x) -> array",
+    "conv2d": "conv2d(x (N,C,H,W), w (O,C/g,kh,kw), stride, padding, dilation, groups) -> array",
+    "sgd_step": "sgd_step(param, grad, buf|None, lr, momentum, dampening, weight_decay, "
+    "nesterov, maximize, first) -> (param, buf)",
+    "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_sq|None, step, lr, beta1, "
+    "beta2, eps, weight_decay, decoupled, amsgrad, maximize) -> (param, exp_avg, exp_avg_sq, max_sq)",
+}
+
+
+def missing_primitives(backend_cls: type) -> list[str]:
+    """Names of required primitives that ``backend_cls`` does not implement."""
+    return [
+        name for name in REQUIRED_PRIMITIVES
+        if getattr(getattr(backend_cls, name, None), "__xgrad_primitive__", False)
+    ]
+
+
+def describe_backend(backend: Backend) -> dict:
+    """Capabilities of a backend instance: contract version, dtypes, primitives, fused ops."""
+    return {
+        "name": backend.name,
+        "device": backend.device,
+        "contract_version": backend.contract_version,
+        "dtypes": sorted(d.name for d in backend.dtypes),
+        "primitives": [p for p in REQUIRED_PRIMITIVES if p not in missing_primitives(type(backend))],
+        "missing_primitives": missing_primitives(type(backend)),
+        "fused_ops": sorted(op for op in FUSED_OPS if backend.has(op)),
+        "fused_ops_missing": sorted(op for op in FUSED_OPS if not backend.has(op)),
+    }

@@ -1,0 +1,91 @@
+"""Device selection: ``device=`` > ``with xgrad.device(...)`` > ``set_default_device`` >
+``XGRAD_DEVICE`` > numpy."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .backend import Backend
+from .registry import get_backend
+
+__all__ = ["device", "set_default_device", "get_default_device", "resolve"]
+
+_stack: list[Backend] = []
+_default: list[Backend | None] = [None]
+
+
+def _env_default() -> Backend:
+    name = os.environ.get("XGRAD_DEVICE", "").strip()
+    return get_backend(name or "numpy")
+
+
+def resolve(device: Any = None) -> Backend:
+    """The Backend for ``device`` (a name, Backend, ``xgrad.device`` object or None)."""
+    if device is None:
+        if _stack:
+            return _stack[-1]
+        be = _default[0]
+        if be is None:
+            be = _default[0] = _env_default()
+        return be
+    if isinstance(device, Backend):
+        return device
+    if isinstance(device, device_cls):
+        return device.backend
+    return get_backend(str(device))
+
+
+def set_default_device(device: Any) -> None:
+    """Make ``device`` (``"numpy"``, ``"cpu"``, ``"reference"``, ``"cuda"``...) the default."""
+    _default[0] = None if device is None else resolve(device)
+
+
+def get_default_device() -> "device_cls":
+    """The device factories use when given no ``device=``."""
+    return device_cls(resolve(None))
+
+
+class device_cls:
+    """A device, as ``torch.device``: ``xgrad.device("cpu")``. Also a context manager that
+    makes it the default for the block: ``with xgrad.device("reference"): ...``."""
+
+    __slots__ = ("backend",)
+
+    def __init__(self, spec: Any) -> None:
+        self.backend = resolve(spec) if spec is not None else resolve(None)
+
+    @property
+    def type(self) -> str:
+        return self.backend.name
+
+    @property
+    def index(self) -> int | None:
+        _, _, idx = self.backend.device.partition(":")
+        return int(idx) if idx else None
+
+    def __enter__(self) -> "device_cls":
+        _stack.append(self.backend)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _stack.pop()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                return resolve(other) is self.backend
+            except Exception:  # noqa: BLE001 - an unknown name is simply not equal
+                return False
+        return isinstance(other, device_cls) and other.backend is self.backend
+
+    def __hash__(self) -> int:
+        return hash(self.backend.device)
+
+    def __str__(self) -> str:
+        return self.backend.device
+
+    def __repr__(self) -> str:
+        return f"device(type={self.backend.device!r})"
+
+
+device = device_cls

@@ -1,0 +1,122 @@
+"""The dispatch core every op uses: wrapping results, recording nodes, operand checks."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..autograd.grad_mode import _State
+from ..autograd.node import Dispatch, Node
+from ..dtypes import DType, promote_types, result_type_with_scalar
+from ..tensor import Tensor
+
+__all__ = ["wrap", "record", "kernel", "binary_operands", "device_mismatch", "needs_grad",
+           "Tensor", "Node", "Dispatch", "_State"]
+
+_new = object.__new__
+_SCALARS = (int, float, bool)
+
+
+def wrap(data: Any, be: Any) -> Tensor:
+    """A new tensor without history around a native array."""
+    t = _new(Tensor)
+    t._data = data
+    t._backend = be
+    t._node = None
+    t._rg = False
+    return t
+
+
+def record(out: Tensor, name: str, bwd: Callable, inputs: tuple, saved: Any = None,
+           check: tuple | None = None) -> Tensor:
+    """Attach a graph node to ``out`` (call only when grad mode is on and an input needs grad)."""
+    out._node = Node(name, bwd, inputs, saved, check)
+    out._rg = True
+    return out
+
+
+def needs_grad(*ts: Any) -> bool:
+    """Whether an op on ``ts`` must be recorded."""
+    if not _State.enabled:
+        return False
+    for t in ts:
+        if t is not None and t.__class__ is not int and getattr(t, "_rg", False):
+            return True
+    return False
+
+
+def kernel(name: str, be: Any, fn: Callable, *args: Any) -> Any:
+    """Run a backend kernel, through the dispatch hook while a plugin wraps it."""
+    if Dispatch.active:
+        return Dispatch.call(op=name, phase="forward", backend=be, inputs=args,
+                             run=lambda: fn(*args))
+    return fn(*args)
+
+
+def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a._backend.device!r} and {b._backend.device!r} (in {op}). Move one with "
+        f"tensor.to({a._backend.device!r}) or tensor.to({b._backend.device!r}).")
+
+
+def as_tensor_like(value: Any, ref: Tensor) -> Tensor:
+    """Convert a non-tensor operand (numpy array, list, numpy scalar) to ``ref``'s device."""
+    from ..creation import _make_from_data
+
+    return _make_from_data(value, None, ref._backend, float_default=False)
+
+
+def binary_operands(op: str, a: Tensor, b: Any, to_float: bool = False):
+    """Validate and promote the operands of a binary op.
+
+    Returns ``(a, b, b_is_tensor)`` where ``a`` is a Tensor, ``b`` is a Tensor of the same
+    dtype and device or a Python scalar that keeps ``a``'s dtype. With ``to_float``,
+    integer operands are promoted to the default float dtype (true division).
+    """
+    be = a._backend
+    if isinstance(b, Tensor):
+        if b._backend is not be:
+            raise device_mismatch(op, a, b)
+        ad, bd = a._data.dtype, b._data.dtype
+        if ad != bd or to_float:
+            da, db = be.dtype(a._data), be.dtype(b._data)
+            # a 0-d tensor does not promote a higher-dimensional one of the same category
+            if da is not db:
+                dt = _promote_with_dims(a, da, b, db)
+            else:
+                dt = da
+            if to_float and not dt.is_floating_point:
+                from ..dtypes import get_default_dtype
+
+                dt = get_default_dtype()
+            if da is not dt:
+                a = a.to(dt)
+            if db is not dt:
+                b = b.to(dt)
+        return a, b, True
+    if b.__class__ in _SCALARS:
+        dt = be.dtype(a._data)
+        if dt.is_floating_point:
+            return a, b, False
+        rd = result_type_with_scalar(dt, b)
+        if to_float and not rd.is_floating_point:
+            from ..dtypes import get_default_dtype
+
+            rd = get_default_dtype()
+        if rd is not dt:
+            a = a.to(rd)
+        return a, b, False
+    if hasattr(b, "item") and getattr(b, "ndim", 1) == 0 and not hasattr(b, "_data"):
+        return binary_operands(op, a, b.item(), to_float)  # numpy scalar
+    if isinstance(b, (list, tuple)) or hasattr(b, "__array__"):
+        return binary_operands(op, a, as_tensor_like(b, a), to_float)
+    raise TypeError(f"unsupported operand type for {op}: 'Tensor' and '{type(b).__name__}'")
+
+
+def _promote_with_dims(a: Tensor, da: DType, b: Tensor, db: DType) -> DType:
+    a0, b0 = not a._data.shape, not b._data.shape
+    if a0 != b0:
+        cat = lambda d: 2 if d.is_floating_point else (0 if d.name == "bool" else 1)
+        dim_t, dim_d, zero_d = (b, db, da) if a0 else (a, da, db)
+        if cat(zero_d) <= cat(dim_d):
+            return dim_d
+    return promote_types(da, db)

@@ -1,0 +1,534 @@
+"""Elementwise ops: arithmetic, math functions, comparisons, casts, in-place forms."""
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+from ..dtypes import bool_, dtype_from_name, get_default_dtype
+from ._core import (
+    Dispatch, Tensor, _State, binary_operands, device_mismatch, kernel, needs_grad, record, wrap,
+)
+from .reduce_to import sum_to
+
+
+def _g(t: Any) -> bool:
+    return t is not None and t._rg
+
+
+def _run(name: str, be: Any, *args: Any) -> Any:
+    fn = getattr(be, name)
+    if Dispatch.active:
+        return kernel(name, be, fn, *args)
+    return fn(*args)
+
+
+# ---- binary arithmetic -------------------------------------------------------------------
+def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
+    def op(a: Tensor, b: Any) -> Tensor:
+        a, b, bt = binary_operands(name, a, b, to_float)
+        be = a._backend
+        out = wrap(_run(name, be, a._data, b._data if bt else b), be)
+        if _State.enabled and (a._rg or (bt and b._rg)):
+            if bt:
+                check = ((a, a._version), (b, b._version)) if saves else None
+                record(out, name, bwd, (a, b), None, check)
+            else:
+                record(out, name, bwd, (a, None), b)
+        return out
+
+    op.__name__ = name
+    return op
+
+
+def _rbinary(name: str, bwd):
+    def op(a: Tensor, b: Any) -> Tensor:
+        # b OP a with b a non-tensor
+        a, s, bt = binary_operands(name, a, b, name == "div")
+        if bt:
+            return globals()[name](s, a)
+        be = a._backend
+        out = wrap(_run(name, be, s, a._data), be)
+        if _State.enabled and a._rg:
+            record(out, "r" + name, bwd, (a,), s, ((a, a._version),))
+        return out
+
+    op.__name__ = "r" + name
+    return op
+
+
+def _add_bwd(node, g):
+    a, b = node.inputs
+    return (sum_to(g, a._data.shape) if a._rg else None,
+            sum_to(g, b._data.shape) if _g(b) else None)
+
+
+def _sub_bwd(node, g):
+    a, b = node.inputs
+    return (sum_to(g, a._data.shape) if a._rg else None,
+            sum_to(-g, b._data.shape) if _g(b) else None)
+
+
+def _mul_bwd(node, g):
+    a, b = node.inputs
+    if b is None:
+        return (g * node.saved, None)
+    return (sum_to(g * b, a._data.shape) if a._rg else None,
+            sum_to(g * a, b._data.shape) if b._rg else None)
+
+
+def _div_bwd(node, g):
+    a, b = node.inputs
+    if b is None:
+        return (g / node.saved, None)
+    ga = g / b
+    return (sum_to(ga, a._data.shape) if a._rg else None,
+            sum_to(-ga * a / b, b._data.shape) if b._rg else None)
+
+
+def _pow_bwd(node, g):
+    a, b = node.inputs
+    if b is None:
+        e = node.saved
+        if e == 0:
+            return (g * 0, None)
+        return (g * e * a ** (e - 1), None)
+    out = a ** b
+    ga = sum_to(g * b * a ** (b - 1), a._data.shape) if a._rg else None
+    gb = None
+    if b._rg:
+        safe_log = where(a > 0, a, 1).log()
+        gb = sum_to(g * out * safe_log, b._data.shape)
+    return (ga, gb)
+
+
+def _maxmin_bwd(node, g):
+    a, b = node.inputs
+    if b is None:
+        s = node.saved[1]
+        w = where(a == s, 0.5, where(a > s if node.saved[0] else a < s, 1.0, 0.0)).to(g.dtype)
+        return (g * w, None)
+    sel = (a > b) if node.saved[0] else (a < b)
+    w = where(a == b, 0.5, where(sel, 1.0, 0.0)).to(g.dtype)
+    return (sum_to(g * w, a._data.shape) if a._rg else None,
+            sum_to(g * (1 - w), b._data.shape) if b._rg else None)
+
+
+def _no_grad_bwd(node, g):
+    return (None,) * len(node.inputs)
+
+
+add = _binary("add", _add_bwd, saves=False)
+sub = _binary("sub", _sub_bwd, saves=False)
+mul = _binary("mul", _mul_bwd)
+div = _binary("div", _div_bwd, to_float=True)
+_pow = _binary("pow", _pow_bwd)
+floordiv = _binary("floordiv", _no_grad_bwd, saves=False)
+remainder_ = _binary("remainder", _no_grad_bwd, saves=False)
+
+
+def pow(a: Tensor, exponent: Any) -> Tensor:
+    """``a ** exponent`` elementwise."""
+    if not isinstance(a, Tensor):
+        return _rpow(exponent, a)
+    return _pow(a, exponent)
+
+
+def remainder(a: Tensor, b: Any) -> Tensor:
+    """Python-style remainder (sign of the divisor); gradient ``g`` for ``a``."""
+    if needs_grad(a, b if isinstance(b, Tensor) else None):
+        return a - floordiv(a.detach(), b.detach() if isinstance(b, Tensor) else b) * b
+    return remainder_(a, b)
+
+
+def _maxmin(name: str, is_max: bool):
+    def op(a: Tensor, b: Any) -> Tensor:
+        a, b, bt = binary_operands(name, a, b)
+        be = a._backend
+        out = wrap(_run(name, be, a._data, b._data if bt else b), be)
+        if _State.enabled and (a._rg or (bt and b._rg)):
+            if bt:
+                record(out, name, _maxmin_bwd, (a, b), (is_max,), ((a, a._version), (b, b._version)))
+            else:
+                record(out, name, _maxmin_bwd, (a, None), (is_max, b), ((a, a._version),))
+        return out
+
+    op.__name__ = name
+    return op
+
+
+maximum = _maxmin("maximum", True)
+minimum = _maxmin("minimum", False)
+
+
+def _rsub_bwd(node, g):
+    return (-g,)
+
+
+def _rdiv_bwd(node, g):
+    (a,) = node.inputs
+    return (-g * node.saved / (a * a),)
+
+
+def _rpow_bwd(node, g):
+    (a,) = node.inputs
+    s = node.saved
+    return (g * (s ** a) * math.log(s) if s > 0 else g * 0,)
+
+
+rsub = _rbinary("sub", _rsub_bwd)
+rdiv = _rbinary("div", _rdiv_bwd)
+_rpow = _rbinary("pow", _rpow_bwd)
+rfloordiv = _rbinary("floordiv", _no_grad_bwd)
+rremainder = _rbinary("remainder", _no_grad_bwd)
+
+
+def radd(a: Tensor, b: Any) -> Tensor:
+    return add(a, b)
+
+
+def rmul(a: Tensor, b: Any) -> Tensor:
+    return mul(a, b)
+
+
+# ---- unary math --------------------------------------------------------------------------
+def _unary(name: str, bwd, save_out: bool = False, float_only: bool = True, kname: str = ""):
+    kname = kname or name
+
+    def op(a: Tensor) -> Tensor:
+        be = a._backend
+        if float_only and not be.dtype(a._data).is_floating_point:
+            a = a.to(get_default_dtype())
+        out = wrap(_run(kname, be, a._data), be)
+        if _State.enabled and a._rg:
+            if save_out:
+                record(out, name, bwd, (a,), weakref.ref(out), ((a, a._version),))
+            else:
+                record(out, name, bwd, (a,), None, ((a, a._version),))
+        return out
+
+    op.__name__ = name
+    return op
+
+
+def _out(node):
+    out = node.saved()
+    if out is None:  # output no longer referenced anywhere: rebuild it from the input
+        raise RuntimeError(f"{node!r}: the saved output was freed")
+    return out
+
+
+def _neg_bwd(node, g):
+    return (-g,)
+
+
+def _exp_bwd(node, g):
+    return (g * _out(node),)
+
+
+def _log_bwd(node, g):
+    return (g / node.inputs[0],)
+
+
+def _log1p_bwd(node, g):
+    return (g / (node.inputs[0] + 1),)
+
+
+def _expm1_bwd(node, g):
+    return (g * (_out(node) + 1),)
+
+
+def _sin_bwd(node, g):
+    return (g * node.inputs[0].cos(),)
+
+
+def _cos_bwd(node, g):
+    return (-g * node.inputs[0].sin(),)
+
+
+def _tanh_bwd(node, g):
+    y = _out(node)
+    return (g * (1 - y * y),)
+
+
+def _sqrt_bwd(node, g):
+    return (g / (2 * _out(node)),)
+
+
+def _abs_bwd(node, g):
+    return (g * node.inputs[0].sign(),)
+
+
+def _zero_bwd(node, g):
+    return (g * 0,)
+
+
+def _erf_bwd(node, g):
+    x = node.inputs[0]
+    return (g * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp(),)
+
+
+neg = _unary("neg", _neg_bwd, float_only=False)
+exp = _unary("exp", _exp_bwd, save_out=True)
+log = _unary("log", _log_bwd)
+log1p = _unary("log1p", _log1p_bwd)
+expm1 = _unary("expm1", _expm1_bwd, save_out=True)
+sin = _unary("sin", _sin_bwd)
+cos = _unary("cos", _cos_bwd)
+tanh = _unary("tanh", _tanh_bwd, save_out=True)
+sqrt = _unary("sqrt", _sqrt_bwd, save_out=True)
+abs = _unary("abs", _abs_bwd, float_only=False)
+sign = _unary("sign", _zero_bwd, float_only=False)
+erf = _unary("erf", _erf_bwd)
+floor = _unary("floor", _zero_bwd, float_only=False)
+
+
+def rsqrt(a: Tensor) -> Tensor:
+    """``1 / sqrt(a)``."""
+    return sqrt(a).reciprocal()
+
+
+def reciprocal(a: Tensor) -> Tensor:
+    """``1 / a``."""
+    return rdiv(a, 1.0)
+
+
+def square(a: Tensor) -> Tensor:
+    """``a * a``."""
+    return mul(a, a)
+
+
+def _relu_bwd(node, g):
+    return (where(node.inputs[0] > 0, g, 0.0),)
+
+
+def relu(a: Tensor) -> Tensor:
+    """``max(a, 0)``; gradient 0 at 0, as PyTorch."""
+    be = a._backend
+    out = wrap(_run("maximum", be, a._data, 0), be) if not Dispatch.active else \
+        wrap(kernel("relu", be, be.maximum, a._data, 0), be)
+    if _State.enabled and a._rg:
+        record(out, "relu", _relu_bwd, (a,), None, ((a, a._version),))
+    return out
+
+
+def _sigmoid_bwd(node, g):
+    y = _out(node)
+    return (g * y * (1 - y),)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """Logistic function ``1 / (1 + exp(-a))`` (fused kernel when the backend has one)."""
+    be = a._backend
+    if not be.has("sigmoid"):
+        from ..registry import count_fallback
+
+        count_fallback("sigmoid", be)
+        return rdiv(exp(-a) + 1, 1.0)
+    if not a.dtype.is_floating_point:
+        a = a.to(get_default_dtype())
+    out = wrap(_run("sigmoid", be, a._data), be)
+    if _State.enabled and a._rg:
+        record(out, "sigmoid", _sigmoid_bwd, (a,), weakref.ref(out), ((a, a._version),))
+    return out
+
+
+def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Clamp to ``[min, max]`` (either may be None or a tensor); gradient passes inside."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    out = a
+    if min is not None:
+        out = _clamp_side(out, min, True)
+    if max is not None:
+        out = _clamp_side(out, max, False)
+    return out
+
+
+def _clamp_bwd(node, g):
+    a, b = node.inputs
+    bound = b if b is not None else node.saved[1]
+    inside = (a >= bound) if node.saved[0] else (a <= bound)
+    ga = where(inside, g, 0.0) if a._rg else None
+    gb = sum_to(where(inside, 0.0, g), b._data.shape) if _g(b) else None
+    return (ga, gb)
+
+
+def _clamp_side(a: Tensor, bound: Any, lower: bool) -> Tensor:
+    name = "maximum" if lower else "minimum"
+    a, b, bt = binary_operands("clamp", a, bound)
+    be = a._backend
+    out = wrap(_run(name, be, a._data, b._data if bt else b), be)
+    if _State.enabled and (a._rg or (bt and b._rg)):
+        record(out, "clamp", _clamp_bwd, (a, b if bt else None), (lower, None if bt else b),
+               ((a, a._version),))
+    return out
+
+
+# ---- where, comparisons, logical ---------------------------------------------------------
+def _where_bwd(node, g):
+    _, a, b = node.inputs
+    cond = node.saved
+    return (None,
+            sum_to(where(cond, g, 0.0), a._data.shape) if _g(a) else None,
+            sum_to(where(cond, 0.0, g), b._data.shape) if _g(b) else None)
+
+
+def where(cond: Tensor, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` else ``b``, broadcasting; ``a``/``b`` may be Python scalars."""
+    if not isinstance(cond, Tensor):
+        raise TypeError(f"where(): expected cond to be a bool Tensor, got {type(cond).__name__}")
+    be = cond._backend
+    if cond._data.dtype != _bool_native(be):
+        cond = cond.to(bool_)
+    at, bt = isinstance(a, Tensor), isinstance(b, Tensor)
+    for t in (a, b):
+        if isinstance(t, Tensor) and t._backend is not be:
+            raise device_mismatch("where", cond, t)
+    if at and bt:
+        a, b, _ = binary_operands("where", a, b)
+    elif at:
+        a, b, _ = binary_operands("where", a, b)
+    elif bt:
+        b, a, _ = binary_operands("where", b, a)
+    else:
+        a = Tensor_full_like_scalar(cond, a)
+        at = True
+    out = wrap(_run("where", be, cond._data, a._data if at else a, b._data if bt else b), be)
+    if _State.enabled and ((at and a._rg) or (bt and b._rg)):
+        record(out, "where", _where_bwd, (None, a if at else None, b if bt else None), cond)
+    return out
+
+
+def Tensor_full_like_scalar(cond: Tensor, value: Any) -> Tensor:
+    from ..dtypes import scalar_dtype
+
+    return wrap(cond._backend.full((), value, scalar_dtype(value)), cond._backend)
+
+
+def _bool_native(be: Any) -> Any:
+    cache = be.__dict__.get("_xg_bool")
+    if cache is None:
+        cache = be.full((), True, bool_).dtype
+        be.__dict__["_xg_bool"] = cache
+    return cache
+
+
+def _compare(name: str):
+    def op(a: Tensor, b: Any) -> Tensor:
+        a, b, bt = binary_operands(name, a, b)
+        be = a._backend
+        return wrap(_run(name, be, a._data, b._data if bt else b), be)
+
+    op.__name__ = name
+    return op
+
+
+eq = _compare("eq")
+ne = _compare("ne")
+lt = _compare("lt")
+le = _compare("le")
+gt = _compare("gt")
+ge = _compare("ge")
+
+
+def _logical(name: str):
+    def op(a: Tensor, b: Any) -> Tensor:
+        if not isinstance(b, Tensor):
+            b = Tensor_full_like_scalar(a, bool(b))
+        if b._backend is not a._backend:
+            raise device_mismatch(name, a, b)
+        be = a._backend
+        return wrap(_run(name, be, a.to(bool_)._data, b.to(bool_)._data), be)
+
+    op.__name__ = name
+    return op
+
+
+logical_and = _logical("logical_and")
+logical_or = _logical("logical_or")
+logical_xor = _logical("logical_xor")
+
+
+def logical_not(a: Tensor) -> Tensor:
+    """Elementwise boolean not."""
+    return wrap(_run("logical_not", a._backend, a.to(bool_)._data), a._backend)
+
+
+def isnan(a: Tensor) -> Tensor:
+    """True where NaN."""
+    return wrap(_run("isnan", a._backend, a._data), a._backend)
+
+
+def isinf(a: Tensor) -> Tensor:
+    """True where +-inf."""
+    return wrap(_run("isinf", a._backend, a._data), a._backend)
+
+
+def isfinite(a: Tensor) -> Tensor:
+    """True where neither NaN nor inf."""
+    return logical_not(logical_or(isnan(a), isinf(a)))
+
+
+def __invert__(a: Tensor) -> Tensor:
+    if a.dtype is not bool_:
+        raise TypeError(f"~ is only supported on bool tensors here, got {a.dtype}")
+    return logical_not(a)
+
+
+# ---- casts, copies -----------------------------------------------------------------------
+def _cast_bwd(node, g):
+    (a,) = node.inputs
+    return (g.to(node.saved),)
+
+
+def cast(a: Tensor, dtype: Any) -> Tensor:
+    """``a`` converted to ``dtype`` (differentiable between floating dtypes)."""
+    dtype = dtype_from_name(dtype)
+    be = a._backend
+    src = be.dtype(a._data)
+    if src is dtype:
+        return a
+    if dtype not in be.dtypes:
+        raise TypeError(f"backend {be.name!r} does not support dtype {dtype.name}; it supports "
+                        f"{', '.join(sorted(d.name for d in be.dtypes))}")
+    out = wrap(_run("cast", be, a._data, dtype), be)
+    if _State.enabled and a._rg and dtype.is_floating_point:
+        record(out, "to_copy", _cast_bwd, (a,), src)
+    return out
+
+
+def _transfer_bwd(node, g):
+    return (g.to(node.saved),)
+
+
+def to_backend(a: Tensor, be: Any) -> Tensor:
+    """Copy ``a`` to another backend through host memory (differentiable)."""
+    if be is a._backend:
+        return a
+    dt = a.dtype
+    if dt not in be.dtypes:
+        raise TypeError(f"cannot move a {dt.name} tensor to backend {be.name!r}: it supports "
+                        f"{', '.join(sorted(d.name for d in be.dtypes))}")
+    out = wrap(be.from_numpy(a._backend.to_numpy(a._data), dt), be)
+    if _State.enabled and a._rg:
+        record(out, "to_copy", _transfer_bwd, (a,), a._backend)
+    return out
+
+
+def _identity_bwd(node, g):
+    return (g,)
+
+
+def clone(a: Tensor) -> Tensor:
+    """A copy with its own storage (differentiable)."""
+    be = a._backend
+    out = wrap(_run("copy", be, a._data), be)
+    if _State.enabled and a._rg:
+        record(out, "clone", _identity_bwd, (a,))
+    return out
+
+
+def detach(a: Tensor) -> Tensor:
+    """The same data, cut from the graph."""
+    return wrap(a._data, a._backend)

@@ -1,0 +1,298 @@
+"""Composite ops with an optional fused backend kernel and a decomposition into primitives.
+
+Each :class:`FusedOp` has a fused forward (``backend.<name>``), a backward written with
+differentiable Tensor ops, and a decomposition used when the backend lacks the kernel (or
+inside :func:`decomposed_only`, which the conformance suite uses to compare both paths).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import weakref
+from typing import Any, Callable, Iterator
+
+from ..registry import count_fallback
+from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
+
+__all__ = ["FusedOp", "FUSED", "apply_fused", "decomposed_only"]
+
+
+class _Mode:
+    force_decomposition = False
+
+
+@contextlib.contextmanager
+def decomposed_only() -> Iterator[None]:
+    """Within the block, every fused op runs its decomposition (for comparisons)."""
+    prev = _Mode.force_decomposition
+    _Mode.force_decomposition = True
+    try:
+        yield
+    finally:
+        _Mode.force_decomposition = prev
+
+
+class FusedOp:
+    """One fusable op: ``name`` (the backend method), ``backward(node, g)``, ``decompose``."""
+
+    def __init__(self, name: str, backward: Callable, decompose: Callable,
+                 saves_output: bool = False) -> None:
+        self.name = name
+        self.backward = backward
+        self.decompose = decompose
+        self.saves_output = saves_output
+
+
+FUSED: dict[str, FusedOp] = {}
+
+
+def _register(op: FusedOp) -> FusedOp:
+    FUSED[op.name] = op
+    return op
+
+
+def apply_fused(op: FusedOp, tensors: tuple, params: tuple, grad_inputs: tuple | None = None) -> Tensor:
+    """Run ``op`` on ``tensors`` with extra ``params``, fused if the backend can."""
+    be = tensors[0]._backend
+    for t in tensors[1:]:
+        if t._backend is not be:
+            raise device_mismatch(op.name, tensors[0], t)
+    if _Mode.force_decomposition or not be.has(op.name):
+        count_fallback(op.name, be)
+        if Dispatch.active and Dispatch.call is not None:
+            from ..registry import plugin_manager
+
+            plugin_manager().hook.xgrad_fallback(op=op.name, backend=be)
+        return op.decompose(*tensors, *params)
+    fn = getattr(be, op.name)
+    args = tuple(t._data for t in tensors) + params
+    data = kernel(op.name, be, fn, *args) if Dispatch.active else fn(*args)
+    out = wrap(data, be)
+    if _State.enabled and any(t._rg for t in tensors):
+        saved = (params, weakref.ref(out) if op.saves_output else None)
+        record(out, op.name, op.backward, tensors, saved,
+               tuple((t, t._version) for t in tensors))
+    return out
+
+
+def _dim(axis: int, nd: int) -> int:
+    n = max(nd, 1)
+    if not -n <= axis < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {axis})")
+    return axis + n if axis < 0 else axis
+
+
+# ---- log_softmax / softmax ---------------------------------------------------------------
+def _log_softmax_bwd(node, g):
+    (axis,), ref = node.saved
+    y = ref()
+    return (g - y.exp() * g.sum(axis, keepdim=True),)
+
+
+def _log_softmax_dec(x: Tensor, axis: int) -> Tensor:
+    m = x.detach().amax(axis, keepdim=True)
+    s = x - m
+    return s - s.exp().sum(axis, keepdim=True).log()
+
+
+def _softmax_bwd(node, g):
+    (axis,), ref = node.saved
+    y = ref()
+    return (y * (g - (g * y).sum(axis, keepdim=True)),)
+
+
+def _softmax_dec(x: Tensor, axis: int) -> Tensor:
+    e = (x - x.detach().amax(axis, keepdim=True)).exp()
+    return e / e.sum(axis, keepdim=True)
+
+
+LOG_SOFTMAX = _register(FusedOp("log_softmax", _log_softmax_bwd, _log_softmax_dec, True))
+SOFTMAX = _register(FusedOp("softmax", _softmax_bwd, _softmax_dec, True))
+
+
+def _float(x: Tensor, dtype: Any = None) -> Tensor:
+    if dtype is not None:
+        return x.to(dtype)
+    if not x.dtype.is_floating_point:
+        from ..dtypes import get_default_dtype
+
+        return x.to(get_default_dtype())
+    return x
+
+
+def log_softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """``x - logsumexp(x, dim)``, stable; fused when the backend has ``log_softmax``."""
+    x = _float(x, dtype)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    if x.ndim == 0:
+        return x - x
+    return apply_fused(LOG_SOFTMAX, (x,), (_dim(dim, x.ndim),))
+
+
+def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """Normalised exponentials along ``dim``; fused when the backend has ``softmax``."""
+    x = _float(x, dtype)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    if x.ndim == 0:
+        return (x - x).exp()
+    return apply_fused(SOFTMAX, (x,), (_dim(dim, x.ndim),))
+
+
+# ---- cross entropy on (N, C) logits and int64 targets -----------------------------------
+def _ce_bwd(node, g):
+    logits, target = node.inputs
+    p = softmax(logits, 1)
+    onehot = _one_hot_like(target, logits)
+    return ((p - onehot) * g.unsqueeze(1), None)
+
+
+def _one_hot_like(target: Tensor, logits: Tensor) -> Tensor:
+    be = logits._backend
+    n, c = logits._data.shape
+    zeros = wrap(be.full((n, c), 0, be.dtype(logits._data)), be)
+    ones = wrap(be.full((n, 1), 1, be.dtype(logits._data)), be)
+    return zeros.scatter_add(1, target.reshape(n, 1), ones)
+
+
+def _ce_dec(logits: Tensor, target: Tensor, _unused: Any = None) -> Tensor:
+    lsm = log_softmax(logits, 1) if not _Mode.force_decomposition else _log_softmax_dec(logits, 1)
+    return -lsm.gather(1, target.reshape(-1, 1)).reshape(-1)
+
+
+CROSS_ENTROPY = _register(FusedOp("cross_entropy", _ce_bwd, _ce_dec))
+
+
+def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> None:
+    """Raise PyTorch's IndexError when a class index is outside ``[0, n_classes)``."""
+    if target.numel() == 0:
+        return
+    t = target
+    if ignore_index is not None:
+        t = t.masked_fill(t == ignore_index, 0)
+    hi, lo = t.amax().item(), t.amin().item()
+    if hi >= n_classes or lo < 0:
+        bad = hi if hi >= n_classes else lo
+        raise IndexError(f"Target {bad} is out of bounds. (expected class indices in "
+                         f"[0, {n_classes - 1}] for {n_classes} classes)")
+
+
+def cross_entropy_rows(logits: Tensor, target: Tensor) -> Tensor:
+    """Per-row ``-log_softmax(logits)[i, target[i]]`` for (N, C) logits (targets in range)."""
+    return apply_fused(CROSS_ENTROPY, (logits, target), ())
+
+
+# ---- gelu --------------------------------------------------------------------------------
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_bwd(node, g):
+    (x,) = node.inputs
+    (approximate,), _ = node.saved
+    if approximate == "tanh":
+        u = (x + 0.044715 * x * x * x) * _SQRT_2_PI
+        t = u.tanh()
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+        return (g * d,)
+    cdf = 0.5 * (1 + (x * (1 / math.sqrt(2.0))).erf())
+    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+    return (g * (cdf + x * pdf),)
+
+
+def _gelu_dec(x: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        return 0.5 * x * (1 + ((x + 0.044715 * x * x * x) * _SQRT_2_PI).tanh())
+    return 0.5 * x * (1 + (x * (1 / math.sqrt(2.0))).erf())
+
+
+GELU = _register(FusedOp("gelu", _gelu_bwd, _gelu_dec))
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit, exact (``'none'``) or ``'tanh'`` approximation."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return apply_fused(GELU, (_float(x),), (approximate,))
+
+
+# ---- conv2d ------------------------------------------------------------------------------
+def _conv2d_bwd(node, g):
+    x, w = node.inputs
+    (stride, padding, dilation, groups), _ = node.saved
+    return _conv2d_grads(x, w, g, stride, padding, dilation, groups)
+
+
+def _conv2d_grads(x, w, g, stride, padding, dilation, groups):
+    from .shape import _window_scatter, pad_constant, sliding_window
+
+    ph, pw = padding
+    xp = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0) if ph or pw else x
+    o, cg, kh, kw = w._data.shape
+    n = x._data.shape[0]
+    win = sliding_window(xp, (kh, kw), stride, dilation)  # n c oh ow kh kw
+    oh, ow = win._data.shape[2], win._data.shape[3]
+    gw = gx = None
+    if groups == 1:
+        if w._rg:
+            gw = _einsum2("nohw,nchwij->ocij", g, win)
+        if x._rg:
+            gwin = _einsum2("nohw,ocij->nchwij", g, w)
+    else:
+        gg = g.reshape(n, groups, o // groups, oh, ow)
+        wg = w.reshape(groups, o // groups, cg, kh, kw)
+        wing = win.reshape(n, groups, cg, oh, ow, kh, kw)
+        if w._rg:
+            from .linalg import einsum
+
+            gw = einsum("ngohw,ngchwij->gocij", gg, wing).reshape(o, cg, kh, kw)
+        if x._rg:
+            from .linalg import einsum
+
+            gwin = einsum("ngohw,gocij->ngchwij", gg, wg).reshape(n, groups * cg, oh, ow, kh, kw)
+    if x._rg:
+        gxp = _window_scatter(gwin, xp._data.shape, (kh, kw), stride, dilation)
+        h, wd = x._data.shape[2], x._data.shape[3]
+        gx = gxp[:, :, ph:ph + h, pw:pw + wd] if ph or pw else gxp
+    return (gx, gw)
+
+
+def _einsum2(eq: str, a: Tensor, b: Tensor) -> Tensor:
+    from .linalg import einsum
+
+    return einsum(eq, a, b)
+
+
+def _conv2d_dec(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tensor:
+    from .shape import pad_constant, sliding_window
+
+    ph, pw = padding
+    if ph or pw:
+        x = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0)
+    o, cg, kh, kw = w._data.shape
+    n = x._data.shape[0]
+    win = sliding_window(x, (kh, kw), stride, dilation)  # n c oh ow kh kw
+    oh, ow = win._data.shape[2], win._data.shape[3]
+    outs = []
+    og = o // groups
+    for gi in range(groups):
+        wi = win[:, gi * cg:(gi + 1) * cg] if groups > 1 else win
+        cols = wi.permute(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, cg * kh * kw)
+        wmat = w[gi * og:(gi + 1) * og].reshape(og, cg * kh * kw) if groups > 1 else \
+            w.reshape(o, cg * kh * kw)
+        outs.append((cols @ wmat.mT).reshape(n, oh, ow, og))
+    if groups > 1:
+        from .shape import cat
+
+        return cat(outs, -1).permute(0, 3, 1, 2)
+    return outs[0].permute(0, 3, 1, 2)
+
+
+CONV2D = _register(FusedOp("conv2d", _conv2d_bwd, _conv2d_dec))
+
+
+def conv2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple, dilation: tuple,
+                  groups: int) -> Tensor:
+    """2-d cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weights."""
+    return apply_fused(CONV2D, (x, w), (tuple(stride), tuple(padding), tuple(dilation), groups))

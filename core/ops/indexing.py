@@ -1,0 +1,337 @@
+"""Indexing: ``__getitem__``/``__setitem__``, gather, scatter, index_select, masked_fill."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..dtypes import bool_, int64
+from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
+from .reduce_to import sum_to
+
+
+def _run(name, be, *args):
+    fn = getattr(be, name)
+    return kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
+
+
+def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
+    """Turn a user index into a tuple of ints, slices, None, Ellipsis and native arrays.
+
+    Returns ``(index, basic)``; ``basic`` is True when no integer/bool arrays are involved.
+    """
+    if not isinstance(index, tuple):
+        index = (index,)
+    be = a._backend
+    out = []
+    basic = True
+    shape = a._data.shape
+    dim = 0
+    n_ell = sum(1 for i in index if i is Ellipsis)
+    if n_ell > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(_consumed(i) for i in index)
+    for i in index:
+        if isinstance(i, Tensor):
+            if i._backend is not be:
+                raise device_mismatch("indexing", a, i)
+            dt = i.dtype
+            if dt is bool_:
+                out.append(i._data)
+                basic = False
+                dim += len(i._data.shape)
+                continue
+            if dt.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if not i._data.shape:
+                i = int(i.item())
+            else:
+                out.append(i.to(int64)._data)
+                basic = False
+                dim += 1
+                continue
+        if isinstance(i, bool):
+            i = _native_index(a, [i], bool_)
+            out.append(i)
+            basic = False
+            continue
+        if isinstance(i, int):
+            if dim >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            n = shape[dim]
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {n}")
+            out.append(i + n if i < 0 else i)
+            dim += 1
+        elif isinstance(i, slice):
+            for part in (i.start, i.stop, i.step):
+                if part is not None and not isinstance(part, int):
+                    raise TypeError(f"slice indices must be integers or None, got {type(part).__name__}")
+            if i.step is not None and i.step == 0:
+                raise ValueError("slice step cannot be zero")
+            out.append(i)
+            dim += 1
+        elif i is None:
+            out.append(None)
+        elif i is Ellipsis:
+            out.append(Ellipsis)
+            dim += len(shape) - consumed
+        elif isinstance(i, (list, tuple)) or hasattr(i, "__array__"):
+            import numpy as np
+
+            arr = np.asarray(i)
+            if arr.dtype == np.bool_:
+                out.append(_native_index(a, arr, bool_))
+                dim += arr.ndim
+            else:
+                if arr.size and arr.dtype.kind not in "iu":
+                    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+                out.append(_native_index(a, arr.astype(np.int64), int64))
+                dim += 1
+            basic = False
+        else:
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"bool tensors are valid indices (got {type(i).__name__})")
+    if dim > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    return tuple(out), basic
+
+
+def _consumed(i: Any) -> int:
+    if i is None or i is Ellipsis or isinstance(i, bool):
+        return 0
+    if isinstance(i, Tensor) and i.dtype is bool_:
+        return len(i._data.shape)
+    nd = getattr(i, "ndim", None)
+    if nd is not None and getattr(getattr(i, "dtype", None), "kind", "") == "b":
+        return nd
+    return 1
+
+
+def _native_index(a: Tensor, values: Any, dt: Any) -> Any:
+    import numpy as np
+
+    return a._backend.from_numpy(np.asarray(values), dt)
+
+
+def _getitem_bwd(node, g):
+    (a,) = node.inputs
+    idx, basic = node.saved
+    return (index_grad(g, a._data.shape, idx, basic),)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """``a[index]`` with PyTorch/numpy indexing rules."""
+    if a.__class__ is Tensor and index.__class__ is int and a._data.shape:
+        n = a._data.shape[0]
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of bounds for dimension 0 with size {n}")
+        idx, basic = (index + n if index < 0 else index,), True
+    else:
+        idx, basic = normalize_index(a, index)
+    be = a._backend
+    out = wrap(_run("getitem", be, a._data, idx), be)
+    if _State.enabled and a._rg:
+        record(out, "index", _getitem_bwd, (a,), (idx, basic))
+    return out
+
+
+def _index_grad_bwd(node, gg):
+    idx, basic = node.saved
+    return (getitem_native(gg, idx),)
+
+
+def getitem_native(a: Tensor, idx: tuple) -> Tensor:
+    be = a._backend
+    out = wrap(_run("getitem", be, a._data, idx), be)
+    if _State.enabled and a._rg:
+        record(out, "index", _getitem_bwd, (a,), (idx, False))
+    return out
+
+
+def index_grad(g: Tensor, shape: tuple, idx: tuple, basic: bool) -> Tensor:
+    """Zeros of ``shape`` with ``g`` placed (basic) or accumulated (advanced) at ``idx``."""
+    be = g._backend
+    zeros = be.full(shape, 0, be.dtype(g._data))
+    out = wrap(_run("index_put" if basic else "index_add", be, zeros, idx, g._data), be)
+    if _State.enabled and g._rg:
+        record(out, "index_backward", _index_grad_bwd, (g,), (idx, basic))
+    return out
+
+
+def _index_put_add_bwd(node, g):
+    a, v = node.inputs
+    idx = node.saved
+    return (g if a._rg else None, sum_to(getitem_native(g, idx), v._data.shape) if v._rg else None)
+
+
+def index_put_add(a: Tensor, index: Any, values: Tensor) -> Tensor:
+    """A copy of ``a`` with ``values`` added at ``index`` (repeated indices accumulate)."""
+    idx, _ = normalize_index(a, index) if not _is_native(index) else (index, False)
+    be = a._backend
+    if values._backend is not be:
+        raise device_mismatch("index_put_add", a, values)
+    out = wrap(_run("index_add", be, a._data, idx, values.to(a.dtype)._data), be)
+    if _State.enabled and (a._rg or values._rg):
+        record(out, "index_put_add", _index_put_add_bwd, (a, values), idx)
+    return out
+
+
+def _is_native(index: Any) -> bool:
+    return isinstance(index, tuple) and all(
+        isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
+
+
+def _index_put_bwd(node, g):
+    a, v = node.inputs
+    idx = node.saved
+    ga = index_put(g, idx, 0.0) if a._rg else None
+    gv = None
+    if v is not None and v._rg:
+        gv = sum_to(getitem_native(g, idx), v._data.shape)
+    return (ga, gv)
+
+
+def index_put(a: Tensor, idx: tuple, values: Any) -> Tensor:
+    """A copy of ``a`` with ``a[idx] = values`` (native index tuple)."""
+    be = a._backend
+    vt = isinstance(values, Tensor)
+    if vt:
+        if values._backend is not be:
+            raise device_mismatch("index_put", a, values)
+        vdata = values.to(a.dtype)._data
+    else:
+        vdata = values
+    out = wrap(_run("index_put", be, a._data, idx, vdata), be)
+    if _State.enabled and (a._rg or (vt and values._rg)):
+        record(out, "index_put", _index_put_bwd, (a, values if vt else None), idx)
+    return out
+
+
+def setitem(a: Tensor, index: Any, value: Any) -> None:
+    """``a[index] = value`` in place (recorded by autograd)."""
+    from .inplace import apply_inplace
+
+    idx, _ = normalize_index(a, index)
+    if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool)):
+        from ..creation import _make_from_data
+
+        value = _make_from_data(value, a.dtype, a._backend, float_default=False)
+    apply_inplace(a, lambda x: index_put(x, idx, value), value)
+
+
+# ---- gather / scatter --------------------------------------------------------------------
+def _dim(a: Tensor, dim: int) -> int:
+    nd = max(len(a._data.shape), 1)
+    if not -nd <= dim < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {dim})")
+    return dim + nd if dim < 0 else dim
+
+
+def _check_index(op: str, a: Tensor, index: Tensor, d: int) -> Tensor:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): expected index to be a Tensor, got {type(index).__name__}")
+    if index._backend is not a._backend:
+        raise device_mismatch(op, a, index)
+    if index.dtype is not int64:
+        if index.dtype.is_floating_point or index.dtype is bool_:
+            raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index.dtype.name}")
+        index = index.to(int64)
+    if index.ndim != a.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
+                           f"({op}: index shape {list(index.shape)}, input shape {list(a.shape)})")
+    return index
+
+
+def _gather_bwd(node, g):
+    a, _ = node.inputs
+    d, index = node.saved
+    be = g._backend
+    zeros = wrap(be.full(a._data.shape, 0, be.dtype(g._data)), be)
+    return (scatter_add(zeros, d, index, g), None)
+
+
+def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
+    """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (and so on), as ``torch.gather``."""
+    d = _dim(a, dim)
+    index = _check_index("gather", a, index, d)
+    src = a
+    ishape, ashape = index._data.shape, a._data.shape
+    if any(ishape[i] != ashape[i] for i in range(len(ashape)) if i != d):
+        if any(ishape[i] > ashape[i] for i in range(len(ashape)) if i != d):
+            raise RuntimeError(f"Size does not match at some dimension: index {list(ishape)} vs "
+                               f"input {list(ashape)} (gather along dim {d})")
+        src = a[tuple(slice(0, ishape[i]) if i != d else slice(None) for i in range(len(ashape)))]
+    be = a._backend
+    out = wrap(_run("take_along_axis", be, src._data, index._data, d), be)
+    if _State.enabled and src._rg:
+        record(out, "gather", _gather_bwd, (src, None), (d, index))
+    return out
+
+
+def _scatter_add_bwd(node, g):
+    a, src = node.inputs
+    d, index = node.saved
+    return (g if a is not None and a._rg else None,
+            gather(g, d, index) if src._rg else None)
+
+
+def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``a`` with ``src`` added at ``index`` along ``dim`` (accumulating)."""
+    d = _dim(a, dim)
+    index = _check_index("scatter_add", a, index, d)
+    if src._backend is not a._backend:
+        raise device_mismatch("scatter_add", a, src)
+    if src._data.shape != index._data.shape:
+        src = src[tuple(slice(0, n) for n in index._data.shape)]
+    be = a._backend
+    out = wrap(_run("put_along_axis_add", be, a._data, index._data, src.to(a.dtype)._data, d), be)
+    if _State.enabled and (a._rg or src._rg):
+        record(out, "scatter_add", _scatter_add_bwd, (a, src), (d, index))
+    return out
+
+
+def scatter(a: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None) -> Tensor:
+    """A copy of ``a`` with ``src`` (or ``value``) written at ``index`` along ``dim``."""
+    if src is None:
+        src = value
+    d = _dim(a, dim)
+    index = _check_index("scatter", a, index, d)
+    be = a._backend
+    if not isinstance(src, Tensor):
+        src = wrap(be.full(index._data.shape, src, be.dtype(a._data)), be)
+    ones = wrap(be.full(index._data.shape, 1, int64), be)
+    zeros_i = wrap(be.full(a._data.shape, 0, int64), be)
+    hit = scatter_add(zeros_i, d, index, ones) > 0
+    zeros = wrap(be.full(a._data.shape, 0, be.dtype(a._data)), be)
+    placed = scatter_add(zeros, d, index, src)
+    from .elementwise import where
+
+    return where(hit, placed, a)
+
+
+def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Select entries of ``index`` (1-d) along ``dim``."""
+    d = _dim(a, dim)
+    if isinstance(index, Tensor) and index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return getitem(a, (slice(None),) * d + (index,))
+
+
+def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``value`` where ``mask`` is True, else ``a`` (mask broadcasts)."""
+    from .elementwise import where
+
+    if isinstance(mask, Tensor) and mask.dtype is not bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.name}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        return where(mask, value.to(a.dtype), a)
+    return where(mask, value, a)
+
+
+def take_along_dim(a: Tensor, indices: Tensor, dim: int) -> Tensor:
+    """``numpy.take_along_axis`` semantics."""
+    return gather(a, dim, indices)

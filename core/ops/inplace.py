@@ -1,0 +1,71 @@
+"""In-place ops: version counting, leaf checks and graph rebasing."""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+from ._core import Tensor, _State, wrap
+
+_new = object.__new__
+
+
+def _shadow(a: Tensor) -> Tensor:
+    t = _new(Tensor)
+    t._data = a._data
+    t._backend = a._backend
+    t._node = a._node
+    t._rg = a._rg
+    if a._oidx:
+        t._oidx = a._oidx
+    v = a._version
+    if v:
+        t._version = v
+    return t
+
+
+def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Tensor:
+    """Replace ``a``'s value by ``fn(a)`` in place, as PyTorch's ``op_`` methods do.
+
+    Under grad mode, ``a`` becomes the output of the new node and the old value stays intact
+    for the graph (its storage is rebound, not overwritten). Otherwise the backend writes into
+    ``a``'s storage, so every alias of it sees the change.
+    """
+    recording = _State.enabled and (a._rg or any(isinstance(o, Tensor) and o._rg for o in others))
+    if recording:
+        if a._rg and a._node is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        old = _shadow(a)
+        out = fn(old)
+        _check(a, out)
+        if out.dtype is not a.dtype:
+            out = out.to(a.dtype)
+        node = out._node
+        a._data = out._data
+        a._node = node
+        a._rg = out._rg
+        if a._oidx:
+            a._oidx = 0
+        if node is not None and isinstance(node.saved, weakref.ref) and node.saved() is out:
+            node.saved = weakref.ref(a)
+    else:
+        prev = _State.enabled
+        _State.enabled = False
+        try:
+            out = fn(wrap(a._data, a._backend))
+        finally:
+            _State.enabled = prev
+        _check(a, out)
+        a._data = a._backend.assign(a._data, out.to(a.dtype)._data if out.dtype is not a.dtype
+                                    else out._data)
+    a._version = a._version + 1
+    return a
+
+
+def _check(a: Tensor, out: Tensor) -> None:
+    if out._data.shape != a._data.shape:
+        raise RuntimeError(f"output with shape {list(a._data.shape)} doesn't match the broadcast "
+                           f"shape {list(out._data.shape)}")
+    if out.dtype.is_floating_point and not a.dtype.is_floating_point:
+        raise RuntimeError(f"result type {out.dtype.name} can't be cast to the desired output "
+                           f"type {a.dtype.name}")

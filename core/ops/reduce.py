@@ -1,0 +1,312 @@
+"""Reductions: sum, mean, prod, var, std, max/min (with indices), amax/amin, argmax/argmin,
+logsumexp, norm, cumsum."""
+from __future__ import annotations
+
+import builtins
+import weakref
+from typing import Any
+
+from ..dtypes import get_default_dtype
+from ._core import Dispatch, Tensor, _State, kernel, record, wrap
+from .elementwise import where
+
+
+def _run(name, be, *args):
+    fn = getattr(be, name)
+    return kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
+
+
+def norm_axes(dim: Any, ndim: int) -> tuple[int, ...]:
+    """Validate ``dim`` (None, int or sequence; negatives allowed) into sorted axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    nd = builtins.max(ndim, 1)
+    out = []
+    for d in dims:
+        d = int(d)
+        if not -nd <= d < nd:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}],"
+                             f" but got {d})")
+        d = d + nd if d < 0 else d
+        if ndim == 0:
+            continue
+        if d in out:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        out.append(d)
+    return tuple(sorted(out))
+
+
+def _keep_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def expand_grad(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
+    """Broadcast a reduced gradient back over ``axes`` to ``shape``."""
+    if not keepdim and axes:
+        g = g.reshape(_keep_shape(shape, axes))
+    return g.expand(shape)
+
+
+def _sum_bwd(node, g):
+    (a,) = node.inputs
+    axes, keepdim = node.saved
+    return (expand_grad(g, a._data.shape, axes, keepdim),)
+
+
+def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Sum over ``dim`` (all dims by default). Integer and bool sums give int64."""
+    if dtype is not None:
+        a = a.to(dtype)
+    be = a._backend
+    axes = norm_axes(dim, len(a._data.shape))
+    out = wrap(_run("sum", be, a._data, axes, keepdim), be)
+    if _State.enabled and a._rg:
+        record(out, "sum", _sum_bwd, (a,), (axes, keepdim))
+    return out
+
+
+def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Arithmetic mean over ``dim``."""
+    if dtype is not None:
+        a = a.to(dtype)
+    if not a.dtype.is_floating_point:
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {a.dtype.name}")
+    shape = a._data.shape
+    axes = norm_axes(dim, len(shape))
+    n = 1
+    for ax in axes:
+        n *= shape[ax]
+    return sum(a, axes, keepdim) * (1.0 / n if n else float("nan"))
+
+
+def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Variance with Bessel's correction by default (``correction=1``)."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    shape = a._data.shape
+    axes = norm_axes(dim, len(shape))
+    n = 1
+    for ax in axes:
+        n *= shape[ax]
+    d = a - mean(a, axes, keepdim=True)
+    return sum(d * d, axes, keepdim) / builtins.max(n - correction, 0)
+
+
+def std(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Standard deviation (square root of :func:`var`)."""
+    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def _prod_bwd(node, g):
+    (a,) = node.inputs
+    axes, keepdim = node.saved
+    shape = a._data.shape
+    zero = a == 0
+    nz = where(zero, 1.0, a)
+    p_nz = prod(nz, axes, keepdim=True)
+    nzeros = sum(zero, axes, keepdim=True)
+    ge = expand_grad(g, shape, axes, keepdim)
+    grad = where(nzeros == 0, p_nz / nz, where((nzeros == 1) & zero, p_nz, 0.0))
+    return (ge * grad,)
+
+
+def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product over ``dim``."""
+    if dtype is not None:
+        a = a.to(dtype)
+    be = a._backend
+    axes = norm_axes(dim, len(a._data.shape))
+    out = wrap(_run("prod", be, a._data, axes, keepdim), be)
+    if _State.enabled and a._rg:
+        record(out, "prod", _prod_bwd, (a,), (axes, keepdim), ((a, a._version),))
+    return out
+
+
+def _amax_bwd(node, g):
+    (a,) = node.inputs
+    axes, keepdim, ref = node.saved
+    out = ref()
+    shape = a._data.shape
+    o = out if keepdim else out.reshape(_keep_shape(shape, axes))
+    mask = (a == o).to(g.dtype)
+    count = sum(mask, axes, keepdim=True)
+    return (expand_grad(g, shape, axes, keepdim) * mask / count,)
+
+
+def _amaxmin(name: str):
+    def op(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+        be = a._backend
+        shape = a._data.shape
+        axes = norm_axes(None if dim == () else dim, len(shape))
+        for ax in axes:
+            if shape[ax] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
+        if not axes and shape:
+            return a.clone() if a._rg else a
+        out = wrap(_run(name[1:], be, a._data, axes, keepdim), be)
+        if _State.enabled and a._rg:
+            record(out, name, _amax_bwd, (a,), (axes, keepdim, weakref.ref(out)),
+                   ((a, a._version),))
+        return out
+
+    op.__name__ = name
+    return op
+
+
+amax = _amaxmin("amax")
+amin = _amaxmin("amin")
+
+
+class _MaxResult(tuple):
+    """``(values, indices)`` with ``.values`` and ``.indices``, like torch.return_types."""
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+
+def _max_dim(a: Tensor, dim: int, keepdim: bool, is_max: bool):
+    (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
+    idx = (argmax if is_max else argmin)(a, ax, keepdim=True)
+    values = a.gather(ax, idx)
+    if not keepdim:
+        values = values.squeeze(ax)
+        idx = idx.squeeze(ax)
+    return _MaxResult((values, idx))
+
+
+def max(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """Maximum of all elements, ``(values, indices)`` along ``dim``, or elementwise with a tensor."""
+    if isinstance(dim, Tensor):
+        return a.maximum(dim)
+    if dim is None:
+        return amax(a)
+    return _max_dim(a, dim, keepdim, True)
+
+
+def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """Minimum of all elements, ``(values, indices)`` along ``dim``, or elementwise with a tensor."""
+    if isinstance(dim, Tensor):
+        return a.minimum(dim)
+    if dim is None:
+        return amin(a)
+    return _max_dim(a, dim, keepdim, False)
+
+
+def _arg(name: str):
+    def op(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        be = a._backend
+        if dim is None:
+            flat = a.reshape(-1)
+            if flat._data.shape[0] == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            out = wrap(_run(name, be, flat._data, 0, False), be)
+            return out.reshape([1] * len(a._data.shape)) if keepdim else out
+        (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
+        if not a._data.shape:
+            return wrap(be.full((), 0, _int64()), be)
+        if a._data.shape[ax] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
+        return wrap(_run(name, be, a._data, ax, keepdim), be)
+
+    op.__name__ = name
+    return op
+
+
+def _int64():
+    from ..dtypes import int64
+
+    return int64
+
+
+argmax = _arg("argmax")
+argmin = _arg("argmin")
+
+
+def _lse_bwd(node, g):
+    (a,) = node.inputs
+    axes, keepdim, ref = node.saved
+    out = ref()
+    shape = a._data.shape
+    o = out if keepdim else out.reshape(_keep_shape(shape, axes))
+    return (expand_grad(g, shape, axes, keepdim) * (a - o).exp(),)
+
+
+def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(a)))`` over ``dim``, computed stably (fused kernel when available)."""
+    if not a.dtype.is_floating_point:
+        a = a.to(get_default_dtype())
+    be = a._backend
+    axes = norm_axes(dim, len(a._data.shape))
+    if be.has("logsumexp"):
+        out = wrap(_run("logsumexp", be, a._data, axes, keepdim), be)
+        if _State.enabled and a._rg:
+            record(out, "logsumexp", _lse_bwd, (a,), (axes, keepdim, weakref.ref(out)),
+                   ((a, a._version),))
+        return out
+    from ..registry import count_fallback
+
+    count_fallback("logsumexp", be)
+    m = amax(a.detach(), axes, keepdim=True)
+    m = where(m.isinf(), 0.0, m)
+    out = (a - m).exp().sum(axes, keepdim=True).log() + m
+    return out if keepdim else out.reshape(tuple(n for i, n in enumerate(a._data.shape) if i not in axes))
+
+
+def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Vector p-norm over ``dim`` (2 / 'fro' by default; 1, inf, -inf, any p > 0)."""
+    if p in ("fro", 2, 2.0, None):
+        return (a * a).sum(dim, keepdim).sqrt()
+    if p == 1:
+        return a.abs().sum(dim, keepdim)
+    if p == float("inf"):
+        return amax(a.abs(), dim if dim is not None else (), keepdim)
+    if p == float("-inf"):
+        return amin(a.abs(), dim if dim is not None else (), keepdim)
+    if p == 0:
+        return (a != 0).to(a.dtype).sum(dim, keepdim)
+    return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+def _cumsum_bwd(node, g):
+    ax = node.saved
+    return (g.flip(ax).cumsum(ax).flip(ax),)
+
+
+def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Inclusive cumulative sum along ``dim``."""
+    if dtype is not None:
+        a = a.to(dtype)
+    be = a._backend
+    (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
+    if not a._data.shape:
+        return a.clone()
+    out = wrap(_run("cumsum", be, a._data, ax), be)
+    if _State.enabled and a._rg:
+        record(out, "cumsum", _cumsum_bwd, (a,), ax)
+    return out
+
+
+def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """True where every element (over ``dim``) is nonzero."""
+    from ..dtypes import bool_
+
+    return amin(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_) \
+        if a.numel() else wrap(a._backend.full((), True, bool_), a._backend)
+
+
+def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """True where some element (over ``dim``) is nonzero."""
+    from ..dtypes import bool_
+
+    return amax(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_) \
+        if a.numel() else wrap(a._backend.full((), False, bool_), a._backend)

@@ -1,0 +1,464 @@
+"""Shape and movement ops: reshape, permute, expand, cat, split, flip, roll, repeat, ..."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
+from .reduce_to import sum_to
+
+
+def _run(name, be, *args):
+    fn = getattr(be, name)
+    return kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
+
+
+def _dims(args: tuple) -> tuple:
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
+def _wrap(d: int, nd: int) -> int:
+    n = max(nd, 1)
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return d + n if d < 0 else d
+
+
+def infer_shape(shape: tuple, numel: int, given: tuple) -> tuple:
+    if -1 in shape:
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        known = 1
+        for s in shape:
+            if s != -1:
+                known *= s
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    n = 1
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} in {list(shape)}")
+        n *= s
+    if n != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
+                           f"(input shape {list(given)})")
+    return shape
+
+
+def _reshape_bwd(node, g):
+    return (g.reshape(node.saved),)
+
+
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """The same values in a new shape (one dim may be -1)."""
+    old = a._data.shape
+    shape = _dims(shape)
+    if shape == old:
+        return a
+    numel = 1
+    for s in old:
+        numel *= s
+    shape = infer_shape(shape, numel, old)
+    be = a._backend
+    out = wrap(_run("reshape", be, a._data, shape), be)
+    if _State.enabled and a._rg:
+        record(out, "reshape", _reshape_bwd, (a,), old)
+    return out
+
+
+def view(a: Tensor, *shape: Any) -> Tensor:
+    """As :func:`reshape` (xgrad does not distinguish views); ``view(dtype)`` is unsupported."""
+    return reshape(a, *shape)
+
+
+def _permute_bwd(node, g):
+    perm = node.saved
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return (g.permute(inv),)
+
+
+def permute(a: Tensor, *dims: Any) -> Tensor:
+    """Reorder dimensions."""
+    nd = len(a._data.shape)
+    dims = tuple(_wrap(d, nd) for d in _dims(dims))
+    if sorted(dims) != list(range(nd)):
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
+                           f"match the length of the desired ordering of dimensions i.e. input.dim()"
+                           f" = {nd} is not equal to len(dims) = {len(dims)}"
+                           if len(dims) != nd else f"permute(): repeated dim in {list(dims)}")
+    if dims == tuple(range(nd)):
+        return a
+    be = a._backend
+    out = wrap(_run("permute", be, a._data, dims), be)
+    if _State.enabled and a._rg:
+        record(out, "permute", _permute_bwd, (a,), dims)
+    return out
+
+
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    nd = len(a._data.shape)
+    if nd == 0:
+        return a
+    d0, d1 = _wrap(dim0, nd), _wrap(dim1, nd)
+    perm = list(range(nd))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return permute(a, perm)
+
+
+def t(a: Tensor) -> Tensor:
+    """Transpose of a tensor of at most 2 dims."""
+    if a.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
+    return transpose(a, 0, 1) if a.ndim == 2 else a
+
+
+def T(a: Tensor) -> Tensor:
+    return permute(a, tuple(reversed(range(a.ndim))))
+
+
+def mT(a: Tensor) -> Tensor:
+    if a.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {a.ndim}-D tensor.")
+    return transpose(a, -2, -1)
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
+    """The broadcast of several shapes (raises naming them when incompatible)."""
+    nd = 0
+    for s in shapes:
+        nd = nd if nd > len(s) else len(s)
+    out = [1] * nd
+    for s in shapes:
+        for i, n in enumerate(s):
+            j = nd - len(s) + i
+            if out[j] == 1:
+                out[j] = n
+            elif n != 1 and n != out[j]:
+                raise RuntimeError(
+                    "shape mismatch: objects cannot be broadcast to a single shape: "
+                    + " and ".join(str(list(x)) for x in shapes))
+    return tuple(out)
+
+
+def _expand_bwd(node, g):
+    return (sum_to(g, node.saved),)
+
+
+def expand(a: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast to ``sizes`` (-1 keeps a dimension), without copying."""
+    sizes = _dims(sizes)
+    old = a._data.shape
+    if len(sizes) < len(old):
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({len(old)})")
+    lead = len(sizes) - len(old)
+    shape = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension {i}")
+            shape.append(s)
+        else:
+            o = old[i - lead]
+            if s == -1:
+                s = o
+            if o != s and o != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) must match the existing size ({o}) at "
+                    f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                    f"{list(old)}")
+            shape.append(s)
+    shape = tuple(shape)
+    if shape == old:
+        return a
+    be = a._backend
+    out = wrap(_run("broadcast_to", be, a._data, shape), be)
+    if _State.enabled and a._rg:
+        record(out, "expand", _expand_bwd, (a,), old)
+    return out
+
+
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape``."""
+    return expand(a, tuple(shape))
+
+
+def expand_as(a: Tensor, other: Tensor) -> Tensor:
+    """Expand to ``other``'s shape."""
+    return expand(a, other._data.shape)
+
+
+def squeeze(a: Tensor, dim: Any = None) -> Tensor:
+    """Remove size-1 dimensions (all, or those in ``dim``)."""
+    shape = a._data.shape
+    if dim is None:
+        return reshape(a, tuple(s for s in shape if s != 1))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = {_wrap(d, len(shape)) for d in dims}
+    return reshape(a, tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dimension at ``dim``."""
+    shape = list(a._data.shape)
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
+                         f"got {dim})")
+    dim = dim + n if dim < 0 else dim
+    shape.insert(dim, 1)
+    return reshape(a, tuple(shape))
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    shape = a._data.shape
+    if not shape:
+        return reshape(a, (1,))
+    s, e = _wrap(start_dim, len(shape)), _wrap(end_dim, len(shape))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    n = 1
+    for x in shape[s:e + 1]:
+        n *= x
+    return reshape(a, shape[:s] + (n,) + shape[e + 1:])
+
+
+def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one may be -1)."""
+    shape = a._data.shape
+    d = _wrap(dim, len(shape))
+    sizes = infer_shape(tuple(sizes), shape[d], (shape[d],))
+    return reshape(a, shape[:d] + tuple(sizes) + shape[d + 1:])
+
+
+def _cat_bwd(node, g):
+    ax, sizes = node.saved
+    out = []
+    start = 0
+    for t, n in zip(node.inputs, sizes):
+        out.append(narrow(g, ax, start, n) if t._rg else None)
+        start += n
+    return tuple(out)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate along an existing dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    be = first._backend
+    # PyTorch skips 1-d empty tensors in cat
+    tensors = [t for t in tensors if not (t._data.shape == (0,))] or [first]
+    ref = tensors[0]
+    nd = len(ref._data.shape)
+    if nd == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    ax = _wrap(dim, nd)
+    dt = None
+    for i, t in enumerate(tensors):
+        if t._backend is not be:
+            raise device_mismatch("cat", first, t)
+        s = t._data.shape
+        if len(s) != nd or any(s[j] != ref._data.shape[j] for j in range(nd) if j != ax):
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {ax}. Expected "
+                               f"size {list(ref._data.shape)} but got size {list(s)} for tensor "
+                               f"number {i} in the list.")
+        d = t.dtype
+        dt = d if dt is None else (dt if dt is d else __import__("xgrad").promote_types(dt, d))
+    tensors = [t.to(dt) for t in tensors]
+    out = wrap(_run("concatenate", be, [t._data for t in tensors], ax), be)
+    if _State.enabled and any(t._rg for t in tensors):
+        record(out, "cat", _cat_bwd, tuple(tensors), (ax, [t._data.shape[ax] for t in tensors]))
+    return out
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join along a new dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} "
+                               f"at entry 0 and {list(t._data.shape)} at entry {i}")
+    n = len(shape) + 1
+    d = dim + n if dim < 0 else dim
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements of dimension ``dim`` from ``start``."""
+    nd = len(a._data.shape)
+    d = _wrap(dim, nd)
+    size = a._data.shape[d]
+    if start < 0:
+        start += size
+    if start < 0 or length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return a[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Split into chunks of a given size, or of the given list of sizes."""
+    d = _wrap(dim, a.ndim)
+    n = a._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split_size must be positive, got {step}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                               f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(a, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` nearly equal pieces."""
+    n = a._data.shape[_wrap(dim, a.ndim)]
+    step = -(-n // chunks) if n else 1
+    return split(a, step, dim)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple:
+    """Remove ``dim``, returning every slice along it."""
+    d = _wrap(dim, a.ndim)
+    return tuple(a[(slice(None),) * d + (i,)] for i in range(a._data.shape[d]))
+
+
+def flip(a: Tensor, dims: Any) -> Tensor:
+    """Reverse the order of elements along ``dims``."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    nd = len(a._data.shape)
+    idx = [slice(None)] * nd
+    for d in dims:
+        idx[_wrap(d, nd)] = slice(None, None, -1)
+    return a[tuple(idx)]
+
+
+def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Rotate elements along ``dims`` by ``shifts``."""
+    if dims is None:
+        return roll(a.reshape(-1), shifts, 0).reshape(a._data.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    out = a
+    for s, d in zip(shifts, dims):
+        d = _wrap(d, a.ndim)
+        n = a._data.shape[d]
+        if n == 0:
+            continue
+        s %= n
+        if s:
+            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
+    return out
+
+
+def repeat(a: Tensor, *sizes: Any) -> Tensor:
+    """Tile the tensor ``sizes[i]`` times along each dimension (PyTorch's ``repeat``)."""
+    sizes = _dims(sizes)
+    shape = a._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    shape = (1,) * (len(sizes) - len(shape)) + shape
+    x = reshape(a, shape)
+    inter = []
+    for r, s in zip(sizes, shape):
+        inter += [1, s]
+    x = reshape(x, tuple(inter))
+    exp = []
+    for r, s in zip(sizes, shape):
+        exp += [r, s]
+    x = expand(x, tuple(exp))
+    return reshape(x, tuple(r * s for r, s in zip(sizes, shape)))
+
+
+def tile(a: Tensor, dims: Any) -> Tensor:
+    """``repeat`` with fewer dims padded by ones on the left."""
+    dims = _dims((dims,)) if not isinstance(dims, int) else (dims,)
+    if len(dims) < a.ndim:
+        dims = (1,) * (a.ndim - len(dims)) + tuple(dims)
+    return repeat(a, dims)
+
+
+def _pad_bwd(node, g):
+    widths = node.saved
+    idx = tuple(slice(b, g._data.shape[i] - e) for i, (b, e) in enumerate(widths))
+    return (g[idx],)
+
+
+def pad_constant(a: Tensor, widths: tuple, value: float = 0.0) -> Tensor:
+    """Constant padding with ``widths[d] = (before, after)`` for every dim."""
+    be = a._backend
+    out = wrap(_run("pad", be, a._data, widths, value), be)
+    if _State.enabled and a._rg:
+        record(out, "pad", _pad_bwd, (a,), widths)
+    return out
+
+
+def _window_bwd(node, g):
+    # gradient of a sliding-window view: scatter-add every window back (index_add)
+    (a,) = node.inputs
+    window, strides, dilation = node.saved
+    return (_window_scatter(g, a._data.shape, window, strides, dilation),)
+
+
+def _window_scatter(g: Tensor, shape: tuple, window: tuple, strides: tuple, dilation: tuple):
+    k = len(window)
+    lead = len(shape) - k
+    out_sp = g._data.shape[lead:lead + k]
+    acc = None
+    from itertools import product
+
+    from ..creation import zeros
+    base = zeros(shape, dtype=g.dtype, device=g._backend)
+    pieces = []
+    for offs in product(*(range(w) for w in window)):
+        gi = g[(Ellipsis,) + offs]  # (*lead, o_1..o_k)
+        idx = (slice(None),) * lead + tuple(
+            slice(o * d, o * d + (n - 1) * s + 1, s)
+            for o, d, n, s in zip(offs, dilation, out_sp, strides))
+        pieces.append((idx, gi))
+    acc = base
+    for idx, gi in pieces:
+        acc = acc.index_put_add(idx, gi)
+    return acc
+
+
+def sliding_window(a: Tensor, window: tuple, strides: tuple, dilation: tuple) -> Tensor:
+    """Windows over the last ``len(window)`` dims: shape ``(*lead, *out, *window)``."""
+    be = a._backend
+    shape = a._data.shape
+    k = len(window)
+    for i in range(k):
+        n = shape[len(shape) - k + i]
+        span = dilation[i] * (window[i] - 1) + 1
+        if n < span:
+            raise RuntimeError(f"Calculated padded input size per channel: ({n}). Kernel size: "
+                               f"({span}). Kernel size can't be greater than actual input size")
+    out = wrap(_run("sliding_window", be, a._data, tuple(window), tuple(strides), tuple(dilation)), be)
+    if _State.enabled and a._rg:
+        record(out, "sliding_window", _window_bwd, (a,), (tuple(window), tuple(strides),
+                                                            tuple(dilation)))
+    return out

@@ -1,0 +1,50 @@
+"""sort, argsort, topk (values differentiable)."""
+from __future__ import annotations
+
+from ._core import Dispatch, Tensor, _State, kernel, record, wrap
+from .reduce import _MaxResult
+
+
+def _sort_bwd(node, g):
+    (a,) = node.inputs
+    ax, idx = node.saved
+    be = g._backend
+    zeros = wrap(be.full(a._data.shape, 0, be.dtype(g._data)), be)
+    return (zeros.scatter_add(ax, idx, g),)
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> _MaxResult:
+    """``(values, indices)`` sorted along ``dim`` (stable)."""
+    be = a._backend
+    if not a._data.shape:
+        return _MaxResult((a.clone(), wrap(be.full((), 0, _int64()), be)))
+    from .reduce import norm_axes
+
+    (ax,) = norm_axes(dim, len(a._data.shape))
+    fn = be.sort
+    v, i = kernel("sort", be, fn, a._data, ax, descending) if Dispatch.active else \
+        fn(a._data, ax, descending)
+    values, idx = wrap(v, be), wrap(i, be)
+    if _State.enabled and a._rg:
+        record(values, "sort", _sort_bwd, (a,), (ax, idx))
+    return _MaxResult((values, idx))
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> Tensor:
+    """Indices that sort ``a`` along ``dim``."""
+    return sort(a.detach(), dim, descending)[1]
+
+
+def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> _MaxResult:
+    """The ``k`` largest (or smallest) elements along ``dim``: ``(values, indices)``."""
+    n = a.shape[dim] if a.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
+    values, idx = sort(a, dim, descending=largest)
+    return _MaxResult((values.narrow(dim, 0, k), idx.narrow(dim, 0, k)))
+
+
+def _int64():
+    from ..dtypes import int64
+
+    return int64

@@ -1,0 +1,288 @@
+"""The Tensor: a native array of one backend, plus its place in the autograd graph."""
+from __future__ import annotations
+
+from typing import Any
+
+from .backend import Backend
+from .dtypes import DType, bool_, float16, float32, float64, int32, int64
+
+__all__ = ["Tensor"]
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, PyTorch-style.
+
+    Only four attributes are set on every op (data, backend, graph node, requires-grad);
+    the rest live on the class until first written, keeping op dispatch cheap.
+    """
+
+    __slots__ = ("_data", "_backend", "_node", "_rg", "__dict__", "__weakref__")
+    __array_priority__ = 1000  # numpy defers ``ndarray op Tensor`` to our reflected ops
+
+    grad: "Tensor | None" = None
+    _version = 0
+    _oidx = 0
+    _hooks = None
+    _post_hooks = None
+
+    def __init__(self, data: Any = None, *, dtype: DType | None = None, device: Any = None,
+                 requires_grad: bool = False) -> None:
+        from .creation import _make_from_data
+
+        if data is None:
+            data = []
+        t = _make_from_data(data, dtype, device, float_default=True)
+        self._data = t._data
+        self._backend = t._backend
+        self._node = None
+        self._rg = bool(requires_grad)
+
+    # ---- properties -------------------------------------------------------------------
+    @property
+    def shape(self) -> "Size":
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> "Size | int":
+        """The shape, or the length of dimension ``dim``."""
+        shape = self._data.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    @property
+    def dtype(self) -> DType:
+        return self._backend.dtype(self._data)
+
+    @property
+    def device(self):
+        from .device import device_cls
+
+        d = _new(device_cls)
+        d.backend = self._backend
+        return d
+
+    @property
+    def backend(self) -> Backend:
+        """The Backend instance holding this tensor's data."""
+        return self._backend
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return len(self._data.shape)
+
+    def numel(self) -> int:
+        """Number of elements."""
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._backend.name == "cupy"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._node is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place; returns self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def data(self) -> "Tensor":
+        return self.detach()
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data
+        self._backend = value._backend
+
+    # ---- conversion -------------------------------------------------------------------
+    def numpy(self, *, force: bool = False):
+        """Host numpy copy of the values (device-to-host for GPU backends)."""
+        return self._backend.to_numpy(self._data)
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._backend.to_numpy(self._data).reshape(()).item()
+
+    def tolist(self) -> Any:
+        """Values as (nested) Python lists."""
+        return self._backend.to_numpy(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.numel()} elements is ambiguous")
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __len__(self) -> int:
+        if not self._data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if not self._data.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self._backend.to_numpy(self._data)
+        return arr.astype(dtype) if dtype is not None else arr
+
+    def __dlpack__(self, **kwargs):
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def __repr__(self) -> str:
+        import numpy as np
+
+        arr = self._backend.to_numpy(self._data)
+        body = np.array2string(arr, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self._backend.name != "numpy":
+            extras.append(f"device='{self._backend.device}'")
+        dt = self.dtype
+        if dt not in (float32, int64, bool_) or arr.size == 0:
+            extras.append(f"dtype={dt!r}")
+        if self._node is not None:
+            extras.append(f"grad_fn={self._node!r}")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("xgrad tensors are not pickled; use xgrad.save (safetensors) instead")
+
+    def __deepcopy__(self, memo):
+        t = self.detach().clone()
+        t._rg = self._rg
+        memo[id(self)] = t
+        return t
+
+    def __copy__(self):
+        return self.__deepcopy__({})
+
+    # dtype shortcuts
+    def float(self) -> "Tensor":
+        """Cast to float32."""
+        return self.to(float32)
+
+    def double(self) -> "Tensor":
+        """Cast to float64."""
+        return self.to(float64)
+
+    def half(self) -> "Tensor":
+        """Cast to float16."""
+        return self.to(float16)
+
+    def long(self) -> "Tensor":
+        """Cast to int64."""
+        return self.to(int64)
+
+    def int(self) -> "Tensor":
+        """Cast to int32."""
+        return self.to(int32)
+
+    def bool(self) -> "Tensor":
+        """Cast to bool."""
+        return self.to(bool_)
+
+    def type(self, dtype: Any = None):
+        """The dtype's name, or a cast to ``dtype``."""
+        if dtype is None:
+            return f"xgrad.{self.dtype.name}"
+        return self.to(dtype)
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
+        return self.dtype.is_floating_point
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    def cpu(self) -> "Tensor":
+        """Copy to the numpy backend (host memory)."""
+        return self.to("numpy")
+
+    def cuda(self, device: int | None = None) -> "Tensor":
+        """Copy to the cupy backend."""
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
+    def get_device(self) -> int:
+        """Device index (-1 on the host)."""
+        _, _, idx = self._backend.device.partition(":")
+        return int(idx) if idx else (0 if self._backend.name == "cupy" else -1)
+
+
+class Size(tuple):
+    """A tensor shape: a tuple of ints with ``numel()``, like ``torch.Size``."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"xgrad.Size({list(self)})"
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    nd = max(ndim, 1)
+    if not -nd <= dim < nd:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+    return dim + nd if dim < 0 else dim
