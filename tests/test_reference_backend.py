@@ -324,6 +324,8 @@ def test_cast_truncates_and_wraps():
     check(B.cast(R(a), int64), a.astype(np.int64))
     i = np.array([2**40 + 5, -2**31 - 1], np.int64)
     check(B.cast(R(i), int32), i.astype(np.int32))
+    big = np.array([2**53 + 2**29 + 1, -(2**62 + 2**38 + 1), 2**63 - 1, 2**40 + 2**16], np.int64)
+    check(B.cast(R(big), float32), big.astype(np.float32), rtol=0)
     h = np.array([70000.0, 1e-9, 0.1])
     with np.errstate(over="ignore"):
         check(B.cast(R(h), float16), h.astype(np.float16), rtol=0)
