@@ -97,6 +97,7 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
 
     ready = [n for n in root_nodes if n not in deps]
     active = Dispatch.active
+    done: list[Node] = []  # freed only at the end: saved outputs are weakly referenced
     while ready:
         n = ready.pop()
         gs = buffers.pop(n, None) or [None] * n.n_out
@@ -152,9 +153,12 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                 _check_grad(n, i, t, gi)
                 _add_leaf(leaves, t, gi)
         if not retain_graph:
-            n.inputs = ()
-            n.saved = None
-            n.bwd = _freed
+            done.append(n)
+
+    for n in done:
+        n.inputs = ()
+        n.saved = None
+        n.bwd = _freed
 
     for t, g in leaves.values():
         if t._hooks:

@@ -1,0 +1,1 @@
+"""pytest plugin of the conformance suite (inert unless --xgrad-backend is given)."""
