@@ -6,8 +6,15 @@
 from __future__ import annotations
 
 from xgrad.registry import (
-    BackendSpec, BackendUnavailableError, PluginLoadError, available, describe, failed,
-    get_backend, register_plugin, unregister_plugin,
+    BackendSpec,
+    BackendUnavailableError,
+    PluginLoadError,
+    available,
+    describe,
+    failed,
+    get_backend,
+    register_plugin,
+    unregister_plugin,
 )
 
 __all__ = ["available", "describe", "failed", "get_backend", "register_plugin",

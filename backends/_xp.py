@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 import numpy as _np
-
 from xgrad.backend import Backend
 from xgrad.dtypes import ALL_DTYPES, DType, bool_, float16, float32, float64, int32, int64
 

@@ -11,12 +11,31 @@ from . import ops as _ops  # binds methods onto Tensor
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
-    ones_like, tensor, zeros, zeros_like,
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from .device import device, get_default_device, set_default_device
 from .dtypes import (
-    DType, float16, float32, float64, get_default_dtype, int32, int64, promote_types,
+    DType,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    promote_types,
     set_default_dtype,
 )
 from .dtypes import bool_ as _bool_dtype
@@ -29,8 +48,19 @@ from .ops import reduce as _R
 from .ops import shape as _S
 from .ops import sorting as _O
 from .random import (
-    Generator, bernoulli, initial_seed, manual_seed, normal, rand, rand_like, randint,
-    randint_like, randn, randn_like, randperm, seed,
+    Generator,
+    bernoulli,
+    initial_seed,
+    manual_seed,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
 )
 from .tensor import Size, Tensor
 
@@ -131,5 +161,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 
 
-from . import autograd  # noqa: E402
-from . import backends  # noqa: E402,F401
+from . import (
+    autograd,  # noqa: E402
+    backends,  # noqa: E402,F401
+)

@@ -20,7 +20,8 @@ by name: a backend lists the ones it implements in ``fused_ops``.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .dtypes import ALL_DTYPES, DType
 

@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np  # host conversion only
 
 from .device import resolve
 from .dtypes import (
-    DType, bool_, dtype_from_name, float16, float32, float64, get_default_dtype, int32, int64,
+    DType,
+    bool_,
+    dtype_from_name,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
 )
 from .ops._core import wrap
 from .tensor import Tensor

@@ -40,7 +40,7 @@ def set_default_device(device: Any) -> None:
     _default[0] = None if device is None else resolve(device)
 
 
-def get_default_device() -> "device_cls":
+def get_default_device() -> device_cls:
     """The device factories use when given no ``device=``."""
     return device_cls(resolve(None))
 
@@ -63,7 +63,7 @@ class device_cls:
         _, _, idx = self.backend.device.partition(":")
         return int(idx) if idx else None
 
-    def __enter__(self) -> "device_cls":
+    def __enter__(self) -> device_cls:
         _stack.append(self.backend)
         return self
 

@@ -6,7 +6,8 @@ checks one class attribute and calls the kernel directly.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .autograd.node import Dispatch
 from .hookspecs import hookimpl

@@ -40,7 +40,7 @@ _BY_NAME.update({"half": float16, "float": float32, "double": float64, "int": in
 _default_float = float32
 
 
-def dtype_from_name(name: "str | DType") -> DType:
+def dtype_from_name(name: str | DType) -> DType:
     """Return the DType for a name such as ``"float32"`` (or a numpy-style dtype object)."""
     if isinstance(name, DType):
         return name

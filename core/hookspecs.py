@@ -10,7 +10,8 @@ All hooks are called with keyword arguments.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pluggy
 
@@ -20,7 +21,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def xgrad_register_backends() -> "list[Any]":
+def xgrad_register_backends() -> list[Any]:
     """Return a list of :class:`xgrad.registry.BackendSpec` this plugin provides.
 
     Called once, when the registry is first used. Built-in backends answer this hook
@@ -51,7 +52,7 @@ def xgrad_dispatch(op: str, phase: str, backend: Any, inputs: tuple, run: Callab
 
 
 @hookspec
-def xgrad_conformance_cases() -> "list[Any]":
+def xgrad_conformance_cases() -> list[Any]:
     """Return extra :class:`xgrad.conformance.OpCase` objects to add to the suite."""
 
 

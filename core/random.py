@@ -28,7 +28,7 @@ class Generator:
         self._seed = 67280421310721
         self._offset = 0
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed``."""
         self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
         self._offset = 0

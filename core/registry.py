@@ -4,9 +4,10 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 import pluggy
 
@@ -189,7 +190,7 @@ def _availability_text() -> str:
     return "Registered backends: " + "; ".join(rows)
 
 
-def get_backend(device: "str | Backend") -> Backend:
+def get_backend(device: str | Backend) -> Backend:
     """The Backend instance for a device string such as ``"cpu"``, ``"reference"``, ``"cuda:0"``."""
     if isinstance(device, Backend):
         return device

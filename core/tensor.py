@@ -21,7 +21,7 @@ class Tensor:
     __slots__ = ("_data", "_backend", "_node", "_rg", "__dict__", "__weakref__")
     __array_priority__ = 1000  # numpy defers ``ndarray op Tensor`` to our reflected ops
 
-    grad: "Tensor | None" = None
+    grad: Tensor | None = None
     _version = 0
     _oidx = 0
     _hooks = None
@@ -41,10 +41,10 @@ class Tensor:
 
     # ---- properties -------------------------------------------------------------------
     @property
-    def shape(self) -> "Size":
+    def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim: int | None = None) -> "Size | int":
+    def size(self, dim: int | None = None) -> Size | int:
         """The shape, or the length of dimension ``dim``."""
         shape = self._data.shape
         if dim is None:
@@ -105,7 +105,7 @@ class Tensor:
                 f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
         self._rg = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place; returns self."""
         self.requires_grad = requires_grad
         return self
@@ -119,11 +119,11 @@ class Tensor:
         return self._node is None
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         return self.detach()
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         self._data = value._data
         self._backend = value._backend
 
@@ -215,27 +215,27 @@ class Tensor:
         return self.__deepcopy__({})
 
     # dtype shortcuts
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         """Cast to float32."""
         return self.to(float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         """Cast to float64."""
         return self.to(float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         """Cast to float16."""
         return self.to(float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         """Cast to int64."""
         return self.to(int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         """Cast to int32."""
         return self.to(int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         """Cast to bool."""
         return self.to(bool_)
 
@@ -253,11 +253,11 @@ class Tensor:
         """Bytes per element."""
         return self.dtype.itemsize
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         """Copy to the numpy backend (host memory)."""
         return self.to("numpy")
 
-    def cuda(self, device: int | None = None) -> "Tensor":
+    def cuda(self, device: int | None = None) -> Tensor:
         """Copy to the cupy backend."""
         return self.to("cuda" if device is None else f"cuda:{device}")
 

@@ -1,7 +1,8 @@
 """Automatic differentiation: backward, grad, custom Functions, grad modes, gradcheck."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..tensor import Tensor
 from .engine import run_backward

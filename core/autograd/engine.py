@@ -1,7 +1,8 @@
 """The backward engine: topological traversal of recorded nodes, gradient accumulation."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .grad_mode import _State
 from .node import FREED_MESSAGE, Dispatch, Node
@@ -80,85 +81,89 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
 
     deps: dict[Node, int] = {}
     stack = list(root_nodes)
-    seen = set(root_nodes)
+    is_root = set(root_nodes)
     while stack:
-        n = stack.pop()
-        ins = n.inputs
+        ins = stack.pop().inputs
         if ins is None:
             raise RuntimeError(FREED_MESSAGE)
         for t in ins:
             if t is not None:
                 m = t._node
                 if m is not None:
-                    deps[m] = deps.get(m, 0) + 1
-                    if m not in seen:
-                        seen.add(m)
-                        stack.append(m)
+                    if m in deps:
+                        deps[m] += 1
+                    else:
+                        deps[m] = 1
+                        if m not in is_root:
+                            stack.append(m)
 
     ready = [n for n in root_nodes if n not in deps]
     active = Dispatch.active
-    done: list[Node] = []  # freed only at the end: saved outputs are weakly referenced
+    pop = buffers.pop
+    get = buffers.get
     while ready:
         n = ready.pop()
-        gs = buffers.pop(n, None) or [None] * n.n_out
-        if n.hooks:
-            for idx, fn in n.hooks:
-                if idx >= 0 and gs[idx] is not None:
-                    r = fn(gs[idx])
-                    if r is not None:
-                        gs[idx] = r
-        if captures:
-            for i, g in enumerate(gs):
-                k = captures.get((n, i))
-                if k is not None:
-                    results[k] = g
-        ins = n.inputs
-        if all(g is None for g in gs):
-            grads_in = (None,) * len(ins)
-        else:
-            if n.check:
-                for t, v in n.check:
-                    if t._version != v:
-                        raise _version_error(n, t, v)
-            g = gs[0] if n.n_out == 1 else gs
-            if active:
-                grads_in = Dispatch.call(op=n.name, phase="backward", backend=_backend_of(ins),
-                                         inputs=tuple(gs), run=lambda n=n, g=g: n.bwd(n, g))
+        gs = pop(n, None)
+        if n.hooks is not None or captures or n.n_out != 1:
+            gs = _prepare(n, gs, captures, results)
+        grads_in = None
+        if gs is not None:
+            if n.n_out == 1:
+                g = gs[0]
             else:
-                grads_in = n.bwd(n, g)
-            if n.hooks:
-                for idx, fn in n.hooks:
-                    if idx < 0:
-                        r = fn(grads_in, tuple(gs))
-                        if r is not None:
-                            grads_in = tuple(r)
-        for i, t in enumerate(ins):
+                g = None if all(x is None for x in gs) else gs
+            if g is not None:
+                check = n.check
+                if check:
+                    for t, v in check:
+                        if t._version != v:
+                            raise _version_error(n, t, v)
+                if active:
+                    grads_in = Dispatch.call(op=n.name, phase="backward",
+                                             backend=_backend_of(n.inputs), inputs=tuple(gs),
+                                             run=lambda n=n, g=g: n.bwd(n, g))
+                else:
+                    grads_in = n.bwd(n, g)
+                if n.hooks is not None:
+                    grads_in = _post_hooks(n, grads_in, gs)
+        if grads_in is None:
+            for t in n.inputs:
+                if t is not None:
+                    m = t._node
+                    if m is not None:
+                        d = deps[m] - 1
+                        deps[m] = d
+                        if d == 0:
+                            ready.append(m)
+            continue
+        for t, gi in zip(n.inputs, grads_in):
             if t is None:
                 continue
-            gi = grads_in[i]
             m = t._node
             if m is not None:
                 if gi is not None:
-                    _check_grad(n, i, t, gi)
-                    buf = buffers.get(m)
+                    if gi._data.shape != t._data.shape or gi._backend is not t._backend:
+                        _check_grad(n, n.inputs.index(t), t, gi)
+                    buf = get(m)
                     if buf is None:
-                        buf = buffers[m] = [None] * m.n_out
-                    j = t._oidx
-                    buf[j] = gi if buf[j] is None else buf[j] + gi
+                        buffers[m] = [gi] if m.n_out == 1 else _slot(m, t._oidx, gi)
+                    else:
+                        j = t._oidx
+                        buf[j] = gi if buf[j] is None else buf[j] + gi
                 d = deps[m] - 1
                 deps[m] = d
                 if d == 0:
                     ready.append(m)
             elif gi is not None and t._rg:
-                _check_grad(n, i, t, gi)
+                if gi._data.shape != t._data.shape or gi._backend is not t._backend:
+                    _check_grad(n, n.inputs.index(t), t, gi)
                 _add_leaf(leaves, t, gi)
-        if not retain_graph:
-            done.append(n)
 
-    for n in done:
-        n.inputs = ()
-        n.saved = None
-        n.bwd = _freed
+    if not retain_graph:  # freed only now: saved outputs are weakly referenced
+        for n in (*deps, *root_nodes):
+            n.inputs = ()
+            n.saved = None
+            n.bwd = _freed
 
     for t, g in leaves.values():
         if t._hooks:
@@ -190,6 +195,39 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                                "been used in the graph. Set allow_unused=True if this is the "
                                "desired behavior.")
     return results
+
+
+def _post_hooks(n: Node, grads_in: Any, gs: list) -> Any:
+    for idx, fn in n.hooks:
+        if idx < 0:
+            r = fn(grads_in, tuple(gs))
+            if r is not None:
+                grads_in = tuple(r)
+    return grads_in
+
+
+def _slot(m: Node, j: int, g: Any) -> list:
+    buf = [None] * m.n_out
+    buf[j] = g
+    return buf
+
+
+def _prepare(n: Node, gs: list | None, captures: dict, results: list) -> list | None:
+    """Tensor hooks and autograd.grad captures on a node's output gradients."""
+    if gs is None:
+        gs = [None] * n.n_out
+    if n.hooks:
+        for idx, fn in n.hooks:
+            if idx >= 0 and gs[idx] is not None:
+                r = fn(gs[idx])
+                if r is not None:
+                    gs[idx] = r
+    if captures:
+        for i, g in enumerate(gs):
+            k = captures.get((n, i))
+            if k is not None:
+                results[k] = g
+    return gs
 
 
 def _add_leaf(leaves: dict, t: Any, g: Any) -> None:

@@ -1,7 +1,8 @@
 """gradcheck / gradgradcheck: analytic gradients against central finite differences."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np  # host-side finite differences on float64 copies
 
@@ -133,8 +134,8 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
                   check_rev_over_rev: bool = True, fast_mode: bool = False,
                   masked: bool = False) -> bool:
     """Check second derivatives: gradcheck of ``v -> grad(func(x), x, v)``."""
-    from . import grad as autograd_grad
     from ..random import randn
+    from . import grad as autograd_grad
 
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)

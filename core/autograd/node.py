@@ -1,7 +1,8 @@
 """Graph nodes (``grad_fn``) and the dispatch state shared by every op."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["Node", "Dispatch", "FREED_MESSAGE"]
 
@@ -34,8 +35,10 @@ class Node:
     pairs whose in-place modification would make the gradient wrong.
     """
 
-    __slots__ = ("name", "bwd", "inputs", "saved", "check", "n_out", "hooks", "stack",
-                 "__weakref__")
+    __slots__ = ("name", "bwd", "inputs", "saved", "check", "__dict__", "__weakref__")
+    n_out = 1
+    hooks = None
+    stack = None
 
     def __init__(self, name: str, bwd: Callable, inputs: tuple, saved: Any = None,
                  check: tuple | None = None, n_out: int = 1) -> None:
@@ -44,8 +47,8 @@ class Node:
         self.inputs = inputs
         self.saved = saved
         self.check = check
-        self.n_out = n_out
-        self.hooks = None
+        if n_out != 1:
+            self.n_out = n_out
         if Dispatch.record_stack:
             import traceback
 

@@ -1,7 +1,8 @@
 """The dispatch core every op uses: wrapping results, recording nodes, operand checks."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..autograd.grad_mode import _State
 from ..autograd.node import Dispatch, Node
@@ -13,6 +14,19 @@ __all__ = ["wrap", "record", "kernel", "binary_operands", "device_mismatch", "ne
 
 _new = object.__new__
 _SCALARS = (int, float, bool)
+
+
+def float_natives(be: Any) -> frozenset:
+    """The backend's native dtype objects of its floating dtypes (cached on the instance)."""
+    try:
+        return be._xg_floats
+    except AttributeError:
+        from ..dtypes import float16, float32, float64
+
+        fl = frozenset(be.full((), 0, d).dtype for d in (float16, float32, float64)
+                       if d in be.dtypes)
+        be._xg_floats = fl
+        return fl
 
 
 def wrap(data: Any, be: Any) -> Tensor:

@@ -7,7 +7,17 @@ from typing import Any
 
 from ..dtypes import bool_, dtype_from_name, get_default_dtype
 from ._core import (
-    Dispatch, Tensor, _State, binary_operands, device_mismatch, kernel, needs_grad, record, wrap,
+    Dispatch,
+    Node,
+    Tensor,
+    _State,
+    binary_operands,
+    device_mismatch,
+    float_natives,
+    kernel,
+    needs_grad,
+    record,
+    wrap,
 )
 from .reduce_to import sum_to
 
@@ -24,8 +34,11 @@ def _run(name: str, be: Any, *args: Any) -> Any:
 
 
 # ---- binary arithmetic -------------------------------------------------------------------
+_new = object.__new__
+
+
 def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
-    def op(a: Tensor, b: Any) -> Tensor:
+    def slow(a: Tensor, b: Any) -> Tensor:
         a, b, bt = binary_operands(name, a, b, to_float)
         be = a._backend
         out = wrap(_run(name, be, a._data, b._data if bt else b), be)
@@ -35,6 +48,46 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
                 record(out, name, bwd, (a, b), None, check)
             else:
                 record(out, name, bwd, (a, None), b)
+        return out
+
+    def op(a: Tensor, b: Any) -> Tensor:
+        # Fast path: float tensor with a Python number, or two tensors of one dtype/device.
+        be = a._backend
+        bc = b.__class__
+        if bc is float or bc is int:
+            try:
+                floats = be._xg_floats
+            except AttributeError:
+                floats = float_natives(be)
+            if a._data.dtype not in floats:
+                return slow(a, b)
+            bt = False
+            bd = b
+        elif isinstance(b, Tensor):
+            if b._backend is not be or a._data.dtype != b._data.dtype or (
+                    to_float and a._data.dtype not in float_natives(be)):
+                return slow(a, b)
+            bt = True
+            bd = b._data
+        else:
+            return slow(a, b)
+        if Dispatch.active:
+            data = kernel(name, be, getattr(be, name), a._data, bd)
+        else:
+            data = getattr(be, name)(a._data, bd)
+        out = _new(Tensor)
+        out._data = data
+        out._backend = be
+        if _State.enabled and (a._rg or (bt and b._rg)):
+            if bt:
+                out._node = Node(name, bwd, (a, b), None,
+                                 ((a, a._version), (b, b._version)) if saves else None)
+            else:
+                out._node = Node(name, bwd, (a, None), b, None)
+            out._rg = True
+        else:
+            out._node = None
+            out._rg = False
         return out
 
     op.__name__ = name
@@ -197,14 +250,27 @@ def _unary(name: str, bwd, save_out: bool = False, float_only: bool = True, knam
 
     def op(a: Tensor) -> Tensor:
         be = a._backend
-        if float_only and not be.dtype(a._data).is_floating_point:
-            a = a.to(get_default_dtype())
-        out = wrap(_run(kname, be, a._data), be)
+        if float_only:
+            try:
+                floats = be._xg_floats
+            except AttributeError:
+                floats = float_natives(be)
+            if a._data.dtype not in floats:
+                a = a.to(get_default_dtype())
+        if Dispatch.active:
+            data = kernel(kname, be, getattr(be, kname), a._data)
+        else:
+            data = getattr(be, kname)(a._data)
+        out = _new(Tensor)
+        out._data = data
+        out._backend = be
         if _State.enabled and a._rg:
-            if save_out:
-                record(out, name, bwd, (a,), weakref.ref(out), ((a, a._version),))
-            else:
-                record(out, name, bwd, (a,), None, ((a, a._version),))
+            out._node = Node(name, bwd, (a,), weakref.ref(out) if save_out else None,
+                             ((a, a._version),))
+            out._rg = True
+        else:
+            out._node = None
+            out._rg = False
         return out
 
     op.__name__ = name

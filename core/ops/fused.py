@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import math
 import weakref
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..registry import count_fallback
 from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap

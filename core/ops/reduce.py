@@ -208,7 +208,8 @@ def _arg(name: str):
         if dim is None:
             flat = a.reshape(-1)
             if flat._data.shape[0] == 0:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0.")
             out = wrap(_run(name, be, flat._data, 0, False), be)
             return out.reshape([1] * len(a._data.shape)) if keepdim else out
         (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)

@@ -1,7 +1,8 @@
 """Shape and movement ops: reshape, permute, expand, cat, split, flip, roll, repeat, ..."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
 from .reduce_to import sum_to
@@ -384,7 +385,7 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
     shape = (1,) * (len(sizes) - len(shape)) + shape
     x = reshape(a, shape)
     inter = []
-    for r, s in zip(sizes, shape):
+    for s in shape:
         inter += [1, s]
     x = reshape(x, tuple(inter))
     exp = []
