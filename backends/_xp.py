@@ -297,7 +297,10 @@ class ArrayModuleBackend(Backend):
         return out
 
     def _add_at(self, out, index, values):
-        self.xp.add.at(out, index, values)
+        if all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index):
+            out[index] += values  # basic indices select each element at most once
+        else:
+            self.xp.add.at(out, index, values)
 
     def index_put(self, x, index, values):
         out = self.xp.array(x, copy=True)

@@ -226,37 +226,64 @@ def _conv2d_bwd(node, g):
 
 
 def _conv2d_grads(x, w, g, stride, padding, dilation, groups):
-    from .shape import _window_scatter, pad_constant, sliding_window
+    from .shape import pad_constant, sliding_window
 
-    ph, pw = padding
-    xp = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0) if ph or pw else x
-    o, cg, kh, kw = w._data.shape
-    n = x._data.shape[0]
-    win = sliding_window(xp, (kh, kw), stride, dilation)  # n c oh ow kh kw
-    oh, ow = win._data.shape[2], win._data.shape[3]
-    gw = gx = None
-    if groups == 1:
-        if w._rg:
+    gx = gw = None
+    if w._rg:
+        ph, pw = padding
+        xp = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0) if ph or pw else x
+        o, cg, kh, kw = w._data.shape
+        n = x._data.shape[0]
+        win = sliding_window(xp, (kh, kw), stride, dilation)  # n c oh ow kh kw
+        oh, ow = win._data.shape[2], win._data.shape[3]
+        if groups == 1:
             gw = _einsum2("nohw,nchwij->ocij", g, win)
-        if x._rg:
-            gwin = _einsum2("nohw,ocij->nchwij", g, w)
-    else:
-        gg = g.reshape(n, groups, o // groups, oh, ow)
-        wg = w.reshape(groups, o // groups, cg, kh, kw)
-        wing = win.reshape(n, groups, cg, oh, ow, kh, kw)
-        if w._rg:
-            from .linalg import einsum
-
-            gw = einsum("ngohw,ngchwij->gocij", gg, wing).reshape(o, cg, kh, kw)
-        if x._rg:
-            from .linalg import einsum
-
-            gwin = einsum("ngohw,gocij->ngchwij", gg, wg).reshape(n, groups * cg, oh, ow, kh, kw)
+        else:
+            gg = g.reshape(n, groups, o // groups, oh, ow)
+            wing = win.reshape(n, groups, cg, oh, ow, kh, kw)
+            gw = _einsum2("ngohw,ngchwij->gocij", gg, wing).reshape(o, cg, kh, kw)
     if x._rg:
-        gxp = _window_scatter(gwin, xp._data.shape, (kh, kw), stride, dilation)
-        h, wd = x._data.shape[2], x._data.shape[3]
-        gx = gxp[:, :, ph:ph + h, pw:pw + wd] if ph or pw else gxp
+        gx = conv2d_input_grad(g, w, x._data.shape[2:], stride, padding, dilation, groups)
     return (gx, gw)
+
+
+def conv2d_input_grad(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding: tuple,
+                      dilation: tuple, groups: int) -> Tensor:
+    """Gradient of ``conv2d(x, w)`` with respect to ``x`` of spatial ``size``: a transposed
+    convolution (zero-dilate ``g`` by the stride, pad, correlate with the flipped kernel)."""
+    from .indexing import index_put
+    from .shape import pad_constant
+
+    o, cg, kh, kw = w._data.shape
+    n, _, oh, ow = g._data.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    if sh > 1 or sw > 1:
+        be = g._backend
+        zeros = wrap(be.full((n, o, (oh - 1) * sh + 1, (ow - 1) * sw + 1), 0,
+                             be.dtype(g._data)), be)
+        g = index_put(zeros, (slice(None), slice(None), slice(None, None, sh),
+                              slice(None, None, sw)), g)
+    hp, wp = size[0] + 2 * ph, size[1] + 2 * pw
+    right_h = hp - (oh - 1) * sh - 1
+    right_w = wp - (ow - 1) * sw - 1
+    g = pad_constant(g, ((0, 0), (0, 0), ((kh - 1) * dh, right_h), ((kw - 1) * dw, right_w)), 0.0)
+    wt = w.flip((2, 3)).reshape(groups, o // groups, cg, kh, kw).transpose(1, 2)
+    wt = wt.reshape(groups * cg, o // groups, kh, kw)
+    out = conv2d_nobias(g, wt, (1, 1), (0, 0), (dh, dw), groups)
+    if ph or pw:
+        out = out[:, :, ph:ph + size[0], pw:pw + size[1]]
+    return out
+
+
+def conv_transpose2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple,
+                            output_padding: tuple, dilation: tuple, groups: int) -> Tensor:
+    """Transposed 2-d convolution of (N, Cin, H, W) input with (Cin, Cout/groups, kh, kw)
+    weights, as ``torch.nn.functional.conv_transpose2d`` without bias."""
+    _, _, h, wd = x._data.shape
+    _, _, kh, kw = w._data.shape
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, s, p, d, k, op in zip(
+        (h, wd), stride, padding, dilation, (kh, kw), output_padding))
+    return conv2d_input_grad(x, w, size, tuple(stride), tuple(padding), tuple(dilation), groups)
 
 
 def _einsum2(eq: str, a: Tensor, b: Tensor) -> Tensor:

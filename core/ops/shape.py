@@ -447,6 +447,21 @@ def _window_scatter(g: Tensor, shape: tuple, window: tuple, strides: tuple, dila
     return acc
 
 
+def _tiled_windows(a: Tensor, window: tuple) -> Tensor:
+    """Non-overlapping windows as a crop, reshape and permute (cheap to differentiate)."""
+    shape = a._data.shape
+    k = len(window)
+    lead = shape[:len(shape) - k]
+    outs = tuple(n // w for n, w in zip(shape[len(shape) - k:], window))
+    crop = (slice(None),) * len(lead) + tuple(slice(0, o * w) for o, w in zip(outs, window))
+    x = a[crop] if any(o * w != n for o, w, n in zip(outs, window, shape[len(lead):])) else a
+    inter = lead + tuple(v for o, w in zip(outs, window) for v in (o, w))
+    x = reshape(x, inter)
+    nl = len(lead)
+    perm = tuple(range(nl)) + tuple(nl + 2 * i for i in range(k)) + tuple(nl + 2 * i + 1 for i in range(k))
+    return permute(x, perm)
+
+
 def sliding_window(a: Tensor, window: tuple, strides: tuple, dilation: tuple) -> Tensor:
     """Windows over the last ``len(window)`` dims: shape ``(*lead, *out, *window)``."""
     be = a._backend
@@ -458,6 +473,8 @@ def sliding_window(a: Tensor, window: tuple, strides: tuple, dilation: tuple) ->
         if n < span:
             raise RuntimeError(f"Calculated padded input size per channel: ({n}). Kernel size: "
                                f"({span}). Kernel size can't be greater than actual input size")
+    if tuple(strides) == tuple(window) and all(d == 1 for d in dilation):
+        return _tiled_windows(a, tuple(window))
     out = wrap(_run("sliding_window", be, a._data, tuple(window), tuple(strides), tuple(dilation)), be)
     if _State.enabled and a._rg:
         record(out, "sliding_window", _window_bwd, (a,), (tuple(window), tuple(strides),
