@@ -40,7 +40,7 @@ class ArrayModuleBackend(Backend):
 
     dtypes = frozenset(ALL_DTYPES)
     fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
-                           "sigmoid", "conv2d", "sgd_step", "adam_step"})
+                           "sigmoid", "linear", "conv2d", "sgd_step", "adam_step"})
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -364,6 +364,12 @@ class ArrayModuleBackend(Backend):
     def cross_entropy(self, logits, target):
         lsm = self.log_softmax(logits, 1)
         return -self.xp.take_along_axis(lsm, target[:, None], axis=1)[:, 0]
+
+    def linear(self, x, w, b):
+        out = self.xp.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
 
     def sigmoid(self, x):
         xp = self.xp

@@ -424,6 +424,7 @@ FUSED_OPS: dict[str, str] = {
     "cross_entropy": "cross_entropy(logits (N, C), target int64 (N,)) -> per-sample loss (N,)",
     "gelu": "gelu(x, approximate: 'none' | 'tanh') -> array",
     "sigmoid": "sigmoid(x) -> array",
+    "linear": "linear(x (..., I), w (O, I), b (O,) | None) -> x @ w.T + b",
     "conv2d": "conv2d(x (N,C,H,W), w (O,C/g,kh,kw), stride, padding, dilation, groups) -> array",
     "sgd_step": "sgd_step(param, grad, buf|None, lr, momentum, dampening, weight_decay, "
     "nesterov, maximize, first) -> (param, buf)",

@@ -185,6 +185,63 @@ def cross_entropy_rows(logits: Tensor, target: Tensor) -> Tensor:
     return apply_fused(CROSS_ENTROPY, (logits, target), ())
 
 
+# ---- linear ------------------------------------------------------------------------------
+def _linear_bwd(node, g):
+    return _linear_grads(*node.inputs, g)
+
+
+def _linear_nobias_bwd(node, g):
+    return _linear_grads(*node.inputs, None, g)[:2]
+
+
+def _linear_grads(x: Tensor, w: Tensor, b: Tensor | None, g: Tensor) -> tuple:
+    o, i = w._data.shape
+    g2 = g.reshape(-1, o) if len(g._data.shape) != 2 else g
+    gx = gw = gb = None
+    if x._rg:
+        gx = g.matmul(w)
+    if w._rg:
+        x2 = x.reshape(-1, i) if len(x._data.shape) != 2 else x
+        gw = g2.mT.matmul(x2)
+    if b is not None and b._rg:
+        gb = g2.sum(0)
+    return (gx, gw, gb)
+
+
+def _linear_dec(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
+    out = x.matmul(w.mT)
+    return out + b if b is not None else out
+
+
+LINEAR = _register(FusedOp("linear", _linear_bwd, _linear_dec))
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` (fused when the backend has ``linear``)."""
+    if x.ndim == 0 or weight.ndim != 2:
+        raise RuntimeError(f"linear(): expected input of at least 1 dim and a 2-d weight, got "
+                           f"input {list(x.shape)} and weight {list(weight.shape)}")
+    if x._data.shape[-1] != weight._data.shape[1]:
+        n = x.numel() // max(x._data.shape[-1], 1) if x.ndim > 1 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{x._data.shape[-1]} "
+                           f"and {weight._data.shape[1]}x{weight._data.shape[0]})")
+    if bias is not None and bias._data.shape not in ((weight._data.shape[0],), ()):
+        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match the "
+                           f"{weight._data.shape[0]} output features")
+    if x.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+        raise RuntimeError(f"linear(): expected input, weight and bias of one dtype, got "
+                           f"{x.dtype.name}, {weight.dtype.name}"
+                           + (f" and {bias.dtype.name}" if bias is not None else ""))
+    if x.ndim == 1:
+        return linear(x.unsqueeze(0), weight, bias).squeeze(0)
+    if bias is None:
+        return apply_fused(LINEAR_NOBIAS, (x, weight), (None,))
+    return apply_fused(LINEAR, (x, weight, bias), ())
+
+
+LINEAR_NOBIAS = FusedOp("linear", _linear_nobias_bwd, _linear_dec)
+
+
 # ---- gelu --------------------------------------------------------------------------------
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 
