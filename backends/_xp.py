@@ -45,7 +45,7 @@ class ArrayModuleBackend(Backend):
     def __init__(self, xp: Any) -> None:
         self.xp = xp
         self._native = {d: getattr(xp, _HOST[d].__name__) for d in ALL_DTYPES}
-        self._from_native = {xp.dtype(v): k for k, v in self._native.items()}
+        self._from_native = {_np.dtype(v): k for k, v in self._native.items()}
         # The hottest primitives are bound straight to ufuncs: no Python frame per call.
         self.add, self.sub, self.mul = xp.add, xp.subtract, xp.multiply
         self.neg, self.exp, self.log = xp.negative, xp.exp, xp.log
@@ -300,7 +300,11 @@ class ArrayModuleBackend(Backend):
         if all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index):
             out[index] += values  # basic indices select each element at most once
         else:
-            self.xp.add.at(out, index, values)
+            self._scatter_add(out, index, values)
+
+    def _scatter_add(self, out, index, values):
+        """``out[index] += values`` in place, accumulating repeated (advanced) indices."""
+        self.xp.add.at(out, index, values)
 
     def index_put(self, x, index, values):
         out = self.xp.array(x, copy=True)
@@ -313,7 +317,9 @@ class ArrayModuleBackend(Backend):
     def put_along_axis_add(self, x, indices, values, axis):
         xp = self.xp
         out = xp.array(x, copy=True)
-        idx = list(xp.indices(indices.shape, sparse=True))
+        nd = indices.ndim
+        idx = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+               for i, n in enumerate(indices.shape)]
         idx[axis] = indices
         self._add_at(out, tuple(idx), values)
         return out
@@ -325,24 +331,33 @@ class ArrayModuleBackend(Backend):
         return self.xp.pad(x, widths, mode="constant", constant_values=value)
 
     def sliding_window(self, x, window, strides, dilation):
-        xp = self.xp
         k = len(window)
         lead = x.ndim - k
         span = tuple(d * (w - 1) + 1 for w, d in zip(window, dilation))
-        v = xp.lib.stride_tricks.sliding_window_view(x, span, axis=tuple(range(lead, x.ndim)))
+        v = self._window_view(x, span)
         sl = (slice(None),) * lead + tuple(slice(None, None, s) for s in strides) + tuple(
             slice(None, None, d) for d in dilation)
         return v[sl]
+
+    def _window_view(self, x, span):
+        """Read-only view ``(*lead, o_1..o_k, span_1..span_k)`` of every window over the last
+        ``len(span)`` axes (stride 1, no dilation)."""
+        axes = tuple(range(x.ndim - len(span), x.ndim))
+        return self.xp.lib.stride_tricks.sliding_window_view(x, span, axis=axes)
 
     # ---- linear algebra ---------------------------------------------------------------
     def matmul(self, a, b):
         return self.xp.matmul(a, b)
 
     def assign(self, dst, src):
-        if isinstance(dst, self.xp.ndarray) and dst.flags.writeable:
+        if self._writeable(dst):
             dst[...] = src
             return dst
         return self.xp.array(self.xp.broadcast_to(src, dst.shape), dtype=dst.dtype, copy=True)
+
+    def _writeable(self, x) -> bool:
+        """Whether ``x`` is an array of this library that may be written in place."""
+        return isinstance(x, self.xp.ndarray) and x.flags.writeable
 
     # ---- fused ops --------------------------------------------------------------------
     def log_softmax(self, x, axis):
