@@ -31,13 +31,18 @@ def xgrad_register_backends() -> list[Any]:
 
 
 @hookspec(firstresult=True)
-def xgrad_dispatch(op: str, phase: str, backend: Any, inputs: tuple, run: Callable[[], Any]) -> Any:
+def xgrad_dispatch(op: str, phase: str, backend: Any, inputs: tuple, node: Any,
+                   run: Callable[[], Any]) -> Any:
     """Run one op's kernel; implement as a ``wrapper=True`` hookimpl to observe dispatch.
 
     ``op`` is the op name (``"mul"``, ``"log_softmax"``), ``phase`` is ``"forward"`` or
     ``"backward"``, ``backend`` the Backend instance, ``inputs`` the op's inputs (native
-    arrays for forward, Tensors of upstream gradients for backward), ``run`` computes and
-    returns the op's outputs. xgrad's own implementation calls ``run()``; a wrapper does::
+    arrays for forward, Tensors of upstream gradients for backward), ``node`` the graph
+    node whose backward runs (``None`` for forward; its ``inputs`` are the forward inputs
+    and, while ``Dispatch.record_stack`` was on, ``stack`` the forward call's formatted
+    Python stack), ``run`` computes and returns the op's outputs (the kernel's return for
+    forward, the tuple of input-gradient Tensors for backward). A hookimpl may accept any
+    subset of these arguments. xgrad's own implementation calls ``run()``; a wrapper does::
 
         @xgrad.hookimpl(wrapper=True)
         def xgrad_dispatch(op, phase, backend, inputs, run):

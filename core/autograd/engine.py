@@ -121,7 +121,7 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                 if active:
                     grads_in = Dispatch.call(op=n.name, phase="backward",
                                              backend=_backend_of(n.inputs), inputs=tuple(gs),
-                                             run=lambda n=n, g=g: n.bwd(n, g))
+                                             node=n, run=lambda n=n, g=g: n.bwd(n, g))
                 else:
                     grads_in = n.bwd(n, g)
                 if n.hooks is not None:

@@ -50,9 +50,7 @@ class Node:
         if n_out != 1:
             self.n_out = n_out
         if Dispatch.record_stack:
-            import traceback
-
-            self.stack = traceback.format_stack()[:-3]
+            self.stack = _forward_stack()
 
     def name_(self) -> str:
         return self.name
@@ -75,6 +73,20 @@ class Node:
         if self.hooks is None:
             self.hooks = []
         self.hooks.append((index, fn))
+
+
+def _forward_stack() -> list[str]:
+    """The formatted Python stack of the op being recorded, without xgrad's dispatch frames."""
+    import os
+    import traceback
+
+    core = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    internal = (os.path.join(core, "ops", ""), os.path.join(core, "autograd", ""),
+                os.path.join(core, "tensor.py"))
+    frames = traceback.extract_stack()[:-2]
+    while frames and frames[-1].filename.startswith(internal):
+        frames.pop()
+    return traceback.format_list(frames)
 
 
 def _pretty(name: str) -> str:

@@ -60,7 +60,7 @@ def needs_grad(*ts: Any) -> bool:
 def kernel(name: str, be: Any, fn: Callable, *args: Any) -> Any:
     """Run a backend kernel, through the dispatch hook while a plugin wraps it."""
     if Dispatch.active:
-        return Dispatch.call(op=name, phase="forward", backend=be, inputs=args,
+        return Dispatch.call(op=name, phase="forward", backend=be, inputs=args, node=None,
                              run=lambda: fn(*args))
     return fn(*args)
 
