@@ -24,7 +24,13 @@ __all__ = ["AnomalyPlugin", "detect_anomaly", "set_detect_anomaly", "is_anomaly_
 
 
 def backward_name(op: str) -> str:
-    """The PyTorch-style name of an op's backward function: ``"log"`` -> ``"LogBackward0"``."""
+    """PyTorch's name of an op's backward: ``"log_softmax"`` -> ``"LogSoftmaxBackward0"``.
+
+    Custom :class:`~xgrad.autograd.Function` nodes carry their class name: ``"MyFn"`` ->
+    ``"MyFnBackward"``.
+    """
+    if op != op.lower():
+        return op + "Backward"
     return "".join(p[:1].upper() + p[1:] for p in op.split("_")) + "Backward0"
 
 
