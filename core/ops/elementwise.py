@@ -415,7 +415,7 @@ def _clamp_bwd(node, g):
     a, b = node.inputs
     bound = b if b is not None else node.saved[1]
     inside = (a >= bound) if node.saved[0] else (a <= bound)
-    ga = where(inside, g, 0.0) if a._rg else None
+    ga = sum_to(where(inside, g, 0.0), a._data.shape) if a._rg else None
     gb = sum_to(where(inside, 0.0, g), b._data.shape) if _g(b) else None
     return (ga, gb)
 
