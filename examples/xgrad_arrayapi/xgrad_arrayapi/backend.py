@@ -327,12 +327,20 @@ class ArrayAPIBackend(Backend):
                            dtype=xp.int64)
         return xp.prod(x, axis=tuple(axes), keepdims=keepdims)
 
+    @staticmethod
+    def _nonempty(x: Array, axes: tuple, op: str) -> None:
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"arrayapi backend: {op}: zero-size reduction over axes {tuple(axes)} "
+                             f"of an array of shape {tuple(x.shape)}")
+
     def max(self, x, axes, keepdims):
+        self._nonempty(x, axes, "max")
         if x.dtype == xp.bool:
             return xp.any(x, axis=tuple(axes), keepdims=keepdims)
         return xp.max(x, axis=tuple(axes), keepdims=keepdims)
 
     def min(self, x, axes, keepdims):
+        self._nonempty(x, axes, "min")
         if x.dtype == xp.bool:
             return xp.all(x, axis=tuple(axes), keepdims=keepdims)
         return xp.min(x, axis=tuple(axes), keepdims=keepdims)
