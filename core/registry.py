@@ -258,6 +258,8 @@ def count_fallback(op: str, backend: Backend) -> None:
     """Record that ``backend`` ran the decomposition of fused op ``op``."""
     key = (backend.name, op)
     _fallback_counts[key] = _fallback_counts.get(key, 0) + 1
+    if _pm is not None and _pm.hook.xgrad_fallback.get_hookimpls():
+        _pm.hook.xgrad_fallback(op=op, backend=backend)
 
 
 def fallback_counts(name: str | None = None) -> dict[str, int]:

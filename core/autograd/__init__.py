@@ -13,7 +13,7 @@ from .node import Node
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck", "gradgradcheck",
-           "GradcheckError", "detect_anomaly", "set_detect_anomaly", "Node"]
+           "GradcheckError", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "Node"]
 
 
 def _as_list(x: Any) -> list:
@@ -87,6 +87,13 @@ def detect_anomaly(check_nan: bool = True) -> Any:
     from xgrad.plugins.anomaly import detect_anomaly as _detect
 
     return _detect(check_nan)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on."""
+    from xgrad.plugins.anomaly import is_anomaly_enabled as _on
+
+    return _on()
 
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> Any:

@@ -386,10 +386,9 @@ def _sigmoid_bwd(node, g):
 def sigmoid(a: Tensor) -> Tensor:
     """Logistic function ``1 / (1 + exp(-a))`` (fused kernel when the backend has one)."""
     be = a._backend
-    if not be.has("sigmoid"):
-        from ..registry import count_fallback
+    from .fused import use_fused
 
-        count_fallback("sigmoid", be)
+    if not use_fused(be, "sigmoid"):
         return rdiv(exp(-a) + 1, 1.0)
     if not a.dtype.is_floating_point:
         a = a.to(get_default_dtype())

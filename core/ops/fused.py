@@ -47,6 +47,14 @@ class FusedOp:
 FUSED: dict[str, FusedOp] = {}
 
 
+def use_fused(be: Any, name: str) -> bool:
+    """Whether ``be`` runs its fused kernel ``name`` now (else: count a fallback)."""
+    if not _Mode.force_decomposition and be.has(name):
+        return True
+    count_fallback(name, be)
+    return False
+
+
 def _register(op: FusedOp) -> FusedOp:
     FUSED[op.name] = op
     return op
@@ -60,10 +68,6 @@ def apply_fused(op: FusedOp, tensors: tuple, params: tuple, grad_inputs: tuple |
             raise device_mismatch(op.name, tensors[0], t)
     if _Mode.force_decomposition or not be.has(op.name):
         count_fallback(op.name, be)
-        if Dispatch.active and Dispatch.call is not None:
-            from ..registry import plugin_manager
-
-            plugin_manager().hook.xgrad_fallback(op=op.name, backend=be)
         return op.decompose(*tensors, *params)
     fn = getattr(be, op.name)
     args = tuple(t._data for t in tensors) + params

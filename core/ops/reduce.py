@@ -248,15 +248,14 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         a = a.to(get_default_dtype())
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape))
-    if be.has("logsumexp"):
+    from .fused import use_fused
+
+    if use_fused(be, "logsumexp"):
         out = wrap(_run("logsumexp", be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:
             record(out, "logsumexp", _lse_bwd, (a,), (axes, keepdim, weakref.ref(out)),
                    ((a, a._version),))
         return out
-    from ..registry import count_fallback
-
-    count_fallback("logsumexp", be)
     m = amax(a.detach(), axes, keepdim=True)
     m = where(m.isinf(), 0.0, m)
     out = (a - m).exp().sum(axes, keepdim=True).log() + m
