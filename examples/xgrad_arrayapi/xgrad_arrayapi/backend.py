@@ -138,8 +138,8 @@ class ArrayAPIBackend(Backend):
     def from_numpy(self, a: Any, dtype: DType) -> Array:
         import numpy as np
 
-        host = np.asarray(a).astype(_HOST[dtype] if dtype in _HOST else str(dtype), copy=True)
-        return xp.asarray(host, dtype=self._native(dtype))
+        native = self._native(dtype)
+        return xp.asarray(np.asarray(a).astype(_HOST[dtype], copy=True), dtype=native)
 
     def to_numpy(self, x: Array) -> Any:
         import numpy as np
