@@ -1,1 +1,4 @@
-"""Placeholder: being written."""
+"""Utilities, as ``torch.utils``: ``xgrad.utils.data`` (datasets and data loading)."""
+from . import data
+
+__all__ = ["data"]
