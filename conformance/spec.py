@@ -1,0 +1,244 @@
+"""The case-table API: :class:`OpCase`, input specs (:class:`T`, :class:`Idx`, :class:`Mask`,
+:class:`Const`), domains, and the registry other code (and plugins) add cases to."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DOMAINS",
+           "register", "register_module_case", "register_optim_case", "all_cases",
+           "module_cases", "optim_cases", "ARG_NAMES"]
+
+#: Named input domains: unions of intervals the sampler draws distinct values from.
+#: Every domain keeps sampled points away from the kinks of the ops that use it.
+DOMAINS: dict[str, tuple[tuple[float, float], ...]] = {
+    "real": ((-2.0, 2.0),),
+    "pos": ((0.3, 2.5),),
+    "nonzero": ((-2.0, -0.3), (0.3, 2.0)),
+    "unit": ((-0.85, 0.85),),
+    # away from the integers, where floor / floor_divide / remainder jump
+    "frac": ((-1.85, -1.15), (-0.85, -0.15), (0.15, 0.85), (1.15, 1.85)),
+    "clampband": ((-2.0, -0.7), (-0.3, 0.3), (0.7, 2.0)),
+}
+
+#: Names the positional arguments of a sample get inside a string ``fn``.
+ARG_NAMES = "abcdefgh"
+
+
+@dataclass(frozen=True)
+class T:
+    """A floating-point input tensor of ``shape`` in the case's dtype.
+
+    ``dom`` overrides the case's domain (a :data:`DOMAINS` name or a tuple of intervals);
+    ``grad`` says whether gradients are checked for it; ``view`` makes the op see a
+    non-contiguous view: ``"transposed"`` (the leaf is stored transposed and ``.mT`` is
+    passed) or ``"strided"`` (the leaf has a doubled last dim and ``[..., ::2]`` is passed).
+    """
+
+    shape: tuple = ()
+    dom: Any = None
+    grad: bool = True
+    view: str | None = None
+
+    def __init__(self, *shape: int, dom: Any = None, grad: bool = True, view: str | None = None):
+        object.__setattr__(self, "shape", tuple(shape))
+        object.__setattr__(self, "dom", dom)
+        object.__setattr__(self, "grad", grad)
+        object.__setattr__(self, "view", view)
+
+    def leaf_shape(self) -> tuple:
+        """Shape of the stored leaf tensor (before the view)."""
+        s = self.shape
+        if self.view == "transposed":
+            return s[:-2] + (s[-1], s[-2])
+        if self.view == "strided":
+            return s[:-1] + (2 * s[-1],)
+        return s
+
+
+@dataclass(frozen=True)
+class Idx:
+    """An int64 index tensor of ``shape`` with values in ``[0, high)``.
+
+    ``unique`` (an axis) makes the values along that axis distinct (for ``scatter``).
+    """
+
+    shape: tuple
+    high: int
+    unique: int | None = None
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A random bool tensor of ``shape``."""
+
+    shape: tuple
+
+
+@dataclass(frozen=True)
+class Const:
+    """A fixed tensor: ``values`` (nested lists) as ``dtype`` (``None``: the case's dtype)."""
+
+    values: Any
+    dtype: str | None = None
+
+
+@dataclass
+class OpCase:
+    """One op of the conformance table.
+
+    * ``name`` — unique id used in test ids (``exp``, ``sum.dim``);
+    * ``fn`` — a Python expression over the sample's positional args ``a, b, c, ...``
+      (names in scope: ``xgrad``, ``F`` = ``xgrad.nn.functional`` when it exists,
+      ``fused`` = ``xgrad.ops.fused``), or a callable taking the args;
+    * ``inputs`` — samples: each a tuple of args, each a :class:`T`, :class:`Idx`,
+      :class:`Mask`, :class:`Const` or a plain Python value passed as is;
+    * ``domain`` — default domain of the :class:`T` inputs (a :data:`DOMAINS` name or
+      intervals);
+    * ``dtypes`` — floating dtypes the case is checked in;
+    * ``grad`` / ``grad2`` — check first / second-order gradients;
+    * ``fused`` — name of the optional fused kernel (``xgrad.backend.FUSED_OPS``) this op
+      uses; the suite then compares fused against ``decomposed_only()``;
+    * ``covers`` — frontend names this case exercises (``"exp"``, ``"xgrad.exp"``,
+      ``"__add__"``); defaults to ``(name,)``;
+    * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops.
+    """
+
+    name: str
+    fn: str | Callable
+    inputs: Sequence[tuple]
+    domain: Any = "real"
+    dtypes: tuple = ("float16", "float32", "float64")
+    grad: bool = True
+    grad2: bool = True
+    fused: str | None = None
+    covers: tuple = ()
+    tol: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.covers:
+            self.covers = (self.name,)
+        self.inputs = [s if isinstance(s, tuple) else (s,) for s in self.inputs]
+
+    @property
+    def source(self) -> str:
+        """The call as source text (for reproducers)."""
+        if isinstance(self.fn, str):
+            return self.fn
+        mod = getattr(self.fn, "__module__", "?")
+        return f"__import__({mod!r}).{getattr(self.fn, '__qualname__', repr(self.fn))}(*args)"
+
+    def callable(self, nargs: int) -> Callable:
+        """The op as a function of ``nargs`` positional args."""
+        if not isinstance(self.fn, str):
+            return self.fn
+        key = ("_compiled", nargs)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            names = ", ".join(ARG_NAMES[:nargs])
+            cache[key] = eval(f"lambda {names}: {self.fn}", namespace())  # noqa: S307
+        return cache[key]
+
+
+def namespace() -> dict:
+    """Names visible to string ``fn`` expressions."""
+    import xgrad
+    from xgrad.ops import fused
+
+    ns = {"xgrad": xgrad, "fused": fused}
+    try:
+        import xgrad.nn.functional as F
+
+        ns["F"] = F
+    except ImportError:
+        pass
+    return ns
+
+
+@dataclass
+class ModuleCase:
+    """A layer checked across backends: ``make()`` builds the module (on the default
+    device), ``inputs`` are :class:`T`-style specs of its forward args."""
+
+    name: str
+    make: Callable[[], Any]
+    inputs: tuple
+    domain: Any = "real"
+
+
+@dataclass
+class OptimCase:
+    """An optimizer checked across backends: ``make(params)`` builds it; one step on
+    seeded parameters and gradients must agree with the reference backend."""
+
+    name: str
+    make: Callable[[list], Any]
+    shapes: tuple = ((3, 2), (2,))
+    fused: str | None = None
+
+
+_CASES: dict[str, OpCase] = {}
+_MODULE_CASES: dict[str, ModuleCase] = {}
+_OPTIM_CASES: dict[str, OptimCase] = {}
+_plugins_loaded = False
+
+
+def register(*cases: OpCase) -> None:
+    """Add op cases to the table (a duplicate name is an error)."""
+    for c in cases:
+        if c.name in _CASES and _CASES[c.name] is not c:
+            raise ValueError(f"conformance case {c.name!r} is registered twice")
+        _CASES[c.name] = c
+
+
+def register_module_case(*cases: ModuleCase) -> None:
+    """Add layer cases."""
+    for c in cases:
+        _MODULE_CASES[c.name] = c
+
+
+def register_optim_case(*cases: OptimCase) -> None:
+    """Add optimizer cases."""
+    for c in cases:
+        _OPTIM_CASES[c.name] = c
+
+
+def _load() -> None:
+    global _plugins_loaded
+    from . import cases  # noqa: F401  (registers the built-in table)
+
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    from xgrad.registry import plugin_manager
+
+    for extra in plugin_manager().hook.xgrad_conformance_cases():
+        for c in extra or ():
+            if isinstance(c, OpCase):
+                register(c)
+            elif isinstance(c, ModuleCase):
+                register_module_case(c)
+            elif isinstance(c, OptimCase):
+                register_optim_case(c)
+            else:
+                raise TypeError(f"xgrad_conformance_cases returned {type(c).__name__}; expected "
+                                "OpCase, ModuleCase or OptimCase")
+
+
+def all_cases() -> dict[str, OpCase]:
+    """Every op case: the built-in table plus those added by plugins and :func:`register`."""
+    _load()
+    return dict(_CASES)
+
+
+def module_cases() -> dict[str, ModuleCase]:
+    """Every layer case."""
+    _load()
+    return dict(_MODULE_CASES)
+
+
+def optim_cases() -> dict[str, OptimCase]:
+    """Every optimizer case."""
+    _load()
+    return dict(_OPTIM_CASES)
