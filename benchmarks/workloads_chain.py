@@ -1,0 +1,103 @@
+"""A chain of 100 small elementwise ops on a 32-element float32 vector, forward + backward.
+
+The ops cycle through ``* 0.95``, ``- 0.95``, ``tanh``, ``exp``: one cycle maps 1 to 1 with
+slope 0.95, so values stay near 1 and the gradient stays far from underflow at any length.
+The loss is ``y.sum()``; the gradient is taken with respect to the input vector.
+This measures per-op overhead (dispatch, graph recording).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import Impl, Workload
+from .workloads_common import default_device, framework, sync_fn, to_np
+
+N_OPS = 100
+SIZE = 32
+CYCLE = ("mul", "sub", "tanh", "exp")
+MUL = SUB = 0.95  # y = 1 is an attracting fixed point of one cycle, with slope 0.95
+
+
+def make_data(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {"x": rng.standard_normal(SIZE).astype(np.float32)}
+
+
+class RawNumpy(Impl):
+    """Forward keeping what the backward needs, then the chain rule by hand."""
+
+    def __init__(self, data: dict, device: str | None = None) -> None:
+        self.x = data["x"]
+
+    def step(self) -> float:
+        y = self.x
+        saved = []
+        for i in range(N_OPS):
+            op = CYCLE[i % 4]
+            if op == "mul":
+                y = y * np.float32(MUL)
+            elif op == "sub":
+                y = y - np.float32(SUB)
+            elif op == "tanh":
+                y = np.tanh(y)
+                saved.append(y)
+            else:
+                y = np.exp(y)
+                saved.append(y)
+        loss = float(y.sum())
+        g = np.ones_like(y)
+        for i in range(N_OPS - 1, -1, -1):
+            op = CYCLE[i % 4]
+            if op == "mul":
+                g = g * np.float32(MUL)
+            elif op == "tanh":
+                t = saved.pop()
+                g = g * (1 - t * t)
+            elif op == "exp":
+                g = g * saved.pop()
+        self.g = g
+        return loss
+
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"x": self.g}
+
+
+class FrameworkChain(Impl):
+    """The chain with xgrad or torch autograd."""
+
+    def __init__(self, fw_name: str, data: dict, device: str | None) -> None:
+        fw = framework(fw_name)
+        device = default_device(fw, device)
+        self.x = fw.tensor(data["x"], device=device, requires_grad=True)
+        self._sync = sync_fn(fw, device)
+
+    def step(self):
+        self.x.grad = None
+        y = self.x
+        for i in range(N_OPS):
+            op = CYCLE[i % 4]
+            if op == "mul":
+                y = y * MUL
+            elif op == "sub":
+                y = y - SUB
+            elif op == "tanh":
+                y = y.tanh()
+            else:
+                y = y.exp()
+        loss = y.sum()
+        loss.backward()
+        return loss
+
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"x": to_np(self.x.grad)}
+
+    def sync(self) -> None:
+        self._sync()
+
+
+WORKLOADS = [Workload(
+    "elementwise_chain", f"{N_OPS} elementwise ops (mul, sub, tanh, exp) on {SIZE} float32 "
+    "values, forward + backward", make_data,
+    {"numpy": RawNumpy,
+     "xgrad": lambda data, device: FrameworkChain("xgrad", data, device),
+     "torch": lambda data, device: FrameworkChain("torch", data, device)})]
