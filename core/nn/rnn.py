@@ -16,6 +16,7 @@ from ..ops.fused import linear
 from ..ops.shape import cat, stack
 from ..random import uniform_
 from ..tensor import Tensor
+from .functional import dropout
 from .module import Module
 from .parameter import Parameter
 
@@ -63,12 +64,6 @@ def _check_sizes(input_size: Any, hidden_size: Any) -> None:
             raise TypeError(f"{name} should be of type int, got: {type(v).__name__}")
     if hidden_size <= 0:
         raise ValueError(f"hidden_size must be greater than zero, got {hidden_size}")
-
-
-def _dropout(x: Tensor, p: float) -> Tensor:
-    from .functional import dropout
-
-    return dropout(x, p, True)
 
 
 class RNNBase(Module):
@@ -252,7 +247,7 @@ class RNNBase(Module):
                 cs.append(c)
             x = outs[0] if dirs == 1 else cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = _dropout(x, self.dropout)
+                x = dropout(x, self.dropout, True)
         return x, stack(hs, 0), (stack(cs, 0) if c0 is not None else None)
 
     def _finish(self, out: Tensor, states: tuple, batched: bool) -> tuple:

@@ -19,7 +19,12 @@ from ..ops.fused import gelu, linear, softmax
 from ..ops.shape import cat
 from ..random import normal_, uniform_
 from ..tensor import Tensor
+from .containers import ModuleList
+from .dropout import Dropout
+from .functional import dropout as _dropout
+from .linear import Linear
 from .module import Module
+from .normalization import LayerNorm
 from .parameter import Parameter
 
 __all__ = ["scaled_dot_product_attention", "MultiheadAttention", "TransformerEncoderLayer",
@@ -27,12 +32,6 @@ __all__ = ["scaled_dot_product_attention", "MultiheadAttention", "TransformerEnc
 
 _LOWEST = {"float16": -65504.0, "float32": -3.4028234663852886e38,
            "float64": -1.7976931348623157e308}
-
-
-def _dropout(x: Tensor, p: float, training: bool = True) -> Tensor:
-    from .functional import dropout
-
-    return dropout(x, p, training)
 
 
 def _causal(n_q: int, n_k: int, like: Tensor) -> Tensor:
@@ -156,8 +155,6 @@ class MultiheadAttention(Module):
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
         if embed_dim % num_heads:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        from . import Linear
-
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -361,8 +358,6 @@ class TransformerEncoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        from . import Dropout, LayerNorm, Linear
-
         kw = {"device": device, "dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **kw)
@@ -405,8 +400,6 @@ class TransformerEncoder(Module):
                  norm: Module | None = None, enable_nested_tensor: bool = True,
                  mask_check: bool = True) -> None:
         super().__init__()
-        from . import ModuleList
-
         if not isinstance(encoder_layer, Module):
             raise TypeError(f"TransformerEncoder: expected encoder_layer to be a Module, got "
                             f"{type(encoder_layer).__name__}")
