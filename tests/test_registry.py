@@ -1,0 +1,200 @@
+"""The pluggy backend registry: conflicts, contract versions, missing primitives, plugin loading."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import xgrad
+from xgrad import registry
+from xgrad.backend import CONTRACT_VERSION, REQUIRED_PRIMITIVES, Backend
+from xgrad.backends.numpy import NumpyBackend
+from xgrad.registry import BackendSpec, PluginLoadError
+
+
+@pytest.fixture
+def clean_registry():
+    """Restore the registry's tables after a test registers throwaway backends."""
+    registry.plugin_manager()
+    saved = (dict(registry._specs), dict(registry._aliases), dict(registry._instances))
+    plugins = []
+    yield plugins
+    for p in plugins:
+        try:
+            registry.unregister_plugin(p)
+        except Exception:  # noqa: BLE001 - a plugin whose registration failed half-way
+            pass
+    for table, old in zip((registry._specs, registry._aliases, registry._instances), saved):
+        table.clear()
+        table.update(old)
+
+
+def _plugin(*specs):
+    class Plugin:
+        @xgrad.hookimpl
+        def xgrad_register_backends(self):
+            return list(specs)
+
+    return Plugin()
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("XGRAD_")}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env=full_env, timeout=120)
+
+
+def test_two_backends_with_one_name_name_both_packages(clean_registry):
+    p = _plugin(BackendSpec("numpy", lambda i: NumpyBackend(), package="fancy-numpy-pkg"))
+    clean_registry.append(p)
+    with pytest.raises(PluginLoadError) as info:
+        registry.register_plugin(p, name="fancy")
+    msg = str(info.value)
+    assert "'numpy'" in msg and "fancy-numpy-pkg" in msg and "xgrad.backends" in msg
+
+
+def test_alias_conflict_is_reported(clean_registry):
+    p = _plugin(BackendSpec("mycpu", lambda i: NumpyBackend(), aliases=("cpu",), package="pkg-x"))
+    clean_registry.append(p)
+    with pytest.raises(PluginLoadError, match="'cpu'.*pkg-x|pkg-x.*'cpu'"):
+        registry.register_plugin(p, name="mycpu")
+
+
+def test_other_contract_version_is_refused(clean_registry):
+    class Old(NumpyBackend):
+        name = device = "oldcontract"
+        contract_version = CONTRACT_VERSION + 1
+
+    p = _plugin(BackendSpec("oldcontract", lambda i: Old(), package="old-pkg"))
+    clean_registry.append(p)
+    registry.register_plugin(p, name="old")
+    with pytest.raises(PluginLoadError) as info:
+        xgrad.zeros(2, device="oldcontract")
+    msg = str(info.value)
+    assert f"version {CONTRACT_VERSION + 1}" in msg and f"version {CONTRACT_VERSION}" in msg
+    assert "old-pkg" in msg
+
+
+def test_missing_primitive_is_reported_by_name(clean_registry):
+    class Partial(Backend):
+        name = device = "partial"
+
+    for prim in REQUIRED_PRIMITIVES:
+        if prim not in ("exp", "matmul"):
+            setattr(Partial, prim, getattr(NumpyBackend, prim))
+    p = _plugin(BackendSpec("partial", lambda i: Partial(), package="partial-pkg"))
+    clean_registry.append(p)
+    registry.register_plugin(p, name="partial")
+    with pytest.raises(PluginLoadError) as info:
+        registry.get_backend("partial")
+    msg = str(info.value)
+    assert "exp" in msg and "matmul" in msg and "partial-pkg" in msg
+    assert "add" not in msg.split("primitives:")[-1]
+
+
+def test_factory_returning_non_backend_is_refused(clean_registry):
+    p = _plugin(BackendSpec("notabackend", lambda i: object(), package="junk"))
+    clean_registry.append(p)
+    registry.register_plugin(p, name="junk")
+    with pytest.raises(PluginLoadError, match="Backend"):
+        registry.get_backend("notabackend")
+
+
+def test_registered_third_party_backend_is_usable(clean_registry):
+    class Mine(NumpyBackend):
+        name = device = "mine"
+
+    p = _plugin(BackendSpec("mine", lambda i: Mine(), aliases=("mn",), package="mine-pkg"))
+    clean_registry.append(p)
+    registry.register_plugin(p, name="mine")
+    x = xgrad.ones(2, device="mn", requires_grad=True)
+    assert x.device == "mine"
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert xgrad.backends.available()["mine"]["available"]
+
+
+def test_describe_lists_primitives_and_fused_ops():
+    info = xgrad.backends.describe("numpy")
+    assert info["name"] == "numpy" and info["contract_version"] == CONTRACT_VERSION
+    assert set(info["primitives"]) == set(REQUIRED_PRIMITIVES)
+    assert info["missing_primitives"] == []
+    assert "log_softmax" in info["fused_ops"]
+    assert "float64" in info["dtypes"]
+    ref = xgrad.backends.describe("reference")
+    assert set(ref["primitives"]) == set(REQUIRED_PRIMITIVES)
+    assert set(ref["fused_ops"]) | set(ref["fused_ops_missing"]) == \
+        set(info["fused_ops"]) | set(info["fused_ops_missing"])
+
+
+def test_available_reports_cupy_reason():
+    status = xgrad.backends.available()
+    assert status["numpy"]["available"] and status["reference"]["available"]
+    assert "cpu" in status["numpy"]["aliases"]
+    if not status["cupy"]["available"]:
+        assert status["cupy"]["reason"]
+
+
+_FAKE_EP = """
+import importlib.metadata as md
+import json, sys, warnings
+class EP:
+    def __init__(self, name, value):
+        self.name, self.value, self.dist = name, value, None
+    def load(self):
+        mod, _, attr = self.value.partition(":")
+        m = __import__(mod)
+        return getattr(m, attr) if attr else m
+def entry_points(group=None, **kw):
+    assert group == "xgrad"
+    return [EP("brokenplugin", "no_such_module_xyz:plugin")]
+import xgrad.registry as r
+r.metadata.entry_points = entry_points
+"""
+
+
+def test_failing_plugin_warns_and_is_listed():
+    res = _run(_FAKE_EP + """
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    import xgrad
+    failed = xgrad.backends.failed()
+print(json.dumps({"failed": failed, "warnings": [str(x.message) for x in w]}))
+""")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert "brokenplugin" in out["failed"]
+    assert "no_such_module_xyz" in out["failed"]["brokenplugin"]
+    assert any("brokenplugin" in m and "XGRAD_PLUGINS_STRICT" in m for m in out["warnings"])
+
+
+def test_strict_mode_makes_failing_plugin_an_error():
+    res = _run(_FAKE_EP + """
+import xgrad
+xgrad.zeros(1)
+""", XGRAD_PLUGINS_STRICT="1")
+    assert res.returncode != 0
+    assert "PluginLoadError" in res.stderr and "brokenplugin" in res.stderr
+
+
+def test_autoload_off_skips_entry_points():
+    res = _run(_FAKE_EP + """
+import xgrad
+print(json.dumps({"failed": xgrad.backends.failed(), "n": xgrad.zeros(2).numel()}))
+""", XGRAD_PLUGIN_AUTOLOAD="0", XGRAD_PLUGINS_STRICT="1")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1]) == {"failed": {}, "n": 2}
+
+
+def test_import_xgrad_imports_no_cupy():
+    res = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                          "import xgrad; import xgrad.nn; x = xgrad.ones(2) * 2"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    modules = [line.split("|")[-1].strip() for line in res.stderr.splitlines() if "|" in line]
+    assert "xgrad" in modules
+    assert not [m for m in modules if m.split(".")[0] == "cupy"]
