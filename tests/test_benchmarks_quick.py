@@ -1,0 +1,115 @@
+"""The benchmark suite cannot rot: every raw-numpy workload computes the same loss, gradients
+and updated parameters as PyTorch and xgrad on one step, and ``python -m benchmarks --quick``
+runs end to end (nothing is asserted about time)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import benchmarks as bm  # noqa: E402
+
+WORKLOADS = {w.name: w for w in bm.all_workloads()}
+
+
+def test_every_workload_has_all_three_implementations():
+    assert {"mlp_b64", "mlp_b1024", "elementwise_chain", "cnn_b64", "transformer_layer",
+            "adam_1m"} <= set(WORKLOADS)
+    for w in WORKLOADS.values():
+        assert {"numpy", "xgrad", "torch"} <= set(w.builders), w.name
+
+
+def _step_or_skip(w, impl):
+    try:
+        return bm.one_step(w, impl)
+    except bm.Unavailable as exc:
+        pytest.skip(f"{impl} implementation unavailable: {exc}")
+
+
+@pytest.mark.parametrize("impl", ["torch", "xgrad"])
+@pytest.mark.parametrize("name", sorted(WORKLOADS))
+def test_raw_numpy_agrees_with_framework(name, impl):
+    if impl == "torch":
+        pytest.importorskip("torch")
+    w = WORKLOADS[name]
+    other = _step_or_skip(w, impl)
+    ref = bm.one_step(w, "numpy")
+    assert ref["grads"]
+    if ref["loss"] is not None:
+        assert np.isfinite(ref["loss"]) and ref["loss"] > 0
+        assert other["loss"] == pytest.approx(ref["loss"], rel=1e-5)
+    for kind in ("grads", "params"):
+        assert set(ref[kind]) == set(other[kind])
+        for k, x in ref[kind].items():
+            y = other[kind][k]
+            assert x.shape == y.shape, (kind, k)
+            assert np.abs(x).max() > 0, (kind, k)  # a gradient that vanished checks nothing
+            np.testing.assert_allclose(y, x, rtol=0, atol=2e-5 * np.abs(x).max(),
+                                       err_msg=f"{name} {impl} {kind} {k}")
+    assert bm.max_rel_diff(ref, other) < 2e-5
+
+
+def test_one_sgd_step_moves_the_parameters():
+    w = WORKLOADS["mlp_b64"]
+    data = w.data(0)
+    after = bm.one_step(w, "numpy")
+    for k, p in after["params"].items():
+        np.testing.assert_allclose(p, data[k] - 0.01 * after["grads"][k], rtol=1e-5, atol=1e-7)
+
+
+def test_max_rel_diff_sees_a_difference():
+    a = {"loss": 1.0, "grads": {"w": np.array([1.0, 2.0])}, "params": {}}
+    b = {"loss": 1.0, "grads": {"w": np.array([1.0, 2.5])}, "params": {}}
+    assert bm.max_rel_diff(a, b) == pytest.approx(0.25)
+    assert bm.max_rel_diff(a, a) == 0.0
+
+
+def test_interleaved_timer_round_robin():
+    order = []
+
+    class Rec(bm.Impl):
+        def __init__(self, name):
+            self.name = name
+
+        def step(self):
+            order.append(self.name)
+
+    times = bm.time_interleaved({"a": Rec("a"), "b": Rec("b")}, reps=4, warmup=1)
+    assert order == ["a", "b"] + ["a", "b"] * 4
+    assert [len(t) for t in times.values()] == [4, 4]
+    assert bm.summarize([1e-6, 3e-6, 2e-6])["median_us"] == pytest.approx(2.0)
+
+
+def test_quick_run_end_to_end(tmp_path):
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--seconds", "0.2",
+                           "--json", str(out)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    names = [w["name"] for w in report["workloads"]]
+    assert names == list(WORKLOADS)
+    for w in report["workloads"]:
+        assert not w["errors"], w
+        assert w["results"]["numpy"]["n"] >= 3 and w["results"]["numpy"]["vs_numpy"] == 1.0
+        for label in ("xgrad", "torch"):
+            assert label in w["results"] or label in w["skipped"], (w["name"], label)
+    assert report["threads"]["numpy_blas_threads"] >= 1
+    if report["threads"]["torch"]:
+        assert report["threads"]["torch_threads"] == report["threads"]["numpy_blas_threads"]
+
+
+def test_only_filter_and_unknown_name(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "nosuch"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "matches no workload" in proc.stderr
