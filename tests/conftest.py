@@ -1,10 +1,23 @@
 """Shared fixtures for the project's own tests."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 BACKENDS = ["numpy", "reference"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, one BLAS thread per worker: workers already fill the cores, and
+    oversubscribed OpenBLAS threads spin-wait (a 0.2 ms matmul then takes 30 ms)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            return
+        config._xgrad_blas_limit = threadpool_limits(1, user_api="blas")
 
 
 @pytest.fixture(params=BACKENDS)
