@@ -500,17 +500,16 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     h, w = input._data.shape[-2:]
     if not count_include_pad and not any(p) and not ceil_mode:
         return total / (k[0] * k[1])
-    # divisor per output pixel: pool a mask that counts the positions PyTorch counts
-    mask = ones((h, w), dtype=input.dtype, device=input._backend)
+    # divisor per output pixel: pool a mask of the positions PyTorch counts
+    (_, r0), (_, r1) = (_pool_geometry(h, k[0], s[0], p[0], 1, ceil_mode),
+                        _pool_geometry(w, k[1], s[1], p[1], 1, ceil_mode))
     if count_include_pad:
-        mask = pad_constant(mask, ((p[0], p[0]), (p[1], p[1])), 1.0)
-        mask = pad_constant(mask, ((p[0], 0), (p[1], 0)), 0.0)
-        (_, r0), (_, r1) = (_pool_geometry(h, k[0], s[0], p[0], 1, ceil_mode),
-                            _pool_geometry(w, k[1], s[1], p[1], 1, ceil_mode))
-        mask = pad_constant(mask, ((0, r0 - p[0]), (0, r1 - p[1])), 0.0)[p[0]:, p[1]:]
-        mwin, _ = _pool_windows(mask, k, s, p, d, ceil_mode, 0.0)
+        mask = ones((h + 2 * p[0], w + 2 * p[1]), dtype=input.dtype, device=input._backend)
+        mask = pad_constant(mask, ((0, r0 - p[0]), (0, r1 - p[1])), 0.0)
     else:
-        mwin, _ = _pool_windows(mask, k, s, p, d, ceil_mode, 0.0)
+        mask = ones((h, w), dtype=input.dtype, device=input._backend)
+        mask = pad_constant(mask, ((p[0], r0), (p[1], r1)), 0.0)
+    mwin = sliding_window(mask, k, s, d)[:oh, :ow]
     return total / mwin.sum((-2, -1))
 
 
