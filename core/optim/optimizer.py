@@ -122,8 +122,16 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is not None:
-                        self._update(p, p.grad, group, self.state[p])
+                    if p.grad is None:
+                        continue
+                    state = self.state.get(p)
+                    if state is None:
+                        state = {}
+                        self._update(p, p.grad, group, state)
+                        if state:
+                            self.state[p] = state
+                    else:
+                        self._update(p, p.grad, group, state)
         return loss
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
