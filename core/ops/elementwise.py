@@ -12,6 +12,7 @@ from ._core import (
     Tensor,
     _State,
     binary_operands,
+    check_broadcast,
     device_mismatch,
     float_natives,
     kernel,
@@ -71,10 +72,15 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
             bd = b._data
         else:
             return slow(a, b)
-        if Dispatch.active:
-            data = kernel(name, be, getattr(be, name), a._data, bd)
-        else:
-            data = getattr(be, name)(a._data, bd)
+        try:
+            if Dispatch.active:
+                data = kernel(name, be, getattr(be, name), a._data, bd)
+            else:
+                data = getattr(be, name)(a._data, bd)
+        except ValueError:
+            if bt:
+                check_broadcast(name, a, b)
+            raise
         out = _new(Tensor)
         out._data = data
         out._backend = be
@@ -233,7 +239,14 @@ rsub = _rbinary("sub", _rsub_bwd)
 rdiv = _rbinary("div", _rdiv_bwd)
 _rpow = _rbinary("pow", _rpow_bwd)
 rfloordiv = _rbinary("floordiv", _no_grad_bwd)
-rremainder = _rbinary("remainder", _no_grad_bwd)
+_rremainder = _rbinary("remainder", _no_grad_bwd)
+
+
+def rremainder(a: Tensor, b: Any) -> Tensor:
+    """``b % a`` for a Python number ``b``; gradient ``-floor(b / a) * g`` for ``a``."""
+    if needs_grad(a):
+        return b - rfloordiv(a.detach(), b) * a
+    return _rremainder(a, b)
 
 
 def radd(a: Tensor, b: Any) -> Tensor:
@@ -459,6 +472,9 @@ def where(cond: Tensor, a: Any, b: Any) -> Tensor:
     else:
         a = Tensor_full_like_scalar(cond, a)
         at = True
+    for t in (a if at else None, b if bt else None):
+        if t is not None and t._data.shape != cond._data.shape:
+            check_broadcast("where", cond, t)
     out = wrap(_run("where", be, cond._data, a._data if at else a, b._data if bt else b), be)
     if _State.enabled and ((at and a._rg) or (bt and b._rg)):
         record(out, "where", _where_bwd, (None, a if at else None, b if bt else None), cond)
