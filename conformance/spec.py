@@ -146,7 +146,9 @@ def namespace() -> dict:
     import xgrad
     from xgrad.ops import fused
 
-    ns = {"xgrad": xgrad, "fused": fused}
+    from .helpers import setitem
+
+    ns = {"xgrad": xgrad, "fused": fused, "setitem": setitem}
     try:
         import xgrad.nn.functional as F
 

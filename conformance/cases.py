@@ -1,0 +1,297 @@
+"""The op table: one :class:`OpCase` per differentiable frontend op (plus forward-only
+cases for comparisons, logical ops and index results).
+
+Shapes stay small (<= 24 elements per sample) so the pure-Python reference backend runs the
+whole suite in minutes. Input values are distinct and kept away from kinks (see
+:data:`xgrad.conformance.spec.DOMAINS`).
+"""
+from __future__ import annotations
+
+from .spec import Const, Idx, Mask, OpCase, T, all_cases, register
+
+__all__ = ["OpCase", "T", "Idx", "Mask", "Const", "NOT_OPS", "PENDING_FUSED", "all_cases",
+           "INPLACE_OF"]
+
+#: Frontend names that are not numeric ops (autograd plumbing, shape utilities): no case.
+NOT_OPS: dict[str, str] = {
+    "backward": "autograd entry point; exercised by every gradient check",
+    "register_hook": "autograd hook registration, not an op",
+    "retain_grad": "autograd bookkeeping, not an op",
+    "register_post_accumulate_grad_hook": "autograd hook registration, not an op",
+    "broadcast_shapes": "computes a shape tuple, no tensor data",
+}
+
+#: Fused ops of the backend contract whose frontend callers are not in the table yet.
+PENDING_FUSED: dict[str, str] = {
+    "sgd_step": "checked by the optimizer cases once xgrad.optim lands",
+    "adam_step": "checked by the optimizer cases once xgrad.optim lands",
+}
+
+_FWD = {"grad": False, "grad2": False}
+_BIN = [(T(2, 3), T(3)), (T(2, 1), T(1, 3)), (T(), T(2)), (T(0, 3), T(3)),
+        (T(2, 3, view="transposed"), T(2, 3, view="strided"))]
+_BIN_SCALAR = [(T(2, 3), 1.5), (T(3), -0.75)]
+_UNARY = [(T(2, 3),), (T(),), (T(0, 2),), (T(3, 2, view="transposed"),)]
+_RED_DIM = [(T(2, 3, 4), -1, True), (T(2, 3, 4), (0, 2), False), (T(2, 3, view="transposed"), 0, False),
+            (T(4), 0, False)]
+_POS = "pos"
+
+
+def _u(name: str, fn: str | None = None, domain: str = "real", **kw) -> OpCase:
+    return OpCase(name, fn or f"a.{name}()", _UNARY, domain=domain, **kw)
+
+
+_TABLE = [
+    # ---- arithmetic -------------------------------------------------------------------
+    OpCase("add", "a.add(b)", _BIN + _BIN_SCALAR, covers=("add", "xgrad.add")),
+    OpCase("add.alpha", "a.add(b, alpha=c)", [(T(2, 3), T(3), 0.5)], covers=("add",)),
+    OpCase("__add__", "a + b", _BIN + [(1.5, T(3)), (T(2), 2)], covers=("__add__", "__radd__")),
+    OpCase("sub", "a.sub(b)", _BIN + _BIN_SCALAR, covers=("sub", "subtract")),
+    OpCase("sub.alpha", "a.sub(b, alpha=c)", [(T(2, 3), T(3), 2.0)], covers=("sub",)),
+    OpCase("__sub__", "a - b", _BIN + [(1.5, T(3))], covers=("__sub__", "__rsub__")),
+    OpCase("mul", "a.mul(b)", _BIN + _BIN_SCALAR, covers=("mul", "multiply")),
+    OpCase("__mul__", "a * b", _BIN + [(1.5, T(3))], covers=("__mul__", "__rmul__")),
+    OpCase("div", "a.div(b)", [(T(2, 3), T(3, dom=_POS)), (T(2, 3), T(2, 1, dom="nonzero")),
+                               (T(), T(2, dom=_POS)), (T(2, 3), 1.5)], covers=("div", "divide")),
+    OpCase("div.floor", "a.div(b, rounding_mode='floor')", [(T(2, 3, dom="frac"), 1.0)],
+           covers=("div",)),
+    OpCase("div.trunc", "a.div(b, rounding_mode='trunc')", [(T(2, 3, dom="frac"), 1.0)],
+           covers=("div",)),
+    OpCase("true_divide", "a.true_divide(b)", [(T(2, 3), T(3, dom=_POS))]),
+    OpCase("__truediv__", "a / b", [(T(2, 3), T(3, dom=_POS)), (2.0, T(3, dom=_POS)), (T(3), 4.0)],
+           covers=("__truediv__", "__rtruediv__")),
+    OpCase("floor_divide", "a.floor_divide(b)",
+           [(T(2, 3, dom="frac"), 1.0), (T(3, dom="frac"), Const([1.0, 2.0, 4.0]))]),
+    OpCase("__floordiv__", "a // b", [(T(3, dom="frac"), 1.0), (3.0, T(3, dom=((1.55, 2.9),)))],
+           covers=("__floordiv__", "__rfloordiv__")),
+    OpCase("remainder", "a.remainder(b)",
+           [(T(2, 3, dom="frac"), 1.0), (T(3, dom=((0.2, 0.8), (1.2, 1.8))), T(3, dom=((2.5, 3.0),)))],
+           covers=("remainder", "fmod")),
+    OpCase("__mod__", "a % b", [(T(3, dom="frac"), 1.0), (5.0, T(3, dom=((2.6, 4.9),)))],
+           covers=("__mod__", "__rmod__")),
+    OpCase("pow", "a.pow(b)", [(T(2, 3, dom=_POS), T(3)), (T(3, dom=_POS), 2.5), (T(2, 2), 2),
+                               (T(dom=_POS), T(2))]),
+    OpCase("__pow__", "a ** b", [(T(3, dom=_POS), 1.5), (2.0, T(2, 2)), (T(2, dom=_POS), T(2))],
+           covers=("__pow__", "__rpow__")),
+    _u("neg", covers=("neg", "negative")),
+    OpCase("__neg__", "-a", _UNARY),
+    OpCase("__pos__", "+a", [(T(3),)], **_FWD),
+    OpCase("maximum", "a.maximum(b)", _BIN),
+    OpCase("minimum", "a.minimum(b)", _BIN),
+    _u("exp"), _u("log", domain=_POS), _u("log1p", domain=((-0.7, 2.0),)), _u("expm1"),
+    _u("sin"), _u("cos"), _u("tanh"), _u("sqrt", domain=_POS), _u("rsqrt", domain=_POS),
+    _u("abs", domain="nonzero"),
+    OpCase("__abs__", "abs(a)", [(T(2, 3, dom="nonzero"),)]),
+    _u("sign", domain="nonzero"), _u("erf"), _u("sigmoid", fused="sigmoid"),
+    _u("relu", domain="nonzero"), _u("reciprocal", domain="nonzero"), _u("square"),
+    _u("floor", domain="frac"),
+    OpCase("clamp", "a.clamp(-0.5, 0.5)", [(T(2, 3),), (T(4, view="strided"),)], domain="clampband",
+           covers=("clamp", "clip")),
+    OpCase("clamp.min", "a.clamp(min=b)", [(T(2, 3), -0.5)], domain="clampband", covers=("clamp",)),
+    OpCase("clamp.tensor", "a.clamp(b, c)", [(T(2, 3), T(3), T(3))], covers=("clamp",)),
+    OpCase("clamp_min", "a.clamp_min(b)", [(T(2, 3), -0.5)], domain="clampband"),
+    OpCase("clamp_max", "a.clamp_max(b)", [(T(2, 3), 0.5)], domain="clampband"),
+    OpCase("where", "a.where(c, b)", [(T(2, 3), T(3), Mask((2, 3))), (T(2, 3), 0.5, Mask((3,)))]),
+    OpCase("xgrad.where", "xgrad.where(c, a, b)", [(T(2, 3), T(3), Mask((2, 1))), (T(3), 0.0, Mask((3,)))]),
+    # ---- comparisons, logical, predicates (forward only) ------------------------------------
+    OpCase("eq", "a.eq(xgrad.where(c, a, b))", [(T(2, 3), T(3), Mask((2, 3)))], **_FWD),
+    OpCase("__eq__", "a == xgrad.where(c, a, b)", [(T(2, 3), T(3), Mask((2, 3)))], **_FWD),
+    OpCase("ne", "a.ne(xgrad.where(c, a, b))", [(T(2, 3), T(3), Mask((2, 3)))], **_FWD),
+    OpCase("__ne__", "a != xgrad.where(c, a, b)", [(T(2, 3), T(3), Mask((2, 3)))], **_FWD),
+    *[OpCase(n, f"a.{n}(b)", [(T(2, 3), T(3)), (T(4), 0.25)], **_FWD) for n in ("lt", "le", "gt", "ge")],
+    *[OpCase(d, f"a {op} b", [(T(2, 3), T(3)), (T(4), 0.25)], **_FWD)
+      for d, op in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))],
+    *[OpCase(n, f"a.{n}(b)", [(Mask((2, 3)), Mask((3,)))], **_FWD)
+      for n in ("logical_and", "logical_or", "logical_xor")],
+    OpCase("logical_not", "a.logical_not()", [(Mask((2, 3)),)], **_FWD),
+    OpCase("__and__", "a & b", [(Mask((2, 3)), Mask((3,))), (True, Mask((3,)))],
+           covers=("__and__", "__rand__"), **_FWD),
+    OpCase("__or__", "a | b", [(Mask((2, 3)), Mask((3,))), (False, Mask((3,)))],
+           covers=("__or__", "__ror__"), **_FWD),
+    OpCase("__xor__", "a ^ b", [(Mask((2, 3)), Mask((3,)))], **_FWD),
+    OpCase("__invert__", "~a", [(Mask((2, 3)),)], **_FWD),
+    OpCase("isnan", "xgrad.where(c, a, a * float('nan')).isnan()", [(T(2, 3), None, Mask((2, 3)))],
+           **_FWD),
+    OpCase("isinf", "xgrad.where(c, a, a * float('inf')).isinf()", [(T(2, 3), None, Mask((2, 3)))],
+           **_FWD),
+    OpCase("isfinite", "xgrad.where(c, a, a * float('inf')).isfinite()",
+           [(T(2, 3), None, Mask((2, 3)))], **_FWD),
+    # ---- copies and casts -----------------------------------------------------------------
+    OpCase("clone", "a.clone()", [(T(2, 3),), (T(3, 2, view="transposed"),)]),
+    OpCase("xgrad.clone", "xgrad.clone(a)", [(T(2, 3),)]),
+    OpCase("detach", "a.detach()", [(T(2, 3),)], **_FWD),
+    OpCase("contiguous", "a.contiguous()", [(T(2, 3, view="strided"),), (T(2, 3, view="transposed"),)]),
+    OpCase("to", "a.to(xgrad.float64)", [(T(2, 3),)], covers=("to",)),
+    OpCase("to.int", "a.to(xgrad.int64)", [(T(2, 3, dom="frac"),)], covers=("to",), **_FWD),
+    # ---- reductions -------------------------------------------------------------------------
+    OpCase("sum", "a.sum()", [(T(2, 3),), (T(),), (T(0, 3),), (T(3, 2, view="transposed"),)]),
+    OpCase("sum.dim", "a.sum(b, keepdim=c)", _RED_DIM + [(T(0, 3), 0, False)], covers=("sum",)),
+    OpCase("mean", "a.mean()", [(T(2, 3),), (T(),)]),
+    OpCase("mean.dim", "a.mean(b, keepdim=c)", _RED_DIM, covers=("mean",)),
+    OpCase("prod", "a.prod()", [(T(2, 3),), (T(),)], domain="nonzero"),
+    OpCase("prod.dim", "a.prod(b, keepdim=c)", _RED_DIM, domain="nonzero", covers=("prod",)),
+    OpCase("var", "a.var()", [(T(2, 3),), (T(5, view="strided"),)]),
+    OpCase("var.dim", "a.var(b, keepdim=c)", _RED_DIM, covers=("var",)),
+    OpCase("var.correction", "a.var(b, correction=0)", [(T(2, 3), 1)], covers=("var",)),
+    OpCase("std", "a.std()", [(T(2, 3),)]),
+    OpCase("std.dim", "a.std(b, keepdim=c)", _RED_DIM, covers=("std",)),
+    OpCase("max", "a.max()", [(T(2, 3),), (T(),)]),
+    OpCase("max.dim", "a.max(b, keepdim=c)", _RED_DIM[:1] + _RED_DIM[2:], covers=("max",)),
+    OpCase("max.other", "a.max(b)", [(T(2, 3), T(3))], covers=("max",)),
+    OpCase("min", "a.min()", [(T(2, 3),), (T(),)]),
+    OpCase("min.dim", "a.min(b, keepdim=c)", _RED_DIM[:1] + _RED_DIM[2:], covers=("min",)),
+    OpCase("min.other", "a.min(b)", [(T(2, 3), T(3))], covers=("min",)),
+    OpCase("amax", "a.amax(b, keepdim=c)", _RED_DIM),
+    OpCase("amin", "a.amin(b, keepdim=c)", _RED_DIM),
+    OpCase("argmax", "a.argmax()", [(T(2, 3),)], **_FWD),
+    OpCase("argmax.dim", "a.argmax(b, keepdim=c)", [(T(2, 3, 4), -1, True), (T(2, 3), 0, False)],
+           covers=("argmax",), **_FWD),
+    OpCase("argmin", "a.argmin(b, keepdim=c)", [(T(2, 3, 4), -1, True), (T(2, 3), 0, False)], **_FWD),
+    OpCase("logsumexp", "a.logsumexp(b, keepdim=c)", _RED_DIM, fused="logsumexp"),
+    OpCase("norm", "a.norm()", [(T(2, 3),), (T(4, view="strided"),)]),
+    OpCase("norm.p", "a.norm(b, c)", [(T(2, 3), 1, 1), (T(3, 2), 3, 0)], domain="nonzero",
+           covers=("norm",)),
+    OpCase("norm.inf", "a.norm(float('inf'))", [(T(2, 3),)], covers=("norm",)),
+    OpCase("cumsum", "a.cumsum(b)", [(T(2, 3), 1), (T(4), -1), (T(3, 2, view="transposed"), 0)]),
+    OpCase("all", "a.all(b)", [(Mask((2, 3)), None), (Mask((2, 3)), 1)], **_FWD),
+    OpCase("any", "a.any(b)", [(Mask((2, 3)), None), (Mask((2, 3)), -1)], **_FWD),
+    # ---- shape ------------------------------------------------------------------------------
+    OpCase("reshape", "a.reshape(b)", [(T(2, 3), (3, 2)), (T(2, 3, view="transposed"), (-1,)),
+                                       (T(), (1, 1)), (T(0, 3), (3, 0))]),
+    OpCase("view", "a.view(b)", [(T(2, 3), (6,)), (T(2, 3), (-1, 2))]),
+    OpCase("view_as", "a.view_as(b)", [(T(2, 3), T(3, 2, grad=False))]),
+    OpCase("reshape_as", "a.reshape_as(b)", [(T(2, 3), T(6, grad=False))]),
+    OpCase("permute", "a.permute(b)", [(T(2, 3, 4), (2, 0, 1)), (T(2, 3, 4), (-1, 0, 1))]),
+    OpCase("transpose", "a.transpose(b, c)", [(T(2, 3, 4), 0, -1), (T(2, 3), 1, 0)],
+           covers=("transpose", "swapaxes")),
+    OpCase("t", "a.t()", [(T(2, 3),), (T(3),)]),
+    OpCase("expand", "a.expand(b)", [(T(3, 1), (2, 3, 4)), (T(3, 1), (-1, 4)), (T(), (2,))]),
+    OpCase("expand_as", "a.expand_as(b)", [(T(3, 1), T(2, 3, 4, grad=False))]),
+    OpCase("broadcast_to", "a.broadcast_to(b)", [(T(1, 3), (2, 3))]),
+    OpCase("squeeze", "a.squeeze()", [(T(2, 1, 3),), (T(1),)]),
+    OpCase("squeeze.dim", "a.squeeze(b)", [(T(2, 1, 3), 1), (T(2, 1, 3), -2), (T(2, 3), 0)],
+           covers=("squeeze",)),
+    OpCase("unsqueeze", "a.unsqueeze(b)", [(T(2, 3), 0), (T(2, 3), -1), (T(), 0)]),
+    OpCase("flatten", "a.flatten()", [(T(2, 3, 4),), (T(),)]),
+    OpCase("flatten.dims", "a.flatten(b, c)", [(T(2, 3, 4), 1, 2), (T(2, 3, 4), 0, -2)],
+           covers=("flatten",)),
+    OpCase("unflatten", "a.unflatten(b, c)", [(T(2, 6), 1, (2, 3)), (T(6), -1, (3, -1))]),
+    OpCase("split", "a.split(b, c)", [(T(5, 2), 2, 0), (T(2, 5), [2, 3], -1)]),
+    OpCase("chunk", "a.chunk(b, c)", [(T(5, 2), 3, 0), (T(2, 4), 2, -1)]),
+    OpCase("unbind", "a.unbind(b)", [(T(2, 3), 1), (T(2, 3), 0)]),
+    OpCase("flip", "a.flip(b)", [(T(2, 3), (0,)), (T(2, 3, 4), (-1, 0))]),
+    OpCase("roll", "a.roll(b, c)", [(T(2, 3), 1, 1), (T(2, 3), (1, -1), (0, 1)), (T(2, 3), 2, None)]),
+    OpCase("repeat", "a.repeat(*b)", [(T(2, 3), (2, 1)), (T(3), (2, 2))]),
+    OpCase("tile", "a.tile(b)", [(T(2, 3), (2,)), (T(3), (2, 2))]),
+    OpCase("narrow", "a.narrow(b, c, d)", [(T(4, 3), 0, 1, 2), (T(4, 3), -1, 0, 1)]),
+    OpCase("cat", "xgrad.cat([a, b], c)", [(T(2, 3), T(1, 3), 0), (T(2, 3), T(2, 0), -1),
+                                           (T(2, 3, view="transposed"), T(2, 1), 1)],
+           covers=("xgrad.cat", "xgrad.concat", "xgrad.concatenate")),
+    OpCase("stack", "xgrad.stack([a, b], c)", [(T(2, 3), T(2, 3), 0), (T(3), T(3), -1)],
+           covers=("xgrad.stack",)),
+    # ---- indexing ---------------------------------------------------------------------------
+    OpCase("gather", "a.gather(b, c)", [(T(3, 4), 1, Idx((3, 2), 4)), (T(3, 4), 0, Idx((2, 4), 3))]),
+    OpCase("scatter", "a.scatter(b, c, d)", [(T(3, 4), 1, Idx((3, 2), 4, unique=1), T(3, 2))]),
+    OpCase("scatter.value", "a.scatter(b, c, value=0.5)", [(T(3, 4), 1, Idx((3, 2), 4, unique=1))],
+           covers=("scatter",)),
+    OpCase("scatter_add", "a.scatter_add(b, c, d)", [(T(3, 4), 1, Idx((3, 5), 4), T(3, 5)),
+                                                     (T(3, 4), 0, Idx((4, 4), 3), T(4, 4))]),
+    OpCase("index_select", "a.index_select(b, c)", [(T(4, 3), 0, Idx((5,), 4)), (T(4, 3), -1, Idx((2,), 3))]),
+    OpCase("masked_fill", "a.masked_fill(b, c)", [(T(2, 3), Mask((2, 3)), 0.5), (T(2, 3), Mask((3,)), -1.0)]),
+    OpCase("take_along_dim", "a.take_along_dim(b, c)", [(T(3, 4), Idx((3, 2), 4), 1)]),
+    OpCase("index_put_add", "a.index_put_add((b,), c)", [(T(4, 3), Idx((5,), 4), T(5, 3))]),
+    OpCase("__getitem__", "a[b]", [(T(4, 3), 1), (T(4, 3), (slice(None), slice(1, 3))),
+                                   (T(4, 3), (Ellipsis, slice(None, None, 2))), (T(4, 3), (None, 0)),
+                                   (T(4, 3), -1), (T(4, 3), Idx((5,), 4)), (T(4, 3), Mask((4, 3))),
+                                   (T(4, 3), Mask((4,)))]),
+    OpCase("__getitem__.adv", "a[b, c]", [(T(4, 3), Idx((5,), 4), Idx((5,), 3)),
+                                          (T(4, 3), Idx((2,), 4), slice(0, 2))], covers=("__getitem__",)),
+    OpCase("__setitem__", "setitem(a, b, c)", [(T(4, 3), (slice(None), 1), T(4)), (T(4, 3), 0, 2.5),
+                                               (T(4, 3), Mask((4, 3)), 0.0),
+                                               (T(4, 3), (slice(1, 3),), T(2, 3))]),
+    # ---- linear algebra ---------------------------------------------------------------------
+    OpCase("matmul", "a.matmul(b)", [(T(2, 3), T(3, 2)), (T(3), T(3, 2)), (T(2, 3), T(3)), (T(3), T(3)),
+                                     (T(2, 1, 2, 3), T(3, 3, 2)), (T(2, 0), T(0, 3)),
+                                     (T(3, 2, view="transposed"), T(2, 2, view="strided"))]),
+    OpCase("__matmul__", "a @ b", [(T(2, 3), T(3, 2))]),
+    OpCase("__rmatmul__", "a.__rmatmul__(b)", [(T(2, 2), [[1.0, 2.0], [0.5, -1.0]])]),
+    OpCase("mm", "a.mm(b)", [(T(2, 3), T(3, 4))]),
+    OpCase("bmm", "a.bmm(b)", [(T(2, 2, 3), T(2, 3, 2))]),
+    OpCase("dot", "a.dot(b)", [(T(4), T(4))]),
+    OpCase("outer", "a.outer(b)", [(T(3), T(4))]),
+    OpCase("einsum", "xgrad.einsum(c, a, b)", [(T(2, 3), T(3, 4), "ij,jk->ik"), (T(2, 3), T(3), "ij,j->i"),
+                                              (T(2, 2, 3), T(2, 3), "bij,bj->bi")], covers=("xgrad.einsum",)),
+    OpCase("einsum.unary", "xgrad.einsum(b, a)", [(T(2, 3, 2), "bij->bji"), (T(2, 3), "ij->j")],
+           covers=("xgrad.einsum",)),
+    # ---- sorting ----------------------------------------------------------------------------
+    OpCase("sort", "a.sort(b)", [(T(2, 4), -1), (T(3, 2), 0)]),
+    OpCase("sort.descending", "a.sort(b, descending=True)", [(T(2, 4), 1)], covers=("sort",)),
+    OpCase("argsort", "a.argsort(b)", [(T(2, 4), -1), (T(3, 2), 0)], **_FWD),
+    OpCase("topk", "a.topk(b)", [(T(2, 5), 2), (T(6), 3)]),
+    OpCase("topk.smallest", "a.topk(b, dim=0, largest=False)", [(T(4, 3), 2)], covers=("topk",)),
+    # ---- composite and fused ----------------------------------------------------------------
+    OpCase("softmax", "a.softmax(b)", [(T(2, 4), -1), (T(3, 2), 0), (T(2, 3, view="transposed"), 1)],
+           fused="softmax"),
+    OpCase("log_softmax", "a.log_softmax(b)", [(T(2, 4), -1), (T(3, 2), 0),
+                                               (T(2, 3, view="transposed"), 1)], fused="log_softmax"),
+    OpCase("cross_entropy", "fused.cross_entropy_rows(a, b)", [(T(3, 4), Idx((3,), 4)),
+                                                                (T(1, 5), Idx((1,), 5))],
+           fused="cross_entropy", covers=("fused.cross_entropy",)),
+    OpCase("gelu", "fused.gelu(a)", _UNARY[:2], fused="gelu", covers=("fused.gelu",)),
+    OpCase("gelu.tanh", "fused.gelu(a, 'tanh')", _UNARY[:2], fused="gelu", covers=("fused.gelu",)),
+    OpCase("linear", "fused.linear(a, b, c)", [(T(2, 3), T(4, 3), T(4)), (T(2, 2, 3), T(4, 3), T(4)),
+                                              (T(3), T(2, 3), T(2))],
+           fused="linear", covers=("fused.linear",)),
+    OpCase("linear.nobias", "fused.linear(a, b)", [(T(2, 3), T(4, 3))], fused="linear",
+           covers=("fused.linear",)),
+    OpCase("conv2d", "fused.conv2d_nobias(a, b, c, d, (1, 1), 1)",
+           [(T(1, 2, 4, 4), T(3, 2, 2, 2), (1, 1), (0, 0)), (T(1, 1, 4, 4), T(2, 1, 3, 3), (2, 2), (1, 1))],
+           fused="conv2d", covers=("fused.conv2d",)),
+    OpCase("conv2d.groups", "fused.conv2d_nobias(a, b, (1, 1), (0, 0), c, 2)",
+           [(T(1, 2, 3, 3), T(2, 1, 2, 2), (1, 1)), (T(1, 2, 4, 4), T(4, 1, 2, 2), (2, 2))],
+           fused="conv2d", covers=("fused.conv2d",)),
+    # ---- in-place forms that are not derived automatically ------------------------------------
+    OpCase("copy_", "a.clone().copy_(b)", [(T(2, 3), T(3)), (T(2, 3), T(2, 3, view="transposed"))]),
+    OpCase("fill_", "a.clone().fill_(b)", [(T(2, 3), 0.5)], **_FWD),
+    OpCase("zero_", "a.clone().zero_()", [(T(2, 3),)], **_FWD),
+]
+
+#: ``name_`` in-place method -> the case its samples and expression derive from.
+INPLACE_OF: dict[str, str] = {n + "_": n for n in (
+    "add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "neg", "relu",
+    "masked_fill", "exp", "sqrt", "abs", "sigmoid", "tanh", "log", "scatter", "scatter_add",
+    "floor_divide", "remainder", "maximum", "minimum", "sign", "reciprocal", "square")}
+INPLACE_OF.update({"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
+                   "__ipow__": "pow"})
+
+
+def _fits_inplace(sample: tuple) -> bool:
+    """Whether the op's output has the first input's shape (needed to write into it)."""
+    first = sample[0]
+    if not isinstance(first, T):
+        return False
+    shapes = [s.shape for s in sample if isinstance(s, (T, Mask))]
+    try:
+        import numpy as np
+
+        return tuple(np.broadcast_shapes(*shapes)) == first.shape
+    except ValueError:
+        return False
+
+
+def _inplace_cases(base: dict[str, OpCase]) -> list[OpCase]:
+    out = []
+    for name, of in INPLACE_OF.items():
+        b = base[of]
+        call = name if name.startswith("__") else name
+        prefix = f"a.{of}("
+        assert isinstance(b.fn, str) and b.fn.startswith(prefix), of
+        fn = f"a.clone().{call}(" + b.fn[len(prefix):]
+        samples = [s for s in b.inputs if _fits_inplace(s)]
+        out.append(OpCase(name, fn, samples, domain=b.domain, dtypes=b.dtypes, grad=b.grad,
+                          grad2=b.grad2, covers=(name,), tol=b.tol))
+    return out
+
+
+register(*_TABLE)
+register(*_inplace_cases({c.name: c for c in _TABLE}))
