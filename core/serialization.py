@@ -72,7 +72,8 @@ class _Encoder:
         while key in self.arrays:
             key = f"{path or 'tensor'}#{n}"
             n += 1
-        self.arrays[key] = _np.ascontiguousarray(t._backend.to_numpy(t._data))
+        arr = _np.asarray(t._backend.to_numpy(t._data))
+        self.arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
         self._by_id[id(t)] = key
         return key
 
