@@ -72,6 +72,18 @@ def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
         f"tensor.to({a._backend.device!r}) or tensor.to({b._backend.device!r}).")
 
 
+def check_broadcast(op: str, a: Tensor, b: Tensor) -> None:
+    """Raise PyTorch's error (naming both shapes) when ``a`` and ``b`` do not broadcast."""
+    sa, sb = a._data.shape, b._data.shape
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {max(len(sa), len(sb)) - i} ({op}: shapes {list(sa)} "
+                f"and {list(sb)} are not broadcastable)")
+
+
 def as_tensor_like(value: Any, ref: Tensor) -> Tensor:
     """Convert a non-tensor operand (numpy array, list, numpy scalar) to ``ref``'s device."""
     from ..creation import _make_from_data
@@ -90,6 +102,8 @@ def binary_operands(op: str, a: Tensor, b: Any, to_float: bool = False):
     if isinstance(b, Tensor):
         if b._backend is not be:
             raise device_mismatch(op, a, b)
+        if a._data.shape != b._data.shape and op != "matmul":  # elementwise ops broadcast
+            check_broadcast(op, a, b)
         ad, bd = a._data.dtype, b._data.dtype
         if ad != bd or to_float:
             da, db = be.dtype(a._data), be.dtype(b._data)
