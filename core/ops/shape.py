@@ -86,7 +86,11 @@ def _permute_bwd(node, g):
 def permute(a: Tensor, *dims: Any) -> Tensor:
     """Reorder dimensions."""
     nd = len(a._data.shape)
-    dims = tuple(_wrap(d, nd) for d in _dims(dims))
+    dims = _dims(dims)
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(): the tensor has {nd} dimensions (shape {list(a.shape)}) "
+                           f"but {len(dims)} dims were given: {list(dims)}")
+    dims = tuple(_wrap(d, nd) for d in dims)
     if sorted(dims) != list(range(nd)):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
                            f"match the length of the desired ordering of dimensions i.e. input.dim()"
