@@ -35,6 +35,12 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
                 raise device_mismatch("indexing", a, i)
             dt = i.dtype
             if dt is bool_:
+                for k, n in enumerate(i._data.shape):
+                    if dim + k < len(shape) and shape[dim + k] != n:
+                        raise IndexError(
+                            f"The shape of the mask {list(i._data.shape)} at index {k} does not "
+                            f"match the shape of the indexed tensor {list(shape)} at index "
+                            f"{dim + k}")
                 out.append(i._data)
                 basic = False
                 dim += len(i._data.shape)
