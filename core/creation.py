@@ -51,7 +51,11 @@ def _host_array(data: Any) -> np.ndarray:
         return data._backend.to_numpy(data._data)
     if isinstance(data, (list, tuple)) and data and any(isinstance(d, Tensor) for d in data):
         data = [_host_array(d) for d in data]
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"could not build a tensor from {type(data).__name__}: ragged nested "
+                         f"sequence (sub-sequences of different lengths): {exc}") from None
     if arr.dtype == object:
         raise TypeError(f"could not build a tensor from {type(data).__name__}: ragged or "
                         "non-numeric nested sequence")
