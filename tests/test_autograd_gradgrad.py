@@ -1,7 +1,6 @@
 """Double backward (gradgradcheck) for a representative set of ops, on both backends."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import xgrad
 from xgrad.autograd import gradcheck, gradgradcheck
