@@ -99,7 +99,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             except bm.Unavailable as exc:
                 entry["skipped"][label] = str(exc)
             except Exception as exc:  # noqa: BLE001 - report and go on with the others
-                entry["errors"][label] = f"{type(exc).__name__}: {exc}"
+                if type(exc).__name__ == "BackendUnavailableError":  # e.g. no GPU here
+                    entry["skipped"][label] = str(exc)
+                else:
+                    entry["errors"][label] = f"{type(exc).__name__}: {exc}"
         if args.check:
             _check(bm, w, specs, impls, args.seed, entry)
         try:
