@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from .device import resolve
-from .dtypes import float32, float64, get_default_dtype, int64
+from .dtypes import float16, float32, float64, get_default_dtype, int64
 from .ops._core import wrap
 from .tensor import Tensor
 
@@ -91,6 +91,8 @@ def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
         hi, lo = w[0] // 64, w[1] // 32
         return (hi * 134217728 + lo).to(float64) * (2.0 ** -53)
     w = gen.bits(be, tuple(shape))
+    if dtype is float16:  # 11 bits fit float16 exactly, so no value rounds up to 1.0
+        return ((w // 2097152).to(float32) * (2.0 ** -11)).to(dtype)
     u = (w // 256).to(float32) * (2.0 ** -24)
     return u.to(dtype)
 
