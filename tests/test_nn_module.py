@@ -5,7 +5,6 @@ import copy
 
 import numpy as np
 import pytest
-
 import xgrad
 import xgrad.nn as nn
 
