@@ -14,6 +14,7 @@ from xgrad.nn.transformer import (
 )
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Support for mismatched")  # torch's own
 
 TOL = {"rtol": 1e-10, "atol": 1e-10}
 
