@@ -35,10 +35,11 @@ def build_report(results: list[dict], sel: Any) -> dict:
         if _RANK.get(r["outcome"], 0) > _RANK.get(slot["outcome"], 0):
             slot["outcome"] = r["outcome"]
     summary["total"] = len(results)
+    dtypes = list(sel.dtypes) + sorted({r["dtype"] for r in results} - set(sel.dtypes))
     return {
         "xgrad_version": getattr(xgrad, "__version__", "?"),
         "backends": {b: _fused_info(b) for b in sel.backends},
-        "dtypes": list(sel.dtypes),
+        "dtypes": dtypes,
         "gradcheck": sel.mode,
         "summary": summary,
         "matrix": matrix,
