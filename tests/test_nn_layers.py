@@ -372,3 +372,11 @@ def test_one_hot_pad_interpolate_basics():
     assert up.tolist() == [0, 0, 1, 1]
     lin = F.interpolate(T(np.array([[[0.0, 3.0]]])), size=4, mode="linear", align_corners=True)
     np.testing.assert_allclose(lin.numpy().ravel(), [0, 1, 2, 3])
+
+
+def test_functional_sdpa_is_the_transformer_function():
+    from xgrad.nn.transformer import scaled_dot_product_attention as sdpa
+
+    q, k, v = (T(R(i, 2, 3, 4)) for i in (30, 31, 32))
+    np.testing.assert_array_equal(F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy(),
+                                  sdpa(q, k, v, is_causal=True).numpy())

@@ -239,3 +239,23 @@ def test_identity_flatten_unflatten():
 def test_module_without_forward_raises():
     with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         nn.Module()(1)
+
+
+def test_deepcopy_gives_independent_parameters():
+    import copy
+
+    net = Net()
+    twin = copy.deepcopy(net)
+    assert isinstance(twin.fc1.weight, nn.Parameter) and twin.fc1.weight is not net.fc1.weight
+    assert twin.fc1.weight.requires_grad
+    np.testing.assert_array_equal(twin.fc1.weight.detach().numpy(), net.fc1.weight.detach().numpy())
+    with xgrad.no_grad():
+        twin.fc1.weight.fill_(0.0)
+    assert float(net.fc1.weight.abs().sum()) > 0
+
+
+def test_to_moves_existing_gradients():
+    lin = nn.Linear(2, 2)
+    lin(xgrad.randn(1, 2)).sum().backward()
+    lin.to("reference")
+    assert lin.weight.grad.device.type == "reference" and lin.bias.device.type == "reference"

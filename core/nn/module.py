@@ -372,8 +372,7 @@ class Module:
                 new = fn(p)
                 p._data, p._backend = new._data, new._backend
                 if p.grad is not None:
-                    g = fn(p.grad)
-                    p.grad = g if g is not p.grad else p.grad
+                    p.grad = fn(p.grad)
             for k, b in self._buffers.items():
                 if b is None or (floating_only and not b.dtype.is_floating_point):
                     continue
