@@ -32,6 +32,10 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
     ``a``'s storage, so every alias of it sees the change.
     """
     recording = _State.enabled and (a._rg or any(isinstance(o, Tensor) and o._rg for o in others))
+    prev = a._node
+    if prev is not None and _saves_output(prev, a):
+        # ``a`` is the saved output of its own node: backward would read the new value
+        prev.check = (*(prev.check or ()), (a, a._version))
     if recording:
         if a._rg and a._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
@@ -61,6 +65,14 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
                                     else out._data)
     a._version = a._version + 1
     return a
+
+
+def _saves_output(node: Any, a: Tensor) -> bool:
+    saved = node.saved
+    for s in (saved if isinstance(saved, tuple) else (saved,)):
+        if isinstance(s, weakref.ref) and s() is a:
+            return True
+    return False
 
 
 def _check(a: Tensor, out: Tensor) -> None:
