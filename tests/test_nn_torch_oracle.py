@@ -359,3 +359,25 @@ def test_state_dict_loads_into_torch_and_back():
     assert res.missing_keys == [] and res.unexpected_keys == []
     for k, v in tm2.state_dict().items():
         np.testing.assert_allclose(xm2.state_dict()[k].numpy(), v.numpy())
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv2d_groups", "convT2d", "bilinear",
+                                  "maxpool2d_pad_dil", "avgpool2d_ceil", "adaptive_avg", "bn2d",
+                                  "layernorm", "groupnorm", "gelu", "mish"])
+def test_layer_matches_torch_on_reference_backend(name):
+    make, inputs = LAYERS[name]
+    _run_pair(make(nn), make(tnn), inputs, backend="reference")
+
+
+def test_embedding_max_norm_renormalises_rows_like_torch():
+    w = rn(5, 3) * 2
+    idx = np.array([[0, 2], [2, 4]])
+    te = tnn.Embedding(5, 3, max_norm=1.0).double()
+    xe = nn.Embedding(5, 3, max_norm=1.0).double()
+    with torch.no_grad():
+        te.weight.copy_(torch.tensor(w))
+    with xgrad.no_grad():
+        xe.weight.copy_(xgrad.tensor(w))
+    to, xo = te(torch.tensor(idx)), xe(xgrad.tensor(idx))
+    np.testing.assert_allclose(_x(xo), to.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(_x(xe.weight), te.weight.detach().numpy(), rtol=1e-12)
