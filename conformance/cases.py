@@ -250,6 +250,10 @@ _TABLE = [
     OpCase("conv2d.groups", "fused.conv2d_nobias(a, b, (1, 1), (0, 0), c, 2)",
            [(T(1, 2, 3, 3), T(2, 1, 2, 2), (1, 1)), (T(1, 2, 4, 4), T(4, 1, 2, 2), (2, 2))],
            fused="conv2d", covers=("fused.conv2d",)),
+    OpCase("conv2d_input_grad", "fused.conv2d_input_grad(a, b, (4, 4), c, d, (1, 1), 1)",
+           [(T(1, 3, 3, 3), T(3, 2, 2, 2), (1, 1), (0, 0)),
+            (T(1, 2, 2, 2), T(2, 1, 3, 3), (2, 2), (1, 1))],
+           fused="conv2d_input_grad", covers=("fused.conv2d_input_grad",)),
     # ---- in-place forms that are not derived automatically ------------------------------------
     OpCase("copy_", "a.clone().copy_(b)", [(T(2, 3), T(3)), (T(2, 3), T(2, 3, view="transposed"))]),
     OpCase("fill_", "a.clone().fill_(b)", [(T(2, 3), 0.5)], **_FWD),
@@ -261,8 +265,8 @@ INPLACE_OF: dict[str, str] = {n + "_": n for n in (
     "add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "neg", "relu",
     "masked_fill", "exp", "sqrt", "abs", "sigmoid", "tanh", "log", "scatter", "scatter_add",
     "floor_divide", "remainder", "maximum", "minimum", "sign", "reciprocal", "square")}
-INPLACE_OF.update({"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
-                   "__ipow__": "pow"})
+INPLACE_OF.update({"clip_": "clamp", "__iadd__": "add", "__isub__": "sub", "__imul__": "mul",
+                   "__itruediv__": "div", "__ipow__": "pow"})
 
 
 def _fits_inplace(sample: tuple) -> bool:
@@ -287,7 +291,8 @@ def _inplace_cases(base: dict[str, OpCase]) -> list[OpCase]:
         prefix = f"a.{of}("
         assert isinstance(b.fn, str) and b.fn.startswith(prefix), of
         fn = f"a.clone().{call}(" + b.fn[len(prefix):]
-        samples = [s for s in b.inputs if _fits_inplace(s)]
+        keeps_shape = of in ("scatter", "scatter_add", "masked_fill")
+        samples = [s for s in b.inputs if keeps_shape or _fits_inplace(s)]
         out.append(OpCase(name, fn, samples, domain=b.domain, dtypes=b.dtypes, grad=b.grad,
                           grad2=b.grad2, covers=(name,), tol=b.tol))
     return out

@@ -1,0 +1,54 @@
+"""Which frontend ops have no conformance case (a project test keeps this list empty)."""
+from __future__ import annotations
+
+__all__ = ["uncovered_ops", "uncovered_fused"]
+
+
+def _covered() -> tuple[set, set]:
+    from xgrad.ops import _METHODS, _OPERATORS
+
+    from .spec import all_cases
+
+    names: set[str] = set()
+    for case in all_cases().values():
+        names.update(case.covers)
+    bound = {**_METHODS, **_OPERATORS}
+    ids = {id(bound[n]) for n in names if n in bound}
+    return names, ids
+
+
+def uncovered_ops() -> list[str]:
+    """Tensor methods/operators (``xgrad.ops._METHODS``, ``_OPERATORS``) and functional forms
+    in ``xgrad`` (functions defined in ``xgrad.ops``) that no case covers, except the
+    documented :data:`xgrad.conformance.cases.NOT_OPS`. A name counts as covered when a
+    case lists it in ``covers`` or covers the same function under another name."""
+    import xgrad
+    from xgrad.ops import _METHODS, _OPERATORS
+
+    from .cases import NOT_OPS
+
+    names, ids = _covered()
+    missing = [n for n, fn in {**_METHODS, **_OPERATORS}.items()
+               if n not in names and id(fn) not in ids and n not in NOT_OPS]
+    for n, obj in sorted(vars(xgrad).items()):
+        if n.startswith("_") or not callable(obj) or isinstance(obj, type):
+            continue
+        if not str(getattr(obj, "__module__", "")).startswith("xgrad.ops"):
+            continue
+        if f"xgrad.{n}" not in names and id(obj) not in ids and n not in NOT_OPS:
+            missing.append(f"xgrad.{n}")
+    return missing
+
+
+def uncovered_fused() -> list[str]:
+    """Fused ops (``xgrad.ops.fused.FUSED`` and ``xgrad.backend.FUSED_OPS``) with no case
+    comparing fused against decomposed, except :data:`~xgrad.conformance.cases.PENDING_FUSED`."""
+    from xgrad.backend import FUSED_OPS
+    from xgrad.ops.fused import FUSED
+
+    from .cases import PENDING_FUSED
+    from .spec import all_cases, optim_cases
+
+    have = {c.fused for c in all_cases().values() if c.fused}
+    have |= {c.fused for c in optim_cases().values() if c.fused}
+    return sorted(n for n in set(FUSED) | set(FUSED_OPS) if n not in have and n not in PENDING_FUSED)
