@@ -40,7 +40,8 @@ class ArrayModuleBackend(Backend):
 
     dtypes = frozenset(ALL_DTYPES)
     fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
-                           "sigmoid", "linear", "conv2d", "sgd_step", "adam_step"})
+                           "sigmoid", "linear", "conv2d", "conv2d_input_grad", "sgd_step",
+                           "adam_step"})
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -411,6 +412,26 @@ class ArrayModuleBackend(Backend):
         wg = w.reshape(groups, o // groups, cg, kh, kw)
         out = xp.einsum("ngchwij,gocij->ngohw", win, wg, optimize=True)
         return out.reshape(n, o, oh, ow)
+
+    def conv2d_input_grad(self, g, w, size, stride, padding, dilation, groups):
+        xp = self.xp
+        n, o, oh, ow = g.shape
+        _, cg, kh, kw = w.shape
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        out = xp.zeros((n, cg * groups, size[0] + 2 * ph, size[1] + 2 * pw), dtype=g.dtype)
+        og = o // groups
+        for gi in range(groups):
+            gg = g[:, gi * og:(gi + 1) * og] if groups > 1 else g
+            wg = w[gi * og:(gi + 1) * og] if groups > 1 else w
+            cols = xp.tensordot(gg, wg, axes=(1, 0)).transpose(0, 3, 1, 2, 4, 5)  # n c oh ow kh kw
+            dst = out[:, gi * cg:(gi + 1) * cg] if groups > 1 else out
+            for i in range(kh):  # col2im: one strided slice-add per kernel offset
+                for j in range(kw):
+                    dst[:, :, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                        j * dw:j * dw + (ow - 1) * sw + 1:sw] += cols[..., i, j]
+        if ph or pw:
+            out = out[:, :, ph:ph + size[0], pw:pw + size[1]]
+        return out
 
     def sgd_step(self, param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
                  maximize, first):

@@ -426,6 +426,8 @@ FUSED_OPS: dict[str, str] = {
     "sigmoid": "sigmoid(x) -> array",
     "linear": "linear(x (..., I), w (O, I), b (O,) | None) -> x @ w.T + b",
     "conv2d": "conv2d(x (N,C,H,W), w (O,C/g,kh,kw), stride, padding, dilation, groups) -> array",
+    "conv2d_input_grad": "conv2d_input_grad(g (N,O,oh,ow), w (O,C/g,kh,kw), size (H, W), stride, "
+    "padding, dilation, groups) -> (N,C,H,W): gradient of conv2d with respect to its input",
     "sgd_step": "sgd_step(param, grad, buf|None, lr, momentum, dampening, weight_decay, "
     "nesterov, maximize, first) -> (param, buf)",
     "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_sq|None, step, lr, beta1, "

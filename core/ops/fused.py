@@ -287,31 +287,45 @@ def _conv2d_bwd(node, g):
 
 
 def _conv2d_grads(x, w, g, stride, padding, dilation, groups):
-    from .shape import pad_constant, sliding_window
-
     gx = gw = None
     if w._rg:
-        ph, pw = padding
-        xp = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0) if ph or pw else x
-        o, cg, kh, kw = w._data.shape
-        n = x._data.shape[0]
-        win = sliding_window(xp, (kh, kw), stride, dilation)  # n c oh ow kh kw
-        oh, ow = win._data.shape[2], win._data.shape[3]
-        if groups == 1:
-            gw = _einsum2("nohw,nchwij->ocij", g, win)
-        else:
-            gg = g.reshape(n, groups, o // groups, oh, ow)
-            wing = win.reshape(n, groups, cg, oh, ow, kh, kw)
-            gw = _einsum2("ngohw,ngchwij->gocij", gg, wing).reshape(o, cg, kh, kw)
+        gw = conv2d_weight_grad(x, g, w._data.shape, stride, padding, dilation, groups)
     if x._rg:
         gx = conv2d_input_grad(g, w, x._data.shape[2:], stride, padding, dilation, groups)
     return (gx, gw)
 
 
-def conv2d_input_grad(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding: tuple,
-                      dilation: tuple, groups: int) -> Tensor:
-    """Gradient of ``conv2d(x, w)`` with respect to ``x`` of spatial ``size``: a transposed
-    convolution (zero-dilate ``g`` by the stride, pad, correlate with the flipped kernel)."""
+def conv2d_weight_grad(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, padding: tuple,
+                       dilation: tuple, groups: int) -> Tensor:
+    """Gradient of ``conv2d(x, w)`` with respect to ``w`` (windows of ``x`` against ``g``)."""
+    from .shape import pad_constant, sliding_window
+
+    ph, pw = padding
+    xp = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0) if ph or pw else x
+    o, cg, kh, kw = wshape
+    n = x._data.shape[0]
+    win = sliding_window(xp, (kh, kw), stride, dilation)  # n c oh ow kh kw
+    oh, ow = win._data.shape[2], win._data.shape[3]
+    if groups == 1:
+        return _einsum2("nohw,nchwij->ocij", g, win)
+    gg = g.reshape(n, groups, o // groups, oh, ow)
+    wing = win.reshape(n, groups, cg, oh, ow, kh, kw)
+    return _einsum2("ngohw,ngchwij->gocij", gg, wing).reshape(o, cg, kh, kw)
+
+
+def _conv_input_grad_bwd(node, gg):
+    g, w = node.inputs
+    (size, stride, padding, dilation, groups), _ = node.saved
+    d_g = conv2d_nobias(gg, w, stride, padding, dilation, groups) if g._rg else None
+    d_w = conv2d_weight_grad(gg, g, w._data.shape, stride, padding, dilation, groups) \
+        if w._rg else None
+    return (d_g, d_w)
+
+
+def _conv_input_grad_dec(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding: tuple,
+                         dilation: tuple, groups: int) -> Tensor:
+    """A transposed convolution: zero-dilate ``g`` by the stride, pad, correlate with the
+    flipped kernel."""
     from .indexing import index_put
     from .shape import pad_constant
 
@@ -334,6 +348,18 @@ def conv2d_input_grad(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding:
     if ph or pw:
         out = out[:, :, ph:ph + size[0], pw:pw + size[1]]
     return out
+
+
+CONV2D_INPUT_GRAD = _register(FusedOp("conv2d_input_grad", _conv_input_grad_bwd,
+                                      _conv_input_grad_dec))
+
+
+def conv2d_input_grad(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding: tuple,
+                      dilation: tuple, groups: int) -> Tensor:
+    """Gradient of ``conv2d(x, w)`` with respect to ``x`` of spatial ``size`` (a transposed
+    convolution; fused as im2col-transpose + col2im when the backend has it)."""
+    return apply_fused(CONV2D_INPUT_GRAD, (g, w), (tuple(size), tuple(stride), tuple(padding),
+                                                   tuple(dilation), groups))
 
 
 def conv_transpose2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple,
