@@ -22,6 +22,7 @@ def test_writing_a_backend_lists_exactly_the_required_primitives():
     listed = re.findall(r"`(\w+)`", block.group(1))
     assert sorted(listed) == sorted(REQUIRED_PRIMITIVES)
     assert len(listed) == len(set(listed)), "a primitive is listed twice"
+    assert f"**{len(REQUIRED_PRIMITIVES)} required" in text, "the primitive count in the intro is stale"
 
 
 @pytest.fixture(scope="module")
