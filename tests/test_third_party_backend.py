@@ -2,7 +2,9 @@
 backend-authoring docs against the contract."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,6 +56,28 @@ def test_unavailable_reason_without_array_api_strict(plugin, monkeypatch):
     reason = plugin.unavailable_reason()
     assert reason is not None
     assert "array-api-strict is not installed" in reason and "pip install array-api-strict" in reason
+
+
+def test_without_array_api_strict_the_backend_is_listed_as_unavailable(plugin):
+    code = (
+        "import sys; sys.modules['array_api_strict'] = None\n"  # the import now fails
+        "import xgrad, xgrad_arrayapi.plugin as p\n"
+        "if 'arrayapi' not in xgrad.backends.available(): xgrad.registry.register_plugin(p)\n"
+        "s = xgrad.backends.available()['arrayapi']\n"
+        "assert not s['available'], s\n"
+        "print(s['reason'])\n"
+        "try:\n"
+        "    xgrad.zeros(2, device='arrayapi')\n"
+        "except xgrad.backends.BackendUnavailableError as e:\n"
+        "    print(e)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(EXAMPLE), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    reason, error = out.stdout.strip().splitlines()
+    assert reason.startswith("array-api-strict is not installed")
+    assert error == f"backend 'arrayapi' is unavailable: {reason}"
 
 
 def test_unsupported_dtype_is_a_clear_error(plugin):
