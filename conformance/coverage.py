@@ -5,21 +5,38 @@ __all__ = ["uncovered_ops", "uncovered_fused"]
 
 
 def _covered() -> tuple[set, set]:
-    from xgrad.ops import _METHODS, _OPERATORS
-
     from .spec import all_cases
 
     names: set[str] = set()
     for case in all_cases().values():
         names.update(case.covers)
-    bound = {**_METHODS, **_OPERATORS}
-    ids = {id(bound[n]) for n in names if n in bound}
+    ids = {id(obj) for obj in map(_resolve, names) if obj is not None}
     return names, ids
 
 
+def _resolve(name: str) -> object:
+    """The function a covers-name refers to: ``exp`` (Tensor method), ``xgrad.exp``,
+    ``fused.linear``, ``F.conv2d``."""
+    import importlib
+
+    from xgrad.ops import _METHODS, _OPERATORS
+
+    prefix, _, attr = name.rpartition(".")
+    if not prefix:
+        return {**_METHODS, **_OPERATORS}.get(name)
+    mod = {"xgrad": "xgrad", "fused": "xgrad.ops.fused", "F": "xgrad.nn.functional"}.get(prefix)
+    if mod is None:
+        return None
+    try:
+        return getattr(importlib.import_module(mod), attr, None)
+    except ImportError:
+        return None
+
+
 def uncovered_ops() -> list[str]:
-    """Tensor methods/operators (``xgrad.ops._METHODS``, ``_OPERATORS``) and functional forms
-    in ``xgrad`` (functions defined in ``xgrad.ops``) that no case covers, except the
+    """Tensor methods/operators (``xgrad.ops._METHODS``, ``_OPERATORS``), functional forms
+    in ``xgrad`` (functions defined in ``xgrad.ops``) and ``xgrad.nn.functional.__all__``
+    that no case covers, except the
     documented :data:`xgrad.conformance.cases.NOT_OPS`. A name counts as covered when a
     case lists it in ``covers`` or covers the same function under another name."""
     import xgrad
@@ -37,6 +54,13 @@ def uncovered_ops() -> list[str]:
             continue
         if f"xgrad.{n}" not in names and id(obj) not in ids and n not in NOT_OPS:
             missing.append(f"xgrad.{n}")
+    try:
+        import xgrad.nn.functional as F
+    except ImportError:
+        return missing
+    for n in getattr(F, "__all__", ()):
+        if f"F.{n}" not in names and id(getattr(F, n)) not in ids and f"F.{n}" not in NOT_OPS:
+            missing.append(f"F.{n}")
     return missing
 
 

@@ -213,6 +213,12 @@ def _load() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
+    try:
+        import xgrad.nn.functional  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        from . import cases_nn  # noqa: F401
     from xgrad.registry import plugin_manager
 
     for extra in plugin_manager().hook.xgrad_conformance_cases():
