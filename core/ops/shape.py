@@ -340,6 +340,8 @@ def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` nearly equal pieces."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = a._data.shape[_wrap(dim, a.ndim)]
     step = -(-n // chunks) if n else 1
     return split(a, step, dim)
@@ -367,6 +369,9 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         return roll(a.reshape(-1), shifts, 0).reshape(a._data.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
     out = a
     for s, d in zip(shifts, dims):
         d = _wrap(d, a.ndim)
