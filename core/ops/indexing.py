@@ -206,7 +206,14 @@ def index_put(a: Tensor, idx: tuple, values: Any) -> Tensor:
         vdata = values.to(a.dtype)._data
     else:
         vdata = values
-    out = wrap(_run("index_put", be, a._data, idx, vdata), be)
+    try:
+        out = wrap(_run("index_put", be, a._data, idx, vdata), be)
+    except ValueError:
+        if not vt:
+            raise
+        target = list(be.getitem(a._data, idx).shape)
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be "
+                           f"broadcast to indexing result of shape {target}") from None
     if _State.enabled and (a._rg or (vt and values._rg)):
         record(out, "index_put", _index_put_bwd, (a, values if vt else None), idx)
     return out
