@@ -20,10 +20,13 @@ def norm_axes(dim: Any, ndim: int) -> tuple[int, ...]:
     """Validate ``dim`` (None, int or sequence; negatives allowed) into sorted axes."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     nd = builtins.max(ndim, 1)
     out = []
     for d in dims:
+        if isinstance(d, (float, bool)) or not hasattr(d, "__index__"):
+            raise TypeError(f"dim must be an int or a tuple of ints, got {type(d).__name__} "
+                            f"({dim!r})")
         d = int(d)
         if not -nd <= d < nd:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}],"
@@ -175,6 +178,7 @@ class _MaxResult(tuple):
 
 
 def _max_dim(a: Tensor, dim: int, keepdim: bool, is_max: bool):
+    _single_dim("max" if is_max else "min", dim)
     (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
     idx = (argmax if is_max else argmin)(a, ax, keepdim=True)
     values = a.gather(ax, idx)
@@ -202,6 +206,11 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _max_dim(a, dim, keepdim, False)
 
 
+def _single_dim(name: str, dim: Any) -> None:
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'dim' must be a single int, not {dim!r}")
+
+
 def _arg(name: str):
     def op(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         be = a._backend
@@ -212,6 +221,7 @@ def _arg(name: str):
                                    "input.numel() == 0.")
             out = wrap(_run(name, be, flat._data, 0, False), be)
             return out.reshape([1] * len(a._data.shape)) if keepdim else out
+        _single_dim(name, dim)
         (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
         if not a._data.shape:
             return wrap(be.full((), 0, _int64()), be)
