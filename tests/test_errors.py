@@ -226,3 +226,28 @@ def test_unsupported_operand_type(backend):
         x + "a"
     with pytest.raises(TypeError):
         x * object()
+
+
+def test_chunk_roll_setitem_and_dim_type_errors(backend):
+    x = xgrad.ones(2, 3, device=backend)
+    with pytest.raises(RuntimeError, match="greater than 0, got: 0"):
+        x.chunk(0)
+    with pytest.raises(RuntimeError, match="shifts and dimensions must align"):
+        x.roll((1, 2), (0,))
+    with pytest.raises(RuntimeError, match=r"value tensor of shape \[4\].*result of shape \[3\]"):
+        x[0] = xgrad.ones(4, device=backend)
+    with pytest.raises(TypeError, match="float"):
+        x.sum(0.5)
+    with pytest.raises(TypeError, match=r"max\(\).*single int"):
+        x.max((0, 1))
+    with pytest.raises(TypeError, match=r"argmin\(\).*single int"):
+        x.argmin((0, 1))
+    np.testing.assert_array_equal(x.sum(np.int64(1)).numpy(), [3.0, 3.0])  # numpy ints are dims
+
+
+def test_out_of_range_indices_name_the_index_and_size(backend):
+    x = xgrad.ones(2, 3, device=backend)
+    i = xgrad.tensor([[5]], device=backend)
+    for op in (lambda: x.scatter(1, i, 1.0), lambda: x.index_select(0, xgrad.tensor([4], device=backend))):
+        with pytest.raises(IndexError, match=r"index \d is out of bounds .* size \d"):
+            op()
