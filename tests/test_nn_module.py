@@ -259,3 +259,11 @@ def test_to_moves_existing_gradients():
     lin(xgrad.randn(1, 2)).sum().backward()
     lin.to("reference")
     assert lin.weight.grad.device.type == "reference" and lin.bias.device.type == "reference"
+
+
+def test_load_state_dict_assign_takes_the_given_tensors():
+    lin = nn.Linear(2, 2)
+    sd = {"weight": xgrad.ones(2, 2, dtype=xgrad.float64), "bias": xgrad.zeros(2)}
+    lin.load_state_dict(sd, assign=True)
+    assert isinstance(lin.weight, nn.Parameter) and lin.weight.requires_grad
+    assert lin.weight.dtype == xgrad.float64 and lin.weight.tolist() == [[1.0, 1.0]] * 2

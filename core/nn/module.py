@@ -472,6 +472,12 @@ class Module:
                                   f"is {param.shape}.")
                 continue
             try:
+                if local_metadata.get("assign_to_params_buffers"):
+                    if name in self._parameters:
+                        self._parameters[name] = Parameter(value.detach(), param.requires_grad)
+                    else:
+                        self._buffers[name] = value
+                    continue
                 with no_grad():
                     param.copy_(value)
             except Exception as ex:  # noqa: BLE001 - reported like PyTorch
@@ -491,8 +497,9 @@ class Module:
                         assign: bool = False) -> _IncompatibleKeys:
         """Copy parameters and buffers from ``state_dict`` into this module (in place).
 
-        With ``strict`` the keys must match exactly; shapes must always match. Returns
-        ``(missing_keys, unexpected_keys)``.
+        With ``strict`` the keys must match exactly; shapes must always match. With ``assign``
+        the module takes the given tensors (as new Parameters) instead of copying into its own.
+        Returns ``(missing_keys, unexpected_keys)``.
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
@@ -501,7 +508,8 @@ class Module:
         errors: list = []
 
         def load(module: Module, prefix: str) -> None:
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected,
+            meta = {"assign_to_params_buffers": assign}
+            module._load_from_state_dict(state_dict, prefix, meta, True, missing, unexpected,
                                          errors)
             for name, child in module._modules.items():
                 if child is not None:
