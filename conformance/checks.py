@@ -93,6 +93,7 @@ def _host(t: Any) -> np.ndarray:
 
 def _mismatch_rows(got: np.ndarray, want: np.ndarray, bad: np.ndarray, limit: int = 10) -> str:
     rows = []
+    got, want, bad = np.atleast_1d(got), np.atleast_1d(want), np.atleast_1d(bad)
     for idx in list(zip(*np.nonzero(bad)))[:limit]:
         g, w = got[idx], want[idx]
         rows.append(f"    at {tuple(int(k) for k in idx)}: got {g!r}, expected {w!r}, "

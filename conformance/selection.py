@@ -76,8 +76,9 @@ def _backend_dtypes(name: str) -> set[str]:
     return {d.name for d in get_backend(name).dtypes}
 
 
-def op_params(config: Any, check: str) -> list:
-    """``pytest.param((backend, dtype, case name), id=...)`` for every run of ``check``."""
+def op_params(config: Any, check: str, cases: dict | None = None) -> list:
+    """``pytest.param((backend, dtype, case name), id=...)`` for every run of ``check``
+    over ``cases`` (default: the op table)."""
     from .spec import all_cases
 
     sel = selection(config)
@@ -85,15 +86,15 @@ def op_params(config: Any, check: str) -> list:
     for be in sel.backends:
         have = _backend_dtypes(be)
         widest = next((d for d in _ORDER if d in sel.dtypes and d in have), None)
-        for case in all_cases().values():
+        for case in (all_cases() if cases is None else cases).values():
             if check in ("grad", "reentrant", "zero_grad") and not case.grad:
                 continue
             if check == "gradgrad" and not (case.grad and case.grad2):
                 continue
-            if check == "fused" and not case.fused:
+            if check in ("fused", "optim_fused") and not case.fused:
                 continue
             for dt in sel.dtypes:
-                if dt not in case.dtypes:
+                if dt not in getattr(case, "dtypes", _ORDER):
                     continue
                 if check == "gradgrad" and dt != widest:
                     continue

@@ -219,6 +219,13 @@ def _load() -> None:
         pass
     else:
         from . import cases_nn  # noqa: F401
+    try:
+        import xgrad.nn
+        import xgrad.optim  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        from . import cases_modules  # noqa: F401
     from xgrad.registry import plugin_manager
 
     for extra in plugin_manager().hook.xgrad_conformance_cases():
