@@ -119,7 +119,7 @@ _TABLE = [
     OpCase("xgrad.clone", "xgrad.clone(a)", [(T(2, 3),)]),
     OpCase("detach", "a.detach()", [(T(2, 3),)], **_FWD),
     OpCase("contiguous", "a.contiguous()", [(T(2, 3, view="strided"),), (T(2, 3, view="transposed"),)]),
-    OpCase("to", "a.to(xgrad.float64)", [(T(2, 3),)], covers=("to",)),
+    OpCase("to", "a.to(xgrad.float64)", [(T(2, 3),)], covers=("to",), requires=("float64",)),
     OpCase("to.int", "a.to(xgrad.int64)", [(T(2, 3, dom="frac"),)], covers=("to",), **_FWD),
     # ---- reductions -------------------------------------------------------------------------
     OpCase("sum", "a.sum()", [(T(2, 3),), (T(),), (T(0, 3),), (T(3, 2, view="transposed"),)]),

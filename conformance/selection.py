@@ -99,8 +99,9 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
                 if check == "gradgrad" and dt != widest:
                     continue
                 marks = []
-                if dt not in have:
-                    marks.append(pytest.mark.skip(reason=f"backend {be!r} has no {dt}"))
+                lacking = [d for d in (dt, *getattr(case, "requires", ())) if d not in have]
+                if lacking:
+                    marks.append(pytest.mark.skip(reason=f"backend {be!r} has no {lacking[0]}"))
                 else:
                     hook = getattr(config.hook, "pytest_xgrad_skip", None)
                     reason = hook(case=case, dtype=dt, backend=be) if hook else None

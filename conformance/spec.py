@@ -102,7 +102,9 @@ class OpCase:
       uses; the suite then compares fused against ``decomposed_only()``;
     * ``covers`` — frontend names this case exercises (``"exp"``, ``"xgrad.exp"``,
       ``"__add__"``); defaults to ``(name,)``;
-    * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops.
+    * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops;
+    * ``requires`` — dtype names the backend must support for the case to apply (e.g. an
+      explicit cast to ``float64``); otherwise its tests are skipped.
     """
 
     name: str
@@ -115,6 +117,7 @@ class OpCase:
     fused: str | None = None
     covers: tuple = ()
     tol: dict = field(default_factory=dict)
+    requires: tuple = ()
 
     def __post_init__(self) -> None:
         if not self.covers:

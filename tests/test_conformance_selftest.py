@@ -74,7 +74,14 @@ class MutatingNeg(NumpyBackend):
         self.neg = neg
 
 
-BROKEN = [WrongExp, WrongFusedLogSoftmax, WrongSumDtype, LostBroadcastGrad, MutatingNeg]
+class NoFloat64(NumpyBackend):
+    """A correct backend that lacks float64: checked in float32 with float32 numerics."""
+
+    name = device = "nofloat64"
+    dtypes = NumpyBackend.dtypes - {xgrad.float64}
+
+
+BROKEN = [WrongExp, WrongFusedLogSoftmax, WrongSumDtype, LostBroadcastGrad, MutatingNeg, NoFloat64]
 
 
 class _Plugin:
@@ -181,6 +188,19 @@ def test_the_same_cases_pass_on_numpy(plugin_dir: Path, tmp_path: Path) -> None:
     assert rc == 0, out[-3000:]
     assert set(_outcomes(report).values()) == {"passed"}
     assert len(report["results"]) > 60
+
+
+def test_backend_without_float64_is_checked_in_float32(plugin_dir: Path, tmp_path: Path) -> None:
+    rc, report, out = run_suite(plugin_dir, tmp_path, "--xgrad-backend", "nofloat64",
+                                "-k=test_ops and (-exp] or -matmul] or -log_softmax] or -to])")
+    outcomes = _outcomes(report)
+    assert rc == 0, out[-3000:]
+    assert outcomes["test_grad[nofloat64-float32-matmul]"] == "passed"
+    assert outcomes["test_gradgrad[nofloat64-float32-log_softmax]"] == "passed"
+    assert outcomes["test_grad[nofloat64-float64-exp]"] == "skipped"
+    assert outcomes["test_forward[nofloat64-float32-to]"] == "skipped"  # casts to float64
+    skipped = [r for r in report["results"] if r["outcome"] == "skipped"]
+    assert skipped and all("has no float64" in r["skip_reason"] for r in skipped)
 
 
 def test_failure_message_reproducer_runs(plugin_dir: Path, tmp_path: Path) -> None:
