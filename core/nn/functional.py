@@ -801,11 +801,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if target.dtype.is_floating_point:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
     _check_nll_shapes(input, target)
-    _F.check_targets(target, c, ignore_index)
+    has_ignored = _F.check_targets(target, c, ignore_index)
     logits = _class_last(input)
     t = target.reshape(-1)
-    if weight is None and label_smoothing == 0.0 and logits.ndim == 2 and \
-            not bool((t == ignore_index).any().item()):
+    if weight is None and label_smoothing == 0.0 and logits.ndim == 2 and not has_ignored:
         rows = _F.cross_entropy_rows(logits, t)
         return rows.reshape(target.shape) if reduction == "none" else _reduce(rows, reduction)
     lsm = log_softmax(logits, 1)

@@ -60,23 +60,26 @@ def _register(op: FusedOp) -> FusedOp:
     return op
 
 
-def apply_fused(op: FusedOp, tensors: tuple, params: tuple, grad_inputs: tuple | None = None) -> Tensor:
+def apply_fused(op: FusedOp, tensors: tuple, params: tuple) -> Tensor:
     """Run ``op`` on ``tensors`` with extra ``params``, fused if the backend can."""
     be = tensors[0]._backend
-    for t in tensors[1:]:
+    rg = False
+    for t in tensors:
         if t._backend is not be:
             raise device_mismatch(op.name, tensors[0], t)
-    if _Mode.force_decomposition or not be.has(op.name):
-        count_fallback(op.name, be)
+        rg = rg or t._rg
+    name = op.name
+    if _Mode.force_decomposition or not be.has(name):
+        count_fallback(name, be)
         return op.decompose(*tensors, *params)
-    fn = getattr(be, op.name)
-    args = tuple(t._data for t in tensors) + params
-    data = kernel(op.name, be, fn, *args) if Dispatch.active else fn(*args)
+    args = [t._data for t in tensors]
+    args.extend(params)
+    fn = getattr(be, name)
+    data = kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
     out = wrap(data, be)
-    if _State.enabled and any(t._rg for t in tensors):
+    if rg and _State.enabled:
         saved = (params, weakref.ref(out) if op.saves_output else None)
-        record(out, op.name, op.backward, tensors, saved,
-               tuple((t, t._version) for t in tensors))
+        record(out, name, op.backward, tensors, saved, [(t, t._version) for t in tensors])
     return out
 
 
@@ -170,18 +173,27 @@ def _ce_dec(logits: Tensor, target: Tensor, _unused: Any = None) -> Tensor:
 CROSS_ENTROPY = _register(FusedOp("cross_entropy", _ce_bwd, _ce_dec))
 
 
-def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> None:
-    """Raise PyTorch's IndexError when a class index is outside ``[0, n_classes)``."""
+def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> bool:
+    """Raise PyTorch's IndexError when a class index is outside ``[0, n_classes)`` (entries
+    equal to ``ignore_index`` excepted). Returns whether any entry equals ``ignore_index``."""
     if target.numel() == 0:
-        return
-    t = target
+        return False
+    lo, hi = target.amin().item(), target.amax().item()
+    if 0 <= lo and hi < n_classes:  # the common case: two reductions, no mask
+        return ignore_index is not None and lo <= ignore_index <= hi and \
+            bool((target == ignore_index).any().item())
+    has_ignored = False
     if ignore_index is not None:
-        t = t.masked_fill(t == ignore_index, 0)
-    hi, lo = t.amax().item(), t.amin().item()
+        ignored = target == ignore_index
+        has_ignored = bool(ignored.any().item())
+        if has_ignored:
+            t = target.masked_fill(ignored, 0)
+            lo, hi = t.amin().item(), t.amax().item()
     if hi >= n_classes or lo < 0:
         bad = hi if hi >= n_classes else lo
         raise IndexError(f"Target {bad} is out of bounds. (expected class indices in "
                          f"[0, {n_classes - 1}] for {n_classes} classes)")
+    return has_ignored
 
 
 def cross_entropy_rows(logits: Tensor, target: Tensor) -> Tensor:
@@ -222,21 +234,23 @@ LINEAR = _register(FusedOp("linear", _linear_bwd, _linear_dec))
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` (fused when the backend has ``linear``)."""
-    if x.ndim == 0 or weight.ndim != 2:
+    xs, ws = x._data.shape, weight._data.shape
+    if not xs or len(ws) != 2:
         raise RuntimeError(f"linear(): expected input of at least 1 dim and a 2-d weight, got "
                            f"input {list(x.shape)} and weight {list(weight.shape)}")
-    if x._data.shape[-1] != weight._data.shape[1]:
-        n = x.numel() // max(x._data.shape[-1], 1) if x.ndim > 1 else 1
+    if xs[-1] != ws[1]:
+        n = x.numel() // max(xs[-1], 1) if len(xs) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{x._data.shape[-1]} "
                            f"and {weight._data.shape[1]}x{weight._data.shape[0]})")
-    if bias is not None and bias._data.shape not in ((weight._data.shape[0],), ()):
+    if bias is not None and bias._data.shape not in ((ws[0],), ()):
         raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match the "
                            f"{weight._data.shape[0]} output features")
-    if x.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+    if x._data.dtype != weight._data.dtype or (bias is not None and
+                                               bias._data.dtype != weight._data.dtype):
         raise RuntimeError(f"linear(): expected input, weight and bias of one dtype, got "
                            f"{x.dtype.name}, {weight.dtype.name}"
                            + (f" and {bias.dtype.name}" if bias is not None else ""))
-    if x.ndim == 1:
+    if len(xs) == 1:
         return linear(x.unsqueeze(0), weight, bias).squeeze(0)
     if bias is None:
         return apply_fused(LINEAR_NOBIAS, (x, weight), (None,))
