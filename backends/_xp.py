@@ -40,7 +40,7 @@ class ArrayModuleBackend(Backend):
 
     dtypes = frozenset(ALL_DTYPES)
     fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
-                           "sigmoid", "linear", "conv2d", "conv2d_input_grad", "sgd_step",
+                           "sigmoid", "linear", "conv2d", "conv2d_input_grad", "cross_entropy_grad", "sgd_step",
                            "adam_step"})
 
     def __init__(self, xp: Any) -> None:
@@ -381,6 +381,12 @@ class ArrayModuleBackend(Backend):
         lsm = self.log_softmax(logits, 1)
         return -self.xp.take_along_axis(lsm, target[:, None], axis=1)[:, 0]
 
+    def cross_entropy_grad(self, logits, target, g):
+        p = self.softmax(logits, 1)
+        p[self.xp.arange(p.shape[0]), target] -= 1
+        p *= g[:, None]
+        return p
+
     def linear(self, x, w, b):
         out = self.xp.matmul(x, w.T)
         if b is not None:
@@ -389,7 +395,8 @@ class ArrayModuleBackend(Backend):
 
     def sigmoid(self, x):
         xp = self.xp
-        return (xp.tanh(x * 0.5) + 1) * 0.5 if x.dtype.kind == "f" else 1 / (1 + xp.exp(-x))
+        e = xp.exp(-xp.abs(x))  # <= 1: no overflow, and tiny results keep their precision
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def gelu(self, x, approximate):
         xp = self.xp

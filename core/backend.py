@@ -422,6 +422,8 @@ FUSED_OPS: dict[str, str] = {
     "softmax": "softmax(x, axis) -> array",
     "logsumexp": "logsumexp(x, axes, keepdims) -> array",
     "cross_entropy": "cross_entropy(logits (N, C), target int64 (N,)) -> per-sample loss (N,)",
+    "cross_entropy_grad": "cross_entropy_grad(logits (N, C), target int64 (N,), g (N,)) -> "
+    "(softmax(logits) - one_hot(target)) * g[:, None]",
     "gelu": "gelu(x, approximate: 'none' | 'tanh') -> array",
     "sigmoid": "sigmoid(x) -> array",
     "linear": "linear(x (..., I), w (O, I), b (O,) | None) -> x @ w.T + b",

@@ -152,9 +152,24 @@ def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
 # ---- cross entropy on (N, C) logits and int64 targets -----------------------------------
 def _ce_bwd(node, g):
     logits, target = node.inputs
+    return (apply_fused(CROSS_ENTROPY_GRAD, (logits, target, g), ()), None)
+
+
+def _ce_grad_bwd(node, gg):
+    logits, target, g = node.inputs
     p = softmax(logits, 1)
-    onehot = _one_hot_like(target, logits)
-    return ((p - onehot) * g.unsqueeze(1), None)
+    d_logits = d_g = None
+    if logits._rg:
+        v = gg * g.unsqueeze(1)
+        d_logits = p * (v - (v * p).sum(1, keepdim=True))
+    if g._rg:
+        d_g = ((p - _one_hot_like(target, logits)) * gg).sum(1)
+    return (d_logits, None, d_g)
+
+
+def _ce_grad_dec(logits: Tensor, target: Tensor, g: Tensor) -> Tensor:
+    p = _softmax_dec(logits, 1) if _Mode.force_decomposition else softmax(logits, 1)
+    return (p - _one_hot_like(target, logits)) * g.unsqueeze(1)
 
 
 def _one_hot_like(target: Tensor, logits: Tensor) -> Tensor:
@@ -171,6 +186,7 @@ def _ce_dec(logits: Tensor, target: Tensor, _unused: Any = None) -> Tensor:
 
 
 CROSS_ENTROPY = _register(FusedOp("cross_entropy", _ce_bwd, _ce_dec))
+CROSS_ENTROPY_GRAD = _register(FusedOp("cross_entropy_grad", _ce_grad_bwd, _ce_grad_dec))
 
 
 def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> bool:
