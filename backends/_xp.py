@@ -40,7 +40,8 @@ class ArrayModuleBackend(Backend):
 
     dtypes = frozenset(ALL_DTYPES)
     fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
-                           "sigmoid", "linear", "conv2d", "conv2d_input_grad", "cross_entropy_grad", "sgd_step",
+                           "sigmoid", "linear", "conv2d", "conv2d_input_grad", "cross_entropy_grad",
+                           "sgd_step",
                            "adam_step"})
 
     def __init__(self, xp: Any) -> None:
