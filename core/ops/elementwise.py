@@ -402,7 +402,11 @@ def sigmoid(a: Tensor) -> Tensor:
     from .fused import use_fused
 
     if not use_fused(be, "sigmoid"):
-        return rdiv(exp(-a) + 1, 1.0)
+        # each branch feeds exp an input <= 0, so neither value nor gradient overflows
+        pos = a >= 0
+        ep = exp(-where(pos, a, 0.0))
+        en = exp(where(pos, 0.0, a))
+        return where(pos, rdiv(ep + 1, 1.0), en / (en + 1))
     if not a.dtype.is_floating_point:
         a = a.to(get_default_dtype())
     out = wrap(_run("sigmoid", be, a._data), be)
