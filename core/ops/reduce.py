@@ -82,7 +82,18 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     n = 1
     for ax in axes:
         n *= shape[ax]
-    return sum(a, axes, keepdim) * (1.0 / n if n else float("nan"))
+    scale = 1.0 / n if n else float("nan")
+    be = a._backend
+    out = wrap(_run("mul", be, _run("sum", be, a._data, axes, keepdim), scale), be)
+    if _State.enabled and a._rg:
+        record(out, "mean", _mean_bwd, (a,), (axes, keepdim, scale))
+    return out
+
+
+def _mean_bwd(node, g):
+    (a,) = node.inputs
+    axes, keepdim, scale = node.saved
+    return (expand_grad(g * scale, a._data.shape, axes, keepdim),)
 
 
 def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -102,7 +113,13 @@ def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 def std(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None) -> Tensor:
     """Standard deviation (square root of :func:`var`)."""
-    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _sqrt_zero_grad(var(a, dim, unbiased, keepdim, correction=correction))
+
+
+def _sqrt_zero_grad(s: Tensor) -> Tensor:
+    """``sqrt(s)`` whose gradient at ``s == 0`` is 0 (PyTorch's subgradient), not NaN."""
+    nz = s != 0
+    return where(nz, where(nz, s, 1.0).sqrt(), 0.0)
 
 
 def _prod_bwd(node, g):
@@ -275,7 +292,7 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (2 / 'fro' by default; 1, inf, -inf, any p > 0)."""
     if p in ("fro", 2, 2.0, None):
-        return (a * a).sum(dim, keepdim).sqrt()
+        return _sqrt_zero_grad((a * a).sum(dim, keepdim))
     if p == 1:
         return a.abs().sum(dim, keepdim)
     if p == float("inf"):
@@ -284,7 +301,9 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
         return amin(a.abs(), dim if dim is not None else (), keepdim)
     if p == 0:
         return (a != 0).to(a.dtype).sum(dim, keepdim)
-    return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+    s = (a.abs() ** p).sum(dim, keepdim)
+    nz = s != 0
+    return where(nz, where(nz, s, 1.0) ** (1.0 / p), 0.0)  # gradient 0, not NaN, at 0
 
 
 def _cumsum_bwd(node, g):
