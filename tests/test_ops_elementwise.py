@@ -218,3 +218,22 @@ def test_matmul_operator_and_reflected(backend, rng):
     x, y = _t(a, backend), _t(b, backend)
     np.testing.assert_allclose((x @ y).numpy(), a @ b, rtol=1e-12)
     np.testing.assert_allclose((a @ y).numpy(), a @ b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [xgrad.float32, xgrad.float64])
+def test_sigmoid_saturates_without_nan(backend, dtype):
+    x = xgrad.tensor([-1000.0, -30.0, 0.0, 30.0, 1000.0], dtype=dtype, device=backend,
+                     requires_grad=True)
+    y = x.sigmoid()
+    a = np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])
+    e = np.exp(-np.abs(a))
+    s = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+    np.testing.assert_allclose(y.detach().numpy(), s, rtol=1e-6, atol=1e-30)
+    assert y[1].item() > 0  # sigmoid(-30) = 9.4e-14 keeps its relative precision
+    y.sum().backward()
+    exact = e / (1 + e) ** 2
+    if dtype is xgrad.float64:  # y * (1 - y) near y = 1 loses ~1e-3 relative, as in PyTorch
+        np.testing.assert_allclose(x.grad.numpy(), exact, rtol=2e-3, atol=1e-30)
+    else:  # y * (1 - y) rounds to 0 near y = 1 in float32, as in PyTorch
+        np.testing.assert_allclose(x.grad.numpy(), exact, rtol=1e-5, atol=1e-7)
+    assert not np.isnan(x.grad.numpy()).any()

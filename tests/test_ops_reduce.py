@@ -130,3 +130,19 @@ def test_norm_p(backend, rng):
     np.testing.assert_allclose(x.norm(2, dim=1).numpy(), np.linalg.norm(a, axis=1), rtol=1e-12)
     np.testing.assert_allclose(x.norm(float("inf")).item(), np.abs(a).max(), rtol=1e-12)
     assert gradcheck(lambda t: t.norm(p=3, dim=0), (x,))
+
+
+def test_norm_and_std_gradient_at_zero_is_zero_like_pytorch(backend):
+    x = _t([[0.0, 0.0], [3.0, 4.0]], backend, True)
+    x.norm(dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 0.0], [0.6, 0.8]])
+    y = _t([0.0, 0.0], backend, True)
+    y.norm().backward()
+    assert y.grad.tolist() == [0.0, 0.0]
+    z = _t([0.0, 0.0], backend, True)
+    z.norm(p=3).backward()
+    assert z.grad.tolist() == [0.0, 0.0]
+    w = _t([[1.0, 1.0], [1.0, 3.0]], backend, True)
+    w.std(1).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [[0.0, 0.0], [-1 / np.sqrt(2), 1 / np.sqrt(2)]])
+    assert np.isnan(_t([1.0], backend).std().item())  # one sample: NaN, as PyTorch
