@@ -14,6 +14,7 @@ from typing import Any
 
 from ..registry import count_fallback
 from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
+from .linalg import _matmul_nd
 
 __all__ = ["FusedOp", "FUSED", "apply_fused", "decomposed_only"]
 
@@ -231,10 +232,10 @@ def _linear_grads(x: Tensor, w: Tensor, b: Tensor | None, g: Tensor) -> tuple:
     g2 = g.reshape(-1, o) if len(g._data.shape) != 2 else g
     gx = gw = gb = None
     if x._rg:
-        gx = g.matmul(w)
+        gx = _matmul_nd(g, w)  # shapes are known to match: skip matmul's validation
     if w._rg:
         x2 = x.reshape(-1, i) if len(x._data.shape) != 2 else x
-        gw = g2.mT.matmul(x2)
+        gw = _matmul_nd(g2.mT, x2)
     if b is not None and b._rg:
         gb = g2.sum(0)
     return (gx, gw, gb)
