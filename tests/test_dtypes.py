@@ -124,3 +124,22 @@ def test_mixed_dtype_gradients_come_back_in_input_dtype(backend):
     assert a.grad.dtype is F32 and b.grad.dtype is F64
     np.testing.assert_allclose(a.grad.numpy(), [3.0, 4.0])
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("dt,rtol", [(F16, 2e-2), (F32, 1e-5)], ids=["float16", "float32"])
+def test_low_precision_forward_backward_close_to_float64(backend, dt, rtol):
+    a = np.linspace(-2.0, 2.0, 6)
+
+    def f(x):
+        return (x.exp() * x.sigmoid()).sum() + x.tanh().mean() + (x @ x)
+
+    lo = xgrad.tensor(a, dtype=dt, device=backend, requires_grad=True)
+    hi = xgrad.tensor(a, dtype=F64, device=backend, requires_grad=True)
+    ylo, yhi = f(lo), f(hi)
+    assert ylo.dtype is dt
+    ylo.backward()
+    yhi.backward()
+    assert lo.grad.dtype is dt
+    np.testing.assert_allclose(ylo.item(), yhi.item(), rtol=rtol)
+    np.testing.assert_allclose(lo.grad.numpy().astype(np.float64), hi.grad.numpy(), rtol=rtol,
+                               atol=rtol)
