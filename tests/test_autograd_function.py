@@ -251,3 +251,56 @@ def test_setitem_records_gradient_for_value(backend):
     (y * _t([1.0, 2.0, 3.0], backend, rg=False)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.0, 3.0])
     np.testing.assert_allclose(v.grad.numpy(), [4.0])
+
+
+def test_function_materialize_grads_false_and_wrong_grad_count(backend):
+    seen = []
+
+    class Two(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append((g1 is None, g2 is None))
+            return g1 * 2 if g1 is not None else g2 * 3
+
+    x = _t([1.0], backend)
+    a, b = Two.apply(x)
+    b.sum().backward()
+    assert seen == [(True, False)] and x.grad.tolist() == [3.0]
+
+    class TooFew(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g,)
+
+    with pytest.raises(RuntimeError, match=r"incorrect number of gradients \(expected 2, got 1\)"):
+        TooFew.apply(x, _t([2.0], backend)).sum().backward()
+
+
+def test_function_returning_its_input_and_double_backward(backend):
+    class Ident(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = _t([1.0, 2.0], backend)
+    y = Ident.apply(x)
+    assert y is not x and y.grad_fn is not None and x.is_leaf
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    z = _t([0.3, 0.6], backend)
+    (g,) = xgrad.autograd.grad(Cube.apply(z).sum(), z, create_graph=True)
+    (h,) = xgrad.autograd.grad(g.sum(), z)
+    np.testing.assert_allclose(h.numpy(), 6 * np.array([0.3, 0.6]), rtol=1e-12)
