@@ -378,7 +378,8 @@ def square(a: Tensor) -> Tensor:
 
 
 def _relu_bwd(node, g):
-    return (where(node.inputs[0] > 0, g, 0.0),)
+    # a multiply by the 0/1 mask: numpy's where() branches per element and is ~10x slower
+    return (g * (node.inputs[0] > 0).to(g.dtype),)
 
 
 def relu(a: Tensor) -> Tensor:
