@@ -41,6 +41,14 @@ def _compare(what: str, got: np.ndarray, want: np.ndarray, rtol: float, atol: fl
             f"(rtol={rtol}, atol={atol}):\n" + "\n".join(rows))
 
 
+def _repro(table: str, check: str, name: str, backend: str, dtype: str) -> str:
+    return ("\n\n--- reproducer ---\n"
+            f"from xgrad.conformance.spec import {table}\n"
+            f"from xgrad.conformance.checks_modules import {check}\n"
+            f"{check}({table}()[{name!r}], {backend!r}, {dtype!r})  # raises with the details\n"
+            "--- end reproducer ---")
+
+
 def _module_pair(case: ModuleCase, backend: str, dtype: str) -> tuple[Any, Any]:
     import xgrad
     from xgrad.dtypes import dtype_from_name
@@ -102,7 +110,8 @@ def check_module(case: ModuleCase, backend: str, dtype: str, tol_hook: Any = Non
         raise ConformanceFailure(
             f"module {case.name} on backend {backend!r}, dtype {dtype} (inputs "
             f"{[getattr(s, 'shape', s) for s in case.inputs]}, seed "
-            f"{seed_for('module', case.name)}):\n" + "\n".join(problems))
+            f"{seed_for('module', case.name)}):\n" + "\n".join(problems) + _repro(
+                "module_cases", "check_module", case.name, backend, dtype))
 
 
 def _optim_run(case: OptimCase, device: str, dtype: str, p0: list, grads: list) -> list:
@@ -138,7 +147,8 @@ def check_optim(case: OptimCase, backend: str, dtype: str, tol_hook: Any = None)
     problems = [p for p in problems if p]
     if problems:
         raise ConformanceFailure(f"optimizer {case.name} on backend {backend!r}, dtype {dtype} "
-                                 f"(parameter shapes {list(case.shapes)}):\n" + "\n".join(problems))
+                                 f"(parameter shapes {list(case.shapes)}):\n" + "\n".join(problems)
+                                 + _repro("optim_cases", "check_optim", case.name, backend, dtype))
 
 
 def check_optim_fused(case: OptimCase, backend: str, dtype: str, tol_hook: Any = None) -> None:
@@ -158,4 +168,6 @@ def check_optim_fused(case: OptimCase, backend: str, dtype: str, tol_hook: Any =
     problems = [p for p in problems if p]
     if problems:
         raise ConformanceFailure(f"fused {case.fused!r} kernel of {case.name} on backend "
-                                 f"{backend!r}, dtype {dtype}:\n" + "\n".join(problems))
+                                 f"{backend!r}, dtype {dtype}:\n" + "\n".join(problems)
+                                 + _repro("optim_cases", "check_optim_fused", case.name, backend,
+                                          dtype))

@@ -8,22 +8,22 @@ from typing import Any
 import numpy as np
 import pytest
 import xgrad
+from xgrad.conformance.checks import ConformanceFailure
 from xgrad.conformance.sampling import seed_for
 from xgrad.conformance.selection import selection
 
-#: kind -> (dtype it draws, draw(device) -> Tensor, exact?)
-KINDS: dict[str, tuple[str, Any, bool]] = {
-    "random_bits": ("int64", lambda dev: xgrad.randint(0, 2 ** 32, (3, 5), device=dev), True),
-    "randint": ("int64", lambda dev: xgrad.randint(-7, 11, (4, 6), device=dev), True),
-    "randint.wide": ("int64", lambda dev: xgrad.randint(0, 2 ** 40, (7,), device=dev), True),
-    "randperm": ("int64", lambda dev: xgrad.randperm(23, device=dev), True),
-    "rand.float32": ("float32", lambda dev: xgrad.rand(5, 3, dtype=xgrad.float32, device=dev), True),
-    "rand.float64": ("float64", lambda dev: xgrad.rand(5, 3, dtype=xgrad.float64, device=dev), True),
-    "rand.float16": ("float16", lambda dev: xgrad.rand(5, 3, dtype=xgrad.float16, device=dev), True),
-    "randn.float32": ("float32", lambda dev: xgrad.randn(4, 5, dtype=xgrad.float32, device=dev), False),
-    "randn.float64": ("float64", lambda dev: xgrad.randn(4, 5, dtype=xgrad.float64, device=dev), False),
-    "bernoulli": ("float32", lambda dev: xgrad.bernoulli(
-        xgrad.full((3, 4), 0.3, device=dev)), True),
+#: kind -> (dtype it draws, the draw as an expression of ``dev``, bit-identical?)
+KINDS: dict[str, tuple[str, str, bool]] = {
+    "random_bits": ("int64", "xgrad.randint(0, 2 ** 32, (3, 5), device=dev)", True),
+    "randint": ("int64", "xgrad.randint(-7, 11, (4, 6), device=dev)", True),
+    "randint.wide": ("int64", "xgrad.randint(0, 2 ** 40, (7,), device=dev)", True),
+    "randperm": ("int64", "xgrad.randperm(23, device=dev)", True),
+    "rand.float32": ("float32", "xgrad.rand(5, 3, dtype=xgrad.float32, device=dev)", True),
+    "rand.float64": ("float64", "xgrad.rand(5, 3, dtype=xgrad.float64, device=dev)", True),
+    "rand.float16": ("float16", "xgrad.rand(5, 3, dtype=xgrad.float16, device=dev)", True),
+    "randn.float32": ("float32", "xgrad.randn(4, 5, dtype=xgrad.float32, device=dev)", False),
+    "randn.float64": ("float64", "xgrad.randn(4, 5, dtype=xgrad.float64, device=dev)", False),
+    "bernoulli": ("float32", "xgrad.bernoulli(xgrad.full((3, 4), 0.3, device=dev))", True),
 }
 _RTOL = {"float16": 1e-3, "float32": 1e-6, "float64": 1e-13}
 
@@ -45,7 +45,7 @@ def pytest_generate_tests(metafunc: Any) -> None:
 
 def _draws(kind: str, device: str) -> list[np.ndarray]:
     xgrad.manual_seed(seed_for("rng", kind))
-    draw = KINDS[kind][1]
+    draw = eval(f"lambda dev: {KINDS[kind][1]}", {"xgrad": xgrad})  # noqa: S307
     return [np.asarray(draw(device).numpy()) for _ in range(2)]
 
 
@@ -60,17 +60,20 @@ def test_rng(xgrad_item: tuple) -> None:
         xgrad.random.default_generator.set_state(state)
     exact = KINDS[kind][2]
     for n, (g, w) in enumerate(zip(got, want)):
-        assert g.shape == w.shape and g.dtype == w.dtype, (
-            f"{kind} draw {n}: backend {backend!r} gives {g.dtype}{list(g.shape)}, the reference "
-            f"{w.dtype}{list(w.shape)}")
-        if exact:
-            bad = g != w
-        else:
-            bad = ~np.isclose(g, w, rtol=_RTOL[dtype], atol=_RTOL[dtype])
-        assert not bad.any(), (
-            f"{kind} draw {n} after xgrad.manual_seed({seed_for('rng', kind)}) differs from the "
-            f"reference backend in {int(bad.sum())} of {bad.size} elements "
-            f"({'bit-identical' if exact else f'rtol=atol={_RTOL[dtype]}'} expected):\n"
-            f"  got:  {g.reshape(-1)[:12]}\n  want: {w.reshape(-1)[:12]}\n"
-            f"reproducer:\n  import xgrad; xgrad.manual_seed({seed_for('rng', kind)}); "
-            f"print(<draw of {kind}> on {backend!r} vs 'reference')")
+        if g.shape != w.shape or g.dtype != w.dtype:
+            raise ConformanceFailure(
+                f"{kind} draw {n}: backend {backend!r} gives {g.dtype}{list(g.shape)}, the "
+                f"reference {w.dtype}{list(w.shape)}")
+        bad = (g != w) if exact else ~np.isclose(g, w, rtol=_RTOL[dtype], atol=_RTOL[dtype])
+        if bad.any():
+            seed = seed_for("rng", kind)
+            want_text = "bit-identical" if exact else f"rtol=atol={_RTOL[dtype]}"
+            raise ConformanceFailure(
+                f"{kind} draw {n} after xgrad.manual_seed({seed}) differs from the reference "
+                f"backend in {int(bad.sum())} of {bad.size} elements ({want_text} expected):\n"
+                f"  got:  {g.reshape(-1)[:12]}\n  want: {w.reshape(-1)[:12]}\n"
+                "\n--- reproducer ---\nimport xgrad\n"
+                f"for dev in ({backend!r}, 'reference'):\n"
+                f"    xgrad.manual_seed({seed})\n"
+                f"    print(dev, [{KINDS[kind][1]}.numpy() for _ in range(2)])\n"
+                "--- end reproducer ---")
