@@ -182,6 +182,16 @@ def test_broken_backend_fails_exactly_the_expected_ids(plugin_dir: Path, tmp_pat
             assert "--- reproducer ---" in r["message"] and backend in r["message"]
 
 
+def test_directional_check_finds_the_same_failures(plugin_dir: Path, tmp_path: Path) -> None:
+    keyword, expected = EXPECTED["broken_broadcast"]
+    _, report, _ = run_suite(plugin_dir, tmp_path, "--xgrad-backend", "broken_broadcast",
+                             f"-k={keyword}", "--xgrad-gradcheck=directional")
+    failed = {r["id"]: r["message"] for r in report["results"] if r["outcome"] == "failed"}
+    assert set(failed) == expected
+    msg = failed["test_grad[broken_broadcast-float32-mul]"]
+    assert "directional derivative" in msg and "d out[0] / d input1[0]: numeric" in msg
+
+
 def test_the_same_cases_pass_on_numpy(plugin_dir: Path, tmp_path: Path) -> None:
     keyword = " or ".join(k for k, _ in EXPECTED.values())
     rc, report, out = run_suite(plugin_dir, tmp_path, "--xgrad-backend", "numpy", f"-k={keyword}")
