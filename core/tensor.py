@@ -26,6 +26,9 @@ class Tensor:
     _oidx = 0
     _hooks = None
     _post_hooks = None
+    #: ``[(seq, node, output index), ...]``: the graph positions this tensor held before
+    #: in-place ops rebased it; nodes created before ``seq`` still see the old position.
+    _inplace_log = None
 
     def __init__(self, data: Any = None, *, dtype: DType | None = None, device: Any = None,
                  requires_grad: bool = False) -> None:

@@ -212,8 +212,6 @@ def test_inplace_on_saved_output_raises(backend):
         (y.sum() + z.sum()).backward()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: graph edges are read from the input tensor at "
-                   "backward time, so an in-place op re-routes earlier consumers; see report")
 def test_inplace_on_unsaved_tensor_is_fine(backend):
     x = _t([1.0, 2.0], backend)
     a = x * 2

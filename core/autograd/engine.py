@@ -83,12 +83,13 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
     stack = list(root_nodes)
     is_root = set(root_nodes)
     while stack:
-        ins = stack.pop().inputs
+        c = stack.pop()
+        ins = c.inputs
         if ins is None:
             raise RuntimeError(FREED_MESSAGE)
         for t in ins:
             if t is not None:
-                m = t._node
+                m = t._node if t._inplace_log is None else _edge(t, c)[0]
                 if m is not None:
                     if m in deps:
                         deps[m] += 1
@@ -129,7 +130,7 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
         if grads_in is None:
             for t in n.inputs:
                 if t is not None:
-                    m = t._node
+                    m = t._node if t._inplace_log is None else _edge(t, n)[0]
                     if m is not None:
                         d = deps[m] - 1
                         deps[m] = d
@@ -139,7 +140,20 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
         for t, gi in zip(n.inputs, grads_in):
             if t is None:
                 continue
-            m = t._node
+            if t._inplace_log is None:
+                m = t._node
+            else:
+                m, j, rg = _edge(t, n)
+                if m is None and not rg:
+                    continue
+                if m is not None:
+                    if gi is not None:
+                        _accumulate(buffers, m, j, gi)
+                    d = deps[m] - 1
+                    deps[m] = d
+                    if d == 0:
+                        ready.append(m)
+                    continue
             if m is not None:
                 if gi is not None:
                     if gi._data.shape != t._data.shape or gi._backend is not t._backend:
@@ -204,6 +218,22 @@ def _post_hooks(n: Node, grads_in: Any, gs: list) -> Any:
             if r is not None:
                 grads_in = tuple(r)
     return grads_in
+
+
+def _edge(t: Any, consumer: Node) -> tuple:
+    """``(node, output index, requires_grad)`` that ``t`` had when ``consumer`` recorded it."""
+    for seq, node, oidx, rg in t._inplace_log:
+        if consumer.seq < seq:
+            return node, oidx, rg
+    return t._node, t._oidx, t._rg
+
+
+def _accumulate(buffers: dict, m: Node, j: int, g: Any) -> None:
+    buf = buffers.get(m)
+    if buf is None:
+        buffers[m] = [g] if m.n_out == 1 else _slot(m, j, g)
+    else:
+        buf[j] = g if buf[j] is None else buf[j] + g
 
 
 def _slot(m: Node, j: int, g: Any) -> list:

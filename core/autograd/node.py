@@ -1,6 +1,7 @@
 """Graph nodes (``grad_fn``) and the dispatch state shared by every op."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,9 @@ class Dispatch:
     call: Callable[..., Any] | None = None
 
 
+_next_seq = itertools.count().__next__
+
+
 class Node:
     """One recorded op: the ``grad_fn`` of its output tensor(s).
 
@@ -35,7 +39,7 @@ class Node:
     pairs whose in-place modification would make the gradient wrong.
     """
 
-    __slots__ = ("name", "bwd", "inputs", "saved", "check", "__dict__", "__weakref__")
+    __slots__ = ("name", "bwd", "inputs", "saved", "check", "seq", "__dict__", "__weakref__")
     n_out = 1
     hooks = None
     stack = None
@@ -47,6 +51,7 @@ class Node:
         self.inputs = inputs
         self.saved = saved
         self.check = check
+        self.seq = _next_seq()  # creation order: resolves edges to tensors modified in place
         if n_out != 1:
             self.n_out = n_out
         if Dispatch.record_stack:

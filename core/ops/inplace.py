@@ -46,6 +46,11 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
         if out.dtype is not a.dtype:
             out = out.to(a.dtype)
         node = out._node
+        if node is not None:
+            log = a._inplace_log
+            if log is None:
+                log = a._inplace_log = []
+            log.append((node.seq, a._node, a._oidx, a._rg))
         a._data = out._data
         a._node = node
         a._rg = out._rg
