@@ -41,8 +41,7 @@ class ArrayModuleBackend(Backend):
     dtypes = frozenset(ALL_DTYPES)
     fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
                            "sigmoid", "linear", "conv2d", "conv2d_input_grad", "cross_entropy_grad",
-                           "sgd_step",
-                           "adam_step"})
+                           "sgd_step", "adam_step", "max_pool2d", "max_pool2d_backward"})
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -147,6 +146,7 @@ class ArrayModuleBackend(Backend):
         small = y <= 0.46875
         mid = (~small) & (y <= 4.0)
         big = y > 4.0
+        y = xp.minimum(y, 6.0)  # erf(6) == 1 in float64; keeps inf - inf out of the tail
         if small.any():
             ys = y[small]
             z = ys * ys
@@ -440,6 +440,70 @@ class ArrayModuleBackend(Backend):
         if ph or pw:
             out = out[:, :, ph:ph + size[0], pw:pw + size[1]]
         return out
+
+    def _pool_plan(self, x, kernel, stride, padding, dilation, ceil_mode):
+        """``x`` padded with the dtype's lowest value as far as the windows reach, and one
+        strided slice of it per kernel offset (each slice has the output's shape)."""
+        xp = self.xp
+        n, c, h, w = x.shape
+        sizes, right = [], []
+        for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation):
+            span = d * (k - 1) + 1
+            num = size + 2 * p - span
+            out = (-(-num // s) if ceil_mode else num // s) + 1
+            if ceil_mode and (out - 1) * s >= size + p:
+                out -= 1
+            sizes.append(out)
+            right.append(max((out - 1) * s + span - size - p, 0))
+        (ph, pw), (oh, ow) = padding, sizes
+        if ph or pw or right[0] or right[1]:
+            low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+            xpad = xp.full((n, c, h + ph + right[0], w + pw + right[1]), low, dtype=x.dtype)
+            xpad[:, :, ph:ph + h, pw:pw + w] = x
+            x = xpad
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        slices = [(slice(None), slice(None), slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
+                   slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
+                  for i in range(kh) for j in range(kw)]
+        return x, slices
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
+        xp = self.xp
+        x, slices = self._pool_plan(x, kernel, stride, padding, dilation, ceil_mode)
+        if len(slices) == 1:
+            return x[slices[0]].copy()
+        out = xp.maximum(x[slices[0]], x[slices[1]])
+        for sl in slices[2:]:
+            xp.maximum(out, x[sl], out=out)
+        return out
+
+    def max_pool2d_backward(self, x, g, kernel, stride, padding, dilation, ceil_mode):
+        xp = self.xp
+        h, w = x.shape[2:]
+        out = self.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+        x, slices = self._pool_plan(x, kernel, stride, padding, dilation, ceil_mode)
+        gx = xp.zeros(x.shape, dtype=g.dtype)
+        # windows that do not overlap write disjoint cells: one multiply per offset, no add
+        disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        taken = None
+        last = len(slices) - 1
+        for i, sl in enumerate(slices):  # each window's gradient goes to its first maximum
+            hit = xp.equal(x[sl], out)
+            if taken is not None:
+                hit = xp.greater(hit, taken)  # hit and not taken
+            if i < last:
+                if taken is None:
+                    taken = hit
+                else:
+                    xp.logical_or(taken, hit, out=taken)
+            if disjoint:
+                xp.multiply(g, hit, out=gx[sl])
+            else:
+                gx[sl] += g * hit
+        ph, pw = padding
+        if gx.shape[2:] != (h, w):
+            gx = gx[:, :, ph:ph + h, pw:pw + w]
+        return gx
 
     def sgd_step(self, param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
                  maximize, first):

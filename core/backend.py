@@ -430,6 +430,10 @@ FUSED_OPS: dict[str, str] = {
     "conv2d": "conv2d(x (N,C,H,W), w (O,C/g,kh,kw), stride, padding, dilation, groups) -> array",
     "conv2d_input_grad": "conv2d_input_grad(g (N,O,oh,ow), w (O,C/g,kh,kw), size (H, W), stride, "
     "padding, dilation, groups) -> (N,C,H,W): gradient of conv2d with respect to its input",
+    "max_pool2d": "max_pool2d(x (N,C,H,W), kernel, stride, padding, dilation, ceil_mode) -> "
+    "(N,C,oh,ow): window maxima, windows past the edge padded with -inf",
+    "max_pool2d_backward": "max_pool2d_backward(x (N,C,H,W), g (N,C,oh,ow), kernel, stride, "
+    "padding, dilation, ceil_mode) -> (N,C,H,W): g routed to each window's first maximum",
     "sgd_step": "sgd_step(param, grad, buf|None, lr, momentum, dampening, weight_decay, "
     "nesterov, maximize, first) -> (param, buf)",
     "adam_step": "adam_step(param, grad, exp_avg, exp_avg_sq, max_sq|None, step, lr, beta1, "

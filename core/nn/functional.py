@@ -13,6 +13,7 @@ from ..autograd.grad_mode import no_grad
 from ..creation import arange, full, ones, tensor
 from ..dtypes import int64
 from ..ops import fused as _F
+from ..ops import pooling as _P
 from ..ops.indexing import index_select
 from ..ops.shape import pad_constant, sliding_window
 from ..random import rand
@@ -408,31 +409,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 
 # ---- pooling -----------------------------------------------------------------------------
-def _pool_geometry(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> tuple:
-    """(output size, extra right padding beyond ``p``) for one spatial dim, as PyTorch."""
-    span = d * (k - 1) + 1
-    num = size + 2 * p - span
-    if num < 0:
-        raise RuntimeError(f"Given input size: {size}. Calculated output size would be too small "
-                           f"(kernel {k}, stride {s}, padding {p}, dilation {d})")
-    out = (-(-num // s) if ceil_mode else num // s) + 1
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    right = max((out - 1) * s + span - (size + p), p)
-    return out, right
-
-
-def _pool_windows(x: Tensor, k: tuple, s: tuple, p: tuple, d: tuple, ceil_mode: bool,
-                  value: float) -> tuple:
-    sp = x._data.shape[-2:]
-    geo = [_pool_geometry(n, *args, ceil_mode) for n, args in zip(sp, zip(k, s, p, d))]
-    widths = ((0, 0),) * (x.ndim - 2) + tuple((pi, r) for pi, (_, r) in zip(p, geo))
-    xp = pad_constant(x, widths, value) if any(w != (0, 0) for w in widths) else x
-    win = sliding_window(xp, k, s, d)
-    oh, ow = geo[0][0], geo[1][0]
-    if win._data.shape[-4:-2] != (oh, ow):
-        win = win[..., :oh, :ow, :, :]
-    return win, (oh, ow)
+_pool_geometry = _P.pool_geometry
+_pool_windows = _P.pool_windows
 
 
 def _check_pool_pad(k: tuple, p: tuple, d: tuple) -> None:
@@ -452,18 +430,14 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _pair(stride)
     p, d = _pair(padding), _pair(dilation)
     _check_pool_pad(k, p, d)
-    win, (oh, ow) = _pool_windows(input, k, s, p, d, ceil_mode, -math.inf)
-    flat = win.reshape(*win._data.shape[:-2], k[0] * k[1])
-    out = flat.amax(-1)
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    out = _P.max_pool2d(x, k, s, p, d, ceil_mode)
+    if input.ndim == 3:
+        out = out.squeeze(0)
     if not return_indices:
         return out
-    arg = flat.argmax(-1)
-    be = input._backend
-    ki, kj = arg // k[1], arg % k[1]
-    rows = arange(oh, dtype=int64, device=be).reshape(oh, 1) * s[0] - p[0]
-    cols = arange(ow, dtype=int64, device=be).reshape(1, ow) * s[1] - p[1]
-    idx = (rows + ki * d[0]) * input._data.shape[-1] + cols + kj * d[1]
-    return out, idx
+    idx = _P.max_pool2d_indices(x, k, s, p, d, ceil_mode)
+    return out, (idx if input.ndim == 4 else idx.squeeze(0))
 
 
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,

@@ -442,3 +442,13 @@ def conv2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple, dilation:
                   groups: int) -> Tensor:
     """2-d cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weights."""
     return apply_fused(CONV2D, (x, w), (tuple(stride), tuple(padding), tuple(dilation), groups))
+
+
+# ---- max pooling: the fused pair lives in pooling.py (imported here so it registers) -----
+from .pooling import (  # noqa: E402, F401
+    MAX_POOL2D,
+    MAX_POOL2D_BACKWARD,
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_indices,
+)
