@@ -74,7 +74,7 @@ dtype = DType
 # functional forms (torch.exp, torch.sum, ...)
 add, sub, subtract, mul, multiply, div, divide = (_ops.add, _ops.sub, _ops.sub, _E.mul, _E.mul,
                                                   _ops.div, _ops.div)
-true_divide, floor_divide, remainder, fmod = _E.div, _E.floordiv, _E.remainder, _E.remainder
+true_divide, floor_divide, remainder, fmod = _E.div, _E.floordiv, _E.remainder, _E.fmod
 pow, neg, negative, maximum, minimum = _E.pow, _E.neg, _E.neg, _E.maximum, _E.minimum
 exp, log, log1p, expm1, sin, cos, tanh, sqrt, rsqrt = (_E.exp, _E.log, _E.log1p, _E.expm1, _E.sin,
                                                        _E.cos, _E.tanh, _E.sqrt, _E.rsqrt)

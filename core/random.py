@@ -122,8 +122,11 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     shape = _size(size)
     wide = float64 if float64 in be.dtypes else float32
     gen = generator or default_generator
-    u1 = 1.0 - _uniform01(be, shape, wide, gen)  # (0, 1]
-    u2 = _uniform01(be, shape, wide, gen)
+    # The words drawn depend on the output dtype only, so every backend consumes the same
+    # stream; the transform then runs in the widest float the backend has.
+    bits = float64 if dt is float64 else float32
+    u1 = 1.0 - _uniform01(be, shape, bits, gen).to(wide)  # (0, 1]
+    u2 = _uniform01(be, shape, bits, gen).to(wide)
     z = ((u1.log() * -2.0).sqrt() * (u2 * (2 * math.pi)).cos()).to(dt)
     return z.requires_grad_(True) if requires_grad else z
 

@@ -191,7 +191,7 @@ _METHODS = {
     # arithmetic
     "add": add, "sub": sub, "subtract": sub, "mul": E.mul, "multiply": E.mul, "div": div,
     "divide": div, "true_divide": E.div, "floor_divide": E.floordiv, "remainder": E.remainder,
-    "fmod": E.remainder, "pow": E.pow, "neg": E.neg, "negative": E.neg, "maximum": E.maximum,
+    "fmod": E.fmod, "pow": E.pow, "neg": E.neg, "negative": E.neg, "maximum": E.maximum,
     "minimum": E.minimum, "exp": E.exp, "log": E.log, "log1p": E.log1p, "expm1": E.expm1,
     "sin": E.sin, "cos": E.cos, "tanh": E.tanh, "sqrt": E.sqrt, "rsqrt": E.rsqrt, "abs": E.abs,
     "sign": E.sign, "erf": E.erf, "sigmoid": E.sigmoid, "relu": E.relu, "clamp": E.clamp,

@@ -200,6 +200,13 @@ def remainder(a: Tensor, b: Any) -> Tensor:
     return remainder_(a, b)
 
 
+def fmod(a: Tensor, b: Any) -> Tensor:
+    """C-style remainder: the result has the sign of the dividend (``torch.fmod``)."""
+    q = div(a, b)
+    r = a - (q.sign() * q.abs().floor()).detach() * b
+    return r if a.dtype.is_floating_point else r.to(a.dtype)
+
+
 def _maxmin(name: str, is_max: bool):
     def op(a: Tensor, b: Any) -> Tensor:
         a, b, bt = binary_operands(name, a, b)
