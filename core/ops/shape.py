@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
+from ._core import Dispatch, Node, Tensor, _State, device_mismatch, kernel, record, wrap
 from .reduce_to import sum_to
 
 
@@ -331,11 +331,40 @@ def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                                f"tensor's size at dimension {d}), but got split_sizes={sizes}")
-    out, start = [], 0
+    bounds, start = [], 0
     for s in sizes:
-        out.append(narrow(a, d, start, s))
+        bounds.append((start, start + s))
         start += s
-    return tuple(out)
+    return _pieces(a, d, bounds, False)
+
+
+def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
+    """Slices of ``a`` along ``d`` as outputs of ONE graph node, whose backward is a single
+    cat/stack of their gradients (not one zero-filled scatter per piece)."""
+    be = a._backend
+    lead = (slice(None),) * d
+    idx = [lead + ((s,) if squeeze else (slice(s, e),)) for s, e in bounds]
+    outs = [wrap(_run("getitem", be, a._data, i), be) for i in idx]
+    if _State.enabled and a._rg and outs:
+        node = Node("unbind" if squeeze else "split", _pieces_bwd, (a,),
+                    (d, [o._data.shape for o in outs], squeeze), n_out=len(outs))
+        for i, o in enumerate(outs):
+            o._node = node
+            o._rg = True
+            if i:
+                o._oidx = i
+    return tuple(outs)
+
+
+def _pieces_bwd(node, gs):
+    (a,) = node.inputs
+    d, shapes, squeeze = node.saved
+    if node.n_out == 1:
+        gs = [gs]
+    be = a._backend
+    dt = be.dtype(a._data)
+    parts = [g if g is not None else wrap(be.full(shape, 0, dt), be) for g, shape in zip(gs, shapes)]
+    return (stack(parts, d) if squeeze else cat(parts, d),)
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -350,7 +379,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
 def unbind(a: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim``, returning every slice along it."""
     d = _wrap(dim, a.ndim)
-    return tuple(a[(slice(None),) * d + (i,)] for i in range(a._data.shape[d]))
+    return _pieces(a, d, [(i, i + 1) for i in range(a._data.shape[d])], True)
 
 
 def flip(a: Tensor, dims: Any) -> Tensor:
