@@ -39,9 +39,10 @@ class ArrayModuleBackend(Backend):
     """The required primitives (and fused ops) written once against ``self.xp``."""
 
     dtypes = frozenset(ALL_DTYPES)
-    fused_ops = frozenset({"log_softmax", "softmax", "logsumexp", "cross_entropy", "gelu",
-                           "sigmoid", "linear", "conv2d", "conv2d_input_grad", "cross_entropy_grad",
-                           "sgd_step", "adam_step", "max_pool2d", "max_pool2d_backward"})
+    fused_ops = frozenset({
+        "log_softmax", "softmax", "logsumexp", "cross_entropy", "cross_entropy_grad", "gelu",
+        "sigmoid", "linear", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
+        "max_pool2d_backward", "sgd_step", "adam_step"})
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -406,20 +407,46 @@ class ArrayModuleBackend(Backend):
             return 0.5 * x * (1 + xp.tanh(c * (x + x.dtype.type(0.044715) * x * x * x)))
         return 0.5 * x * (1 + self.erf(x * x.dtype.type(1 / math.sqrt(2.0))))
 
+    def _im2col(self, x, kh, kw, stride, padding, dilation):
+        """Columns ``(n, c, kh, kw, oh, ow)`` of ``x`` (contiguous): one strided slice copy per
+        kernel offset, so the result reshapes to ``(n, c*kh*kw, oh*ow)`` without a copy."""
+        xp = self.xp
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        if ph or pw:
+            x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        n, c, h, wd = x.shape
+        oh = (h - dh * (kh - 1) - 1) // sh + 1
+        ow = (wd - dw * (kw - 1) - 1) // sw + 1
+        cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, i, j] = x[:, :, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                                     j * dw:j * dw + (ow - 1) * sw + 1:sw]
+        return cols
+
     def conv2d(self, x, w, stride, padding, dilation, groups):
         xp = self.xp
-        if any(padding):
-            x = xp.pad(x, ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1])))
-        n, c, _, _ = x.shape
         o, cg, kh, kw = w.shape
-        win = self.sliding_window(x, (kh, kw), stride, dilation)  # n c oh ow kh kw
-        oh, ow = win.shape[2], win.shape[3]
+        cols = self._im2col(x, kh, kw, stride, padding, dilation)
+        n, c, _, _, oh, ow = cols.shape
         if groups == 1:
-            return xp.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2).copy()
-        win = win.reshape(n, groups, cg, oh, ow, kh, kw)
-        wg = w.reshape(groups, o // groups, cg, kh, kw)
-        out = xp.einsum("ngchwij,gocij->ngohw", win, wg, optimize=True)
+            out = xp.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, c * kh * kw, oh * ow))
+            return out.reshape(n, o, oh, ow)
+        og = o // groups
+        cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
+        out = xp.matmul(w.reshape(groups, og, cg * kh * kw), cols)  # n g og p
         return out.reshape(n, o, oh, ow)
+
+    def conv2d_weight_grad(self, x, g, wshape, stride, padding, dilation, groups):
+        xp = self.xp
+        o, cg, kh, kw = wshape
+        cols = self._im2col(x, kh, kw, stride, padding, dilation)
+        n, c, _, _, oh, ow = cols.shape
+        og = o // groups
+        cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
+        gm = g.reshape(n, groups, og, oh * ow)
+        gw = xp.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # g og K
+        return gw.reshape(o, cg, kh, kw)
 
     def conv2d_input_grad(self, g, w, size, stride, padding, dilation, groups):
         xp = self.xp

@@ -328,7 +328,24 @@ def _conv2d_grads(x, w, g, stride, padding, dilation, groups):
 
 def conv2d_weight_grad(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, padding: tuple,
                        dilation: tuple, groups: int) -> Tensor:
-    """Gradient of ``conv2d(x, w)`` with respect to ``w`` (windows of ``x`` against ``g``)."""
+    """Gradient of ``conv2d(x, w)`` with respect to ``w`` (windows of ``x`` against ``g``;
+    fused as im2col plus one batched matmul when the backend has it)."""
+    return apply_fused(CONV2D_WEIGHT_GRAD, (x, g), (tuple(wshape), tuple(stride), tuple(padding),
+                                                    tuple(dilation), groups))
+
+
+def _conv_weight_grad_bwd(node, gw):
+    # conv2d is bilinear: <conv2d(x, w), g> = <w, weight_grad(x, g)> = <x, input_grad(g, w)>
+    x, g = node.inputs
+    (_, stride, padding, dilation, groups), _ = node.saved
+    d_x = conv2d_input_grad(g, gw, x._data.shape[2:], stride, padding, dilation, groups) \
+        if x._rg else None
+    d_g = conv2d_nobias(x, gw, stride, padding, dilation, groups) if g._rg else None
+    return (d_x, d_g)
+
+
+def _conv_weight_grad_dec(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, padding: tuple,
+                          dilation: tuple, groups: int) -> Tensor:
     from .shape import pad_constant, sliding_window
 
     ph, pw = padding
@@ -381,6 +398,8 @@ def _conv_input_grad_dec(g: Tensor, w: Tensor, size: tuple, stride: tuple, paddi
     return out
 
 
+CONV2D_WEIGHT_GRAD = _register(FusedOp("conv2d_weight_grad", _conv_weight_grad_bwd,
+                                       _conv_weight_grad_dec))
 CONV2D_INPUT_GRAD = _register(FusedOp("conv2d_input_grad", _conv_input_grad_bwd,
                                       _conv_input_grad_dec))
 
