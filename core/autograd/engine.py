@@ -19,6 +19,15 @@ def _version_error(node: Node, t: Any, saved_version: int) -> RuntimeError:
         "one (x = x + y), or clone() the tensor before modifying it.")
 
 
+def check_grad(node: Node, i: int, t: Any, g: Any) -> None:
+    """Raise when a (custom) backward returned a gradient of the wrong shape or device.
+
+    Built-in ops' formulas are checked by the conformance suite, so the engine does not
+    re-validate every edge; custom Functions call this on what their backward returns."""
+    if g._data.shape != t._data.shape or g._backend is not t._backend:
+        _check_grad(node, i, t, g)
+
+
 def _check_grad(node: Node, i: int, t: Any, g: Any) -> None:
     if g._data.shape != t._data.shape:
         raise RuntimeError(
@@ -156,8 +165,6 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                     continue
             if m is not None:
                 if gi is not None:
-                    if gi._data.shape != t._data.shape or gi._backend is not t._backend:
-                        _check_grad(n, n.inputs.index(t), t, gi)
                     buf = get(m)
                     if buf is None:
                         buffers[m] = [gi] if m.n_out == 1 else _slot(m, t._oidx, gi)
@@ -169,8 +176,6 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                 if d == 0:
                     ready.append(m)
             elif gi is not None and t._rg:
-                if gi._data.shape != t._data.shape or gi._backend is not t._backend:
-                    _check_grad(n, n.inputs.index(t), t, gi)
                 _add_leaf(leaves, t, gi)
 
     if not retain_graph:  # freed only now: saved outputs are weakly referenced

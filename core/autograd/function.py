@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
+from .engine import check_grad
 from .grad_mode import _State
 from .node import Node
 
@@ -130,4 +131,11 @@ def _function_bwd(node: Node, g: Any) -> tuple:
     if len(result) < n:
         raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of "
                            f"gradients (expected {n}, got {len(result)})")
-    return tuple(result[:n])
+    result = tuple(result[:n])
+    for i, (t, g) in enumerate(zip(node.inputs, result)):
+        if t is not None and g is not None:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"function {cls.__name__}Backward returned a {type(g).__name__} "
+                                f"as gradient {i}; expected a Tensor or None")
+            check_grad(node, i, t, g)
+    return result
