@@ -114,6 +114,9 @@ def _atomic_write(path: str, payload: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_payload(fh, payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give what open() would have
         os.replace(tmp, path)
     except BaseException:
         try:
