@@ -470,7 +470,8 @@ def where(cond: Tensor, a: Any, b: Any) -> Tensor:
         raise TypeError(f"where(): expected cond to be a bool Tensor, got {type(cond).__name__}")
     be = cond._backend
     if cond._data.dtype != _bool_native(be):
-        cond = cond.to(bool_)
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {_TORCH_NAMES.get(cond.dtype.name, cond.dtype.name)}")
     at, bt = isinstance(a, Tensor), isinstance(b, Tensor)
     for t in (a, b):
         if isinstance(t, Tensor) and t._backend is not be:
@@ -491,6 +492,10 @@ def where(cond: Tensor, a: Any, b: Any) -> Tensor:
     if _State.enabled and ((at and a._rg) or (bt and b._rg)):
         record(out, "where", _where_bwd, (None, a if at else None, b if bt else None), cond)
     return out
+
+
+_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int",
+                "int64": "Long", "bool": "Bool"}
 
 
 def Tensor_full_like_scalar(cond: Tensor, value: Any) -> Tensor:
