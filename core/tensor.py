@@ -190,7 +190,7 @@ class Tensor:
         import numpy as np
 
         arr = self._backend.to_numpy(self._data)
-        body = np.array2string(arr, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(arr, separator=", ", prefix="tensor(", **_print_options(arr))
         extras = []
         if self._backend.name != "numpy":
             extras.append(f"device='{self._backend.device}'")
@@ -268,6 +268,22 @@ class Tensor:
         """Device index (-1 on the host)."""
         _, _, idx = self._backend.device.partition(":")
         return int(idx) if idx else (0 if self._backend.name == "cupy" else -1)
+
+
+def _print_options(arr) -> dict:
+    """PyTorch's float printing: ``1.`` for integral values, else 4 fixed decimals, and
+    scientific notation when magnitudes are very large, very small or far apart."""
+    import numpy as np
+
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return {}
+    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
+    if finite.size == 0 or np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        return {"precision": 0, "floatmode": "fixed"}
+    nz = finite[finite > 0]
+    if nz.size and (nz.max() >= 1e8 or nz.min() < 1e-4 or nz.max() / nz.min() > 1e3):
+        return {"precision": 4, "floatmode": "fixed", "formatter": {"float_kind": "{:.4e}".format}}
+    return {"precision": 4, "floatmode": "fixed"}
 
 
 class Size(tuple):

@@ -27,6 +27,7 @@ echo "== installing examples/xgrad_arrayapi (non-editable)"
 # isolation, so an offline CI uses the setuptools it already has.
 cp -r "$ROOT/examples/xgrad_arrayapi" "$WORK/src"
 rm -rf "$WORK/src/build" "$WORK/src"/*.egg-info
+"$PY" -m pip install --quiet wheel >/dev/null 2>&1 || true  # older setuptools need it
 "$PY" -m pip install --quiet --no-build-isolation "$WORK/src"
 
 cd "$WORK"  # outside the source tree: nothing importable from the checkout by accident

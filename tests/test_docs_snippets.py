@@ -98,10 +98,7 @@ def run_blocks(blocks: list[tuple[int, str | None, str]], cwd: Path) -> subproce
 
 # Known doc bugs awaiting a fix in a file this test does not own; strict, so the mark has
 # to go when the doc is fixed.
-KNOWN_BROKEN = {
-    "README.md": "the instrumentation block calls loss.backward() on the demo's loss, whose "
-                 "graph the training loop already freed; it must build a fresh loss",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def _param(doc: Path):
