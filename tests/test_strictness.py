@@ -22,3 +22,44 @@ def test_where_with_a_bool_condition_still_selects(backend):
     cond = xgrad.tensor([True, False, True], device=backend)
     out = xgrad.where(cond, xgrad.tensor([1.0, 2.0, 3.0], device=backend), -1.0)
     assert out.tolist() == [1.0, -1.0, 3.0]
+
+
+_ZERO_DIV_CASES = {
+    "floordiv_scalar": lambda t, z: t // 0,
+    "mod_scalar": lambda t, z: t % 0,
+    "floordiv_tensor": lambda t, z: t // z,
+    "mod_tensor": lambda t, z: t % z,
+    "rfloordiv": lambda t, z: 5 // z,
+    "rmod": lambda t, z: 5 % z,
+    "remainder": lambda t, z: t.remainder(0),
+    "fmod": lambda t, z: t.fmod(z),
+    "floor_divide": lambda t, z: xgrad.floor_divide(t, z),
+    "div_floor": lambda t, z: t.div(z, rounding_mode="floor"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_ZERO_DIV_CASES))
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_integer_division_by_zero_raises(backend, case, dtype):
+    t = xgrad.tensor([5, -3], dtype=dtype, device=backend)
+    z = xgrad.tensor([1, 0], dtype=dtype, device=backend)
+    with pytest.raises(RuntimeError, match="^ZeroDivisionError$"):
+        _ZERO_DIV_CASES[case](t, z)
+
+
+def test_integer_division_without_zero_keeps_python_semantics(backend):
+    t = xgrad.tensor([7, -7, 7, -7], device=backend)
+    d = xgrad.tensor([2, 2, -2, -2], device=backend)
+    assert (t // d).tolist() == [7 // 2, -7 // 2, 7 // -2, -7 // -2]
+    assert (t % d).tolist() == [7 % 2, -7 % 2, 7 % -2, -7 % -2]
+    assert (t.fmod(d)).tolist() == [1, -1, 1, -1]
+    assert (9 // d).tolist() == [4, 4, -5, -5]
+
+
+def test_float_division_by_zero_stays_ieee(backend):
+    t = xgrad.tensor([1.0, -1.0], device=backend)
+    assert (t // 0).tolist() == [float("inf"), float("-inf")]
+    ti = xgrad.tensor([1, -1], device=backend)
+    # an integer tensor divided by a float zero gives a float result: no error either
+    assert (ti // 0.0).tolist() == [float("inf"), float("-inf")]
+    assert (ti // xgrad.zeros(2, device=backend)).tolist() == [float("inf"), float("-inf")]

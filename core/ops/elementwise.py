@@ -182,8 +182,29 @@ sub = _binary("sub", _sub_bwd, saves=False)
 mul = _binary("mul", _mul_bwd)
 div = _binary("div", _div_bwd, to_float=True)
 _pow = _binary("pow", _pow_bwd)
-floordiv = _binary("floordiv", _no_grad_bwd, saves=False)
+_floordiv = _binary("floordiv", _no_grad_bwd, saves=False)
 remainder_ = _binary("remainder", _no_grad_bwd, saves=False)
+
+
+def check_int_divisor(a: Any, b: Any) -> None:
+    """Raise PyTorch's CPU ``RuntimeError: ZeroDivisionError`` for an integer division by zero.
+
+    Only integer results are checked (a float operand makes the result float, where x / 0 is
+    inf or nan); a tensor divisor costs one comparison and reduction.
+    """
+    if isinstance(a, Tensor) and a.dtype.is_floating_point:
+        return
+    if isinstance(b, Tensor):
+        if not b.dtype.is_floating_point and bool((b == 0).any()):
+            raise RuntimeError("ZeroDivisionError")
+    elif b.__class__ in (int, bool) and b == 0:
+        raise RuntimeError("ZeroDivisionError")
+
+
+def floordiv(a: Tensor, b: Any) -> Tensor:
+    """``a // b`` rounded toward minus infinity (``torch.floor_divide``); no gradient."""
+    check_int_divisor(a, b)
+    return _floordiv(a, b)
 
 
 def pow(a: Tensor, exponent: Any) -> Tensor:
@@ -195,6 +216,7 @@ def pow(a: Tensor, exponent: Any) -> Tensor:
 
 def remainder(a: Tensor, b: Any) -> Tensor:
     """Python-style remainder (sign of the divisor); gradient ``g`` for ``a``."""
+    check_int_divisor(a, b)
     if needs_grad(a, b if isinstance(b, Tensor) else None):
         return a - floordiv(a.detach(), b.detach() if isinstance(b, Tensor) else b) * b
     return remainder_(a, b)
@@ -202,6 +224,7 @@ def remainder(a: Tensor, b: Any) -> Tensor:
 
 def fmod(a: Tensor, b: Any) -> Tensor:
     """C-style remainder: the result has the sign of the dividend (``torch.fmod``)."""
+    check_int_divisor(a, b)
     q = div(a, b)
     r = a - (q.sign() * q.abs().floor()).detach() * b
     return r if a.dtype.is_floating_point else r.to(a.dtype)
@@ -245,12 +268,21 @@ def _rpow_bwd(node, g):
 rsub = _rbinary("sub", _rsub_bwd)
 rdiv = _rbinary("div", _rdiv_bwd)
 _rpow = _rbinary("pow", _rpow_bwd)
-rfloordiv = _rbinary("floordiv", _no_grad_bwd)
+_rfloordiv = _rbinary("floordiv", _no_grad_bwd)
 _rremainder = _rbinary("remainder", _no_grad_bwd)
+
+
+def rfloordiv(a: Tensor, b: Any) -> Tensor:
+    """``b // a`` for a Python number ``b``; no gradient."""
+    if not isinstance(b, float):
+        check_int_divisor(b, a)
+    return _rfloordiv(a, b)
 
 
 def rremainder(a: Tensor, b: Any) -> Tensor:
     """``b % a`` for a Python number ``b``; gradient ``-floor(b / a) * g`` for ``a``."""
+    if not isinstance(b, float):
+        check_int_divisor(b, a)
     if needs_grad(a):
         return b - rfloordiv(a.detach(), b) * a
     return _rremainder(a, b)
