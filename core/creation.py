@@ -20,6 +20,7 @@ from .dtypes import (
     int64,
 )
 from .ops._core import wrap
+from .ops.shape import int_sizes
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -31,19 +32,12 @@ _NP_TO_X = {np.dtype(np.float16): float16, np.dtype(np.float32): float32,
             np.dtype(np.uint8): int64, np.dtype(np.uint16): int64, np.dtype(np.uint32): int64}
 
 
-def _shape(size: tuple) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
+def _shape(size: tuple, fn: str = "zeros") -> tuple:
+    size = int_sizes(fn, "size", size)
     for s in size:
-        if isinstance(s, Tensor):
-            s = int(s.item())
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"size must be a sequence of ints, got {type(s).__name__} in {size!r}")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-        out.append(int(s))
-    return tuple(out)
+    return size
 
 
 def _host_array(data: Any) -> np.ndarray:
@@ -138,27 +132,27 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
         dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) \
             else None
     dt = _factory_dtype(dtype, be)
-    t = wrap(be.full(_shape((size,) if isinstance(size, int) else tuple(size)), fill_value, dt), be)
+    t = wrap(be.full(_shape((size,), "full"), fill_value, dt), be)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
     be = resolve(device)
-    t = wrap(be.full(_shape(size), 0, _factory_dtype(dtype, be)), be)
+    t = wrap(be.full(_shape(size, "zeros"), 0, _factory_dtype(dtype, be)), be)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
     be = resolve(device)
-    t = wrap(be.full(_shape(size), 1, _factory_dtype(dtype, be)), be)
+    t = wrap(be.full(_shape(size, "ones"), 1, _factory_dtype(dtype, be)), be)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (xgrad fills it with zeros)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros(_shape(size, "empty"), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def _like(t: Tensor, dtype: Any, device: Any) -> tuple:

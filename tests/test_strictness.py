@@ -63,3 +63,40 @@ def test_float_division_by_zero_stays_ieee(backend):
     # an integer tensor divided by a float zero gives a float result: no error either
     assert (ti // 0.0).tolist() == [float("inf"), float("-inf")]
     assert (ti // xgrad.zeros(2, device=backend)).tolist() == [float("inf"), float("-inf")]
+
+
+_SIZE_CASES = {
+    "zeros": (lambda dev, *s: xgrad.zeros(*s, device=dev), "zeros", "size"),
+    "ones": (lambda dev, *s: xgrad.ones(*s, device=dev), "ones", "size"),
+    "empty": (lambda dev, *s: xgrad.empty(*s, device=dev), "empty", "size"),
+    "full": (lambda dev, *s: xgrad.full(s[0] if len(s) == 1 else s, 1.0, device=dev), "full",
+             "size"),
+    "reshape": (lambda dev, *s: xgrad.arange(6.0, device=dev).reshape(*s), "reshape", "shape"),
+    "view": (lambda dev, *s: xgrad.arange(6.0, device=dev).view(*s), "view", "size"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SIZE_CASES))
+def test_non_integer_sizes_raise_type_error(backend, case):
+    make, fn, arg = _SIZE_CASES[case]
+    head = rf"{fn}\(\): argument '{arg}' \(position 1\) must be tuple of ints"
+    with pytest.raises(TypeError, match=head + ", not float$"):
+        make(backend, 6.0)
+    with pytest.raises(TypeError, match=head + ", but found element of type float at pos 1$"):
+        make(backend, 3, 2.0)
+    with pytest.raises(TypeError, match=head + ", but found element of type float at pos 0$"):
+        make(backend, (3.0, 2))
+    with pytest.raises(TypeError, match=head + ", but found element of type bool at pos 0$"):
+        make(backend, (True, 6))
+    with pytest.raises(TypeError, match=head + ", not Tensor$"):
+        make(backend, xgrad.tensor(6.0))
+
+
+@pytest.mark.parametrize("case", sorted(_SIZE_CASES))
+def test_integer_like_sizes_are_accepted(backend, case):
+    import numpy as np
+
+    make = _SIZE_CASES[case][0]
+    for size in [(3, 2), ([3, 2],), ((3, 2),), (np.int64(3), np.int32(2)),
+                 (xgrad.tensor(3), 2), (xgrad.Size([3, 2]),)]:
+        assert tuple(make(backend, *size).shape) == (3, 2), size

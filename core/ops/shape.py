@@ -1,6 +1,7 @@
 """Shape and movement ops: reshape, permute, expand, cat, split, flip, roll, repeat, ..."""
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,39 @@ def _dims(args: tuple) -> tuple:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     return tuple(int(a) for a in args)
+
+
+def int_sizes(fn: str, arg: str, args: tuple) -> tuple:
+    """``args`` (ints, or one tuple/list of ints) as a tuple of Python ints.
+
+    Anything that is not an integer (a float, a bool, a float tensor) raises PyTorch's
+    ``TypeError``; numpy integers and one-element integer tensors are accepted via
+    ``__index__``, as in PyTorch.
+    """
+    one = len(args) == 1
+    if one and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+        one = False
+    for s in args:
+        if s.__class__ is not int:
+            break
+    else:
+        return args
+    out = []
+    for pos, s in enumerate(args):
+        if s.__class__ is not bool:
+            try:
+                out.append(operator.index(s))
+                continue
+            except TypeError:
+                pass
+        kind = type(s).__name__
+        if one:
+            raise TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, "
+                            f"not {kind}")
+        raise TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, but "
+                        f"found element of type {kind} at pos {pos}")
+    return tuple(out)
 
 
 def _wrap(d: int, nd: int) -> int:
@@ -56,7 +90,7 @@ def _reshape_bwd(node, g):
 def reshape(a: Tensor, *shape: Any) -> Tensor:
     """The same values in a new shape (one dim may be -1)."""
     old = a._data.shape
-    shape = _dims(shape)
+    shape = int_sizes("reshape", "shape", shape)
     if shape == old:
         return a
     numel = 1
@@ -72,7 +106,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 
 def view(a: Tensor, *shape: Any) -> Tensor:
     """As :func:`reshape` (xgrad does not distinguish views); ``view(dtype)`` is unsupported."""
-    return reshape(a, *shape)
+    return reshape(a, *int_sizes("view", "size", shape))
 
 
 def _permute_bwd(node, g):
