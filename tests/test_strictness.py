@@ -100,3 +100,59 @@ def test_integer_like_sizes_are_accepted(backend, case):
     for size in [(3, 2), ([3, 2],), ((3, 2),), (np.int64(3), np.int32(2)),
                  (xgrad.tensor(3), 2), (xgrad.Size([3, 2]),)]:
         assert tuple(make(backend, *size).shape) == (3, 2), size
+
+
+_S = slice(None)
+# (index, the same selection written with numpy's None and slices), following PyTorch: a bool
+# scalar is a new axis indexed by [0] (True) or [] (False); several broadcast into one axis,
+# kept in place when adjacent (ints in between do not count) and moved to the front otherwise.
+_BOOL_SCALAR_CASES = [
+    (True, lambda n: n[None]),
+    (False, lambda n: n[None][:0]),
+    ((True, True), lambda n: n[None]),
+    ((False, True), lambda n: n[None][:0]),
+    ((0, True), lambda n: n[0][None]),
+    ((_S, True, 0), lambda n: n[:, None, 0]),
+    ((1, _S, False), lambda n: n[1][:, None][:, :0]),
+    ((Ellipsis, False), lambda n: n[..., None][..., :0]),
+    ((None, True, Ellipsis, False), lambda n: n[None, None][:0]),
+    ((True, 0, True), lambda n: n[None, 0]),
+    ((True, _S, True), lambda n: n[None]),
+    ((_S, False, _S, True), lambda n: n[None][:0]),
+    ((Ellipsis, True, None, 2), lambda n: n[..., None, None, 2]),
+    ((0, 1, 2, True), lambda n: n[0, 1, 2][None]),
+]
+
+
+@pytest.mark.parametrize("k", range(len(_BOOL_SCALAR_CASES)))
+def test_bool_scalar_index_adds_an_axis_of_size_one_or_zero(backend, k):
+    import numpy as np
+
+    index, expect = _BOOL_SCALAR_CASES[k]
+    n = np.arange(24.0).reshape(2, 3, 4)
+    x = xgrad.tensor(n, device=backend)
+    ref = expect(n)
+    out = x[index]
+    assert tuple(out.shape) == ref.shape
+    np.testing.assert_array_equal(out.numpy(), ref)
+
+
+def test_bool_scalar_tensor_index_matches_python_bool(backend):
+    x = xgrad.arange(6.0, device=backend).reshape(2, 3)
+    assert tuple(x[xgrad.tensor(True, device=backend)].shape) == (1, 2, 3)
+    assert tuple(x[xgrad.tensor(False, device=backend), 1].shape) == (0, 3)
+
+
+def test_bool_scalar_index_gradient_and_assignment(backend):
+    x = xgrad.arange(6.0, device=backend).reshape(2, 3).requires_grad_()
+    (x[True] * 2).sum().backward()
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+    x.grad = None
+    (x[0, False].sum() + x[1, True].sum()).backward()
+    assert x.grad.tolist() == [[0.0] * 3, [1.0] * 3]
+    y = xgrad.zeros(2, 3, device=backend)
+    y[False] = 1.0
+    assert y.tolist() == [[0.0] * 3] * 2
+    y[0, True] = 2.0
+    y[True, 1] = xgrad.tensor([[3.0, 4.0, 5.0]], device=backend)
+    assert y.tolist() == [[2.0] * 3, [3.0, 4.0, 5.0]]

@@ -55,7 +55,7 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
                 dim += 1
                 continue
         if isinstance(i, bool):
-            i = _native_index(a, [i], bool_)
+            i = _native_index(a, i, bool_)
             out.append(i)
             basic = False
             continue
@@ -112,6 +112,55 @@ def _consumed(i: Any) -> int:
     return 1
 
 
+def _is_bool_scalar(i: Any) -> bool:
+    return i.__class__ is bool or (isinstance(i, Tensor) and i.dtype is bool_ and not i._data.shape)
+
+
+def _is_array_index(i: Any) -> bool:
+    if isinstance(i, Tensor):
+        return bool(i._data.shape) or i.dtype is bool_
+    return isinstance(i, (list, tuple)) or hasattr(i, "__array__")
+
+
+def bool_scalars_as_axes(a: Tensor, index: Any) -> tuple[tuple, int | None] | None:
+    """PyTorch's bool scalars in an index (``x[True]``, ``x[False]``, ``x[..., True]``).
+
+    PyTorch turns each one into a new axis indexed by ``[0]`` (True) or ``[]`` (False); these
+    advanced indices broadcast into one axis of size 1, or 0 if any is False, which stays in
+    place when the bool scalars are adjacent (ints between them do not count) and otherwise
+    goes first. Returns the index with that axis as ``None`` and the axis position to empty
+    (None to keep it), or None when there is no bool scalar or array indices are also present.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(_is_bool_scalar(i) for i in items):
+        return None
+    if any(_is_array_index(i) for i in items if not _is_bool_scalar(i)):
+        return None
+    consumed = sum(1 for i in items if i is not None and i is not Ellipsis
+                   and not _is_bool_scalar(i))
+    rest, where, any_false, pos = [], [], False, 0
+    for i in items:
+        if _is_bool_scalar(i):
+            any_false = any_false or not bool(i)
+            if not where:
+                slot = len(rest)
+                rest.append(None)
+            where.append(pos)
+            pos += 1
+            continue
+        if i is None or isinstance(i, slice):
+            pos += 1
+        elif i is Ellipsis:
+            pos += max(len(a._data.shape) - consumed, 0)
+        rest.append(i)
+    at = where[0]
+    if where[-1] - where[0] + 1 != len(where):
+        del rest[slot]
+        rest.insert(0, None)
+        at = 0
+    return tuple(rest), at if any_false else None
+
+
 def _native_index(a: Tensor, values: Any, dt: Any) -> Any:
     import numpy as np
 
@@ -132,6 +181,12 @@ def getitem(a: Tensor, index: Any) -> Tensor:
             raise IndexError(f"index {index} is out of bounds for dimension 0 with size {n}")
         idx, basic = (index + n if index < 0 else index,), True
     else:
+        axes = bool_scalars_as_axes(a, index)
+        if axes is not None:
+            out = getitem(a, axes[0])
+            if axes[1] is not None:
+                out = getitem(out, (slice(None),) * axes[1] + (slice(0, 0),))
+            return out
         idx, basic = normalize_index(a, index)
     be = a._backend
     out = wrap(_run("getitem", be, a._data, idx), be)
@@ -223,6 +278,11 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
     """``a[index] = value`` in place (recorded by autograd)."""
     from .inplace import apply_inplace
 
+    axes = bool_scalars_as_axes(a, index)
+    if axes is not None:
+        if axes[1] is not None:
+            return  # a False scalar selects nothing
+        index = axes[0]
     idx, _ = normalize_index(a, index)
     if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool)):
         from ..creation import _make_from_data
