@@ -156,3 +156,41 @@ def test_bool_scalar_index_gradient_and_assignment(backend):
     y[0, True] = 2.0
     y[True, 1] = xgrad.tensor([[3.0, 4.0, 5.0]], device=backend)
     assert y.tolist() == [[2.0] * 3, [3.0, 4.0, 5.0]]
+
+
+def test_int32_index_tensors_are_accepted_like_int64(backend):
+    x = xgrad.arange(6.0, device=backend).reshape(2, 3)
+    for dt in ("int32", "int64"):
+        i = xgrad.tensor([1, 0], dtype=dt, device=backend)
+        assert x[i].tolist() == [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]]
+        assert x[:, i].tolist() == [[1.0, 0.0], [4.0, 3.0]]
+        assert x.index_select(1, i).tolist() == [[1.0, 0.0], [4.0, 3.0]]
+        g = xgrad.tensor([[2], [0]], dtype=dt, device=backend)
+        assert x.gather(1, g).tolist() == [[2.0], [3.0]]
+        assert x.scatter(1, g, 9.0).tolist() == [[0.0, 1.0, 9.0], [9.0, 4.0, 5.0]]
+        assert x.scatter_add(1, g, xgrad.ones(2, 1, device=backend)).tolist() == \
+            [[0.0, 1.0, 3.0], [4.0, 4.0, 5.0]]
+
+
+def test_index_select_checks_index_dtype_and_keeps_a_0d_index_dim(backend):
+    x = xgrad.arange(6.0, device=backend).reshape(2, 3)
+    assert x.index_select(0, xgrad.tensor(1, device=backend)).tolist() == [[3.0, 4.0, 5.0]]
+    for bad in (xgrad.tensor([0.0], device=backend), xgrad.tensor([True, False], device=backend)):
+        with pytest.raises(RuntimeError, match=r"index_select\(\): Expected dtype int32 or int64"):
+            x.index_select(0, bad)
+
+
+@pytest.mark.parametrize("op,kind", [("gather", RuntimeError), ("scatter", RuntimeError),
+                                     ("scatter_add", RuntimeError),
+                                     ("index_select", IndexError)])
+@pytest.mark.parametrize("bad", [5, -4])
+def test_out_of_range_index_names_the_op_value_dim_and_size(backend, op, kind, bad):
+    x = xgrad.arange(6.0, device=backend).reshape(2, 3)
+    idx = xgrad.tensor([[0, bad, 1]], device=backend)
+    call = {"gather": lambda: x.gather(1, idx),
+            "scatter": lambda: x.scatter(1, idx, 1.0),
+            "scatter_add": lambda: x.scatter_add(1, idx, xgrad.ones(1, 3, device=backend)),
+            "index_select": lambda: x.index_select(1, idx.reshape(-1))}[op]
+    with pytest.raises(kind, match=rf"^{op}\(\): index {bad} is out of bounds for dimension 1 "
+                                   r"with size 3$"):
+        call()

@@ -315,6 +315,18 @@ def _check_index(op: str, a: Tensor, index: Tensor, d: int) -> Tensor:
     return index
 
 
+def _bounds_error(op: str, exc: IndexError, index: Tensor, d: int, n: int,
+                  kind: type = RuntimeError) -> Exception:
+    """The backend's IndexError for an out-of-range index, restated as PyTorch does.
+
+    Runs only after the kernel failed, so valid calls pay nothing for the check.
+    """
+    for v in index.reshape(-1).tolist():
+        if not -n <= v < n:
+            return kind(f"{op}(): index {v} is out of bounds for dimension {d} with size {n}")
+    return exc
+
+
 def _gather_bwd(node, g):
     a, _ = node.inputs
     d, index = node.saved
@@ -335,7 +347,10 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
                                f"input {list(ashape)} (gather along dim {d})")
         src = a[tuple(slice(0, ishape[i]) if i != d else slice(None) for i in range(len(ashape)))]
     be = a._backend
-    out = wrap(_run("take_along_axis", be, src._data, index._data, d), be)
+    try:
+        out = wrap(_run("take_along_axis", be, src._data, index._data, d), be)
+    except IndexError as exc:
+        raise _bounds_error("gather", exc, index, d, ashape[d]) from None
     if _State.enabled and src._rg:
         record(out, "gather", _gather_bwd, (src, None), (d, index))
     return out
@@ -350,14 +365,22 @@ def _scatter_add_bwd(node, g):
 
 def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``a`` with ``src`` added at ``index`` along ``dim`` (accumulating)."""
+    return _scatter_add("scatter_add", a, dim, index, src)
+
+
+def _scatter_add(op: str, a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = _dim(a, dim)
-    index = _check_index("scatter_add", a, index, d)
+    index = _check_index(op, a, index, d)
     if src._backend is not a._backend:
-        raise device_mismatch("scatter_add", a, src)
+        raise device_mismatch(op, a, src)
     if src._data.shape != index._data.shape:
         src = src[tuple(slice(0, n) for n in index._data.shape)]
     be = a._backend
-    out = wrap(_run("put_along_axis_add", be, a._data, index._data, src.to(a.dtype)._data, d), be)
+    try:
+        out = wrap(_run("put_along_axis_add", be, a._data, index._data, src.to(a.dtype)._data,
+                        d), be)
+    except IndexError as exc:
+        raise _bounds_error(op, exc, index, d, a._data.shape[d]) from None
     if _State.enabled and (a._rg or src._rg):
         record(out, "scatter_add", _scatter_add_bwd, (a, src), (d, index))
     return out
@@ -374,9 +397,9 @@ def scatter(a: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
         src = wrap(be.full(index._data.shape, src, be.dtype(a._data)), be)
     ones = wrap(be.full(index._data.shape, 1, int64), be)
     zeros_i = wrap(be.full(a._data.shape, 0, int64), be)
-    hit = scatter_add(zeros_i, d, index, ones) > 0
+    hit = _scatter_add("scatter", zeros_i, d, index, ones) > 0
     zeros = wrap(be.full(a._data.shape, 0, be.dtype(a._data)), be)
-    placed = scatter_add(zeros, d, index, src)
+    placed = _scatter_add("scatter", zeros, d, index, src)
     from .elementwise import where
 
     return where(hit, placed, a)
@@ -385,9 +408,21 @@ def scatter(a: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """Select entries of ``index`` (1-d) along ``dim``."""
     d = _dim(a, dim)
-    if isinstance(index, Tensor) and index.ndim > 1:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_select(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype.is_floating_point or index.dtype is bool_:
+        raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
+                           f"{index.dtype.name}")
+    if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    return getitem(a, (slice(None),) * d + (index,))
+    if index.ndim == 0:
+        index = index.reshape(1)
+    try:
+        return getitem(a, (slice(None),) * d + (index,))
+    except IndexError as exc:
+        n = a._data.shape[d] if a._data.shape else 1
+        raise _bounds_error("index_select", exc, index, d, n, IndexError) from None
 
 
 def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
