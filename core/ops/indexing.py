@@ -315,8 +315,13 @@ def _check_index(op: str, a: Tensor, index: Tensor, d: int) -> Tensor:
     return index
 
 
+class IndexOutOfBoundsError(RuntimeError, IndexError):
+    """An index out of range in gather/scatter: PyTorch raises RuntimeError there, and code
+    written against the backends' IndexError keeps working."""
+
+
 def _bounds_error(op: str, exc: IndexError, index: Tensor, d: int, n: int,
-                  kind: type = RuntimeError) -> Exception:
+                  kind: type = IndexOutOfBoundsError) -> Exception:
     """The backend's IndexError for an out-of-range index, restated as PyTorch does.
 
     Runs only after the kernel failed, so valid calls pay nothing for the check.
