@@ -78,10 +78,10 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _size(size: tuple) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    return tuple(int(s) for s in size)
+def _size(size: tuple, fn: str = "rand") -> tuple:
+    from .ops.shape import int_sizes
+
+    return int_sizes(fn, "size", size)
 
 
 def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
@@ -119,7 +119,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     """Standard normal samples (Box-Muller over two uniform streams)."""
     be = resolve(device)
     dt = _float_dtype(dtype)
-    shape = _size(size)
+    shape = _size(size, "randn")
     wide = float64 if float64 in be.dtypes else float32
     gen = generator or default_generator
     # The words drawn depend on the output dtype only, so every backend consumes the same
@@ -146,7 +146,7 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
                            f"to={high}")
     be = resolve(device)
     gen = generator or default_generator
-    shape = _size((size,))
+    shape = _size((size,), "randint")
     span = int(high) - int(low)
     if span <= 2 ** 32:
         w = gen.bits(be, shape)
@@ -198,7 +198,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
         shape = ref._data.shape
         z = randn(shape, generator=generator, dtype=ref.dtype, device=ref._backend)
         return z * std + mean
-    return randn(_size((size,)), generator=generator, dtype=dtype, device=device) * std + mean
+    return randn(_size((size,), "normal"), generator=generator, dtype=dtype, device=device) * std + mean
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:

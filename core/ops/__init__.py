@@ -36,6 +36,7 @@ def div(a: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode == "floor":
         return E.floordiv(a, other)
     if rounding_mode == "trunc":
+        E.check_int_divisor(a, other)
         q = E.div(a, other)
         out = q.sign() * q.abs().floor()
         return out.to(a.dtype) if not a.dtype.is_floating_point else out
