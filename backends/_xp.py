@@ -556,16 +556,22 @@ class ArrayModuleBackend(Backend):
                 param *= 1 - lr * weight_decay
             else:
                 g = g + weight_decay * param
+        # in place with one scratch buffer: the update is memory-bound
+        tmp = xp.multiply(g, 1 - beta1)
         exp_avg *= beta1
-        exp_avg += (1 - beta1) * g
+        exp_avg += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - beta2
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (g * g)
+        exp_avg_sq += tmp
         bc1 = 1 - beta1 ** step
         bc2 = 1 - beta2 ** step
         if amsgrad:
             xp.maximum(max_sq, exp_avg_sq, out=max_sq)
-            denom = xp.sqrt(max_sq) / math.sqrt(bc2) + eps
-        else:
-            denom = xp.sqrt(exp_avg_sq) / math.sqrt(bc2) + eps
-        param -= (lr / bc1) * (exp_avg / denom)
+        xp.sqrt(max_sq if amsgrad else exp_avg_sq, out=tmp)
+        tmp *= 1 / math.sqrt(bc2)
+        tmp += eps
+        xp.divide(exp_avg, tmp, out=tmp)
+        tmp *= lr / bc1
+        param -= tmp
         return param, exp_avg, exp_avg_sq, max_sq
