@@ -1,7 +1,6 @@
 """Convolution layers: Conv1d, Conv2d, ConvTranspose2d."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..creation import empty
@@ -70,12 +69,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """Kaiming-uniform weights (``a=sqrt(5)``), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias(self.weight, self.bias)
 
     def _padded(self, input: Tensor) -> tuple:
         """Input padded per ``padding_mode`` (non-zero modes) and the padding left for conv."""

@@ -223,3 +223,13 @@ def _gram_schmidt(a: Tensor) -> Tensor:
                 v = v - (q * v).sum() * q
         cols.append(v / (v * v).sum().sqrt())
     return stack(cols, 1)
+
+
+def _reset_weight_and_bias(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv layers: Kaiming-uniform weights (``a=sqrt(5)``),
+    bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
