@@ -1,8 +1,10 @@
 """The per-case checks: forward, gradients, second order, reentrancy, zero gradient, input
-mutation, fused vs decomposed. Each raises :class:`ConformanceFailure` with a reproducer."""
+mutation, fused vs decomposed, forward on special values. Each raises
+:class:`ConformanceFailure` with a reproducer."""
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +14,7 @@ import numpy as np
 from .repro import reproducer
 from .sampling import build, draw, flat_tensors, round_through, seed_for
 from .spec import OpCase, T
+from .special import special_samples
 from .tolerances import fd_eps, tolerance
 
 __all__ = ["ConformanceFailure", "ConformanceSkip", "Run", "CHECKS"]
@@ -55,6 +58,8 @@ class Run:
                 return tuple(got)
         if check in self.case.tol:
             return self.case.tol[check]
+        if check == "special" and "forward" in self.case.tol:
+            return self.case.tol["forward"]
         return tolerance(check, self.dtype, self.has64)
 
     def samples(self) -> Iterator[tuple[int, tuple, list]]:
@@ -498,6 +503,72 @@ def check_fused(run: Run) -> None:
                              "got = fused, expected = decomposition:\n" + _mismatch_rows(a, b, bad))
 
 
+# ---- special values --------------------------------------------------------------------------
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Overflow / invalid-value warnings are expected on special inputs."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _special_kinds(g: np.ndarray, w: np.ndarray) -> str:
+    if np.isnan(w):
+        return "expected NaN"
+    if np.isnan(g):
+        return "got NaN"
+    if np.isinf(w) or np.isinf(g):
+        return "infinity differs"
+    return "finite value differs"
+
+
+def check_special(run: Run) -> None:
+    """Forward values on ±inf, NaN, ±0, huge and tiny inputs vs the reference backend in the
+    same dtype: NaN where the reference has NaN, infinities of the same sign, finite values
+    within the forward tolerance. Skipped when the reference itself raises on them."""
+    rtol, atol = run.tol("special")
+    is_ref = run.be.name == "reference"
+    samples = special_samples(run.case, run.dtype)
+    if not samples:
+        raise ConformanceSkip(f"{run.case.name!r} has no sample with plain float inputs to fill "
+                              "with special values")
+    for i, (sample, vals) in enumerate(samples):
+        with _quiet():
+            try:
+                want = run.call(sample, vals, "reference", run.dtype, False)[0]
+            except Exception as exc:  # noqa: BLE001 - any error of the reference: not applicable
+                raise ConformanceSkip(f"the reference backend raises on special values: "
+                                      f"{type(exc).__name__}: {exc}") from None
+            try:
+                got = want if is_ref else run.call(sample, vals, run.backend, run.dtype, False)[0]
+            except Exception as exc:  # noqa: BLE001 - reported with the reproducer
+                run.fail(i, sample, vals, "special", f"raises {type(exc).__name__}: {exc}; the "
+                         "reference backend returns a result")
+        if len(got) != len(want):
+            run.fail(i, sample, vals, "special", f"{len(got)} outputs, the reference gives "
+                     f"{len(want)}")
+        for k, (g, w) in enumerate(zip(got, want)):
+            if tuple(g.shape) != tuple(w.shape) or g.dtype != w.dtype:
+                run.fail(i, sample, vals, "special", f"output {k} is {g.dtype.name} "
+                         f"{list(g.shape)}, the reference gives {w.dtype.name} {list(w.shape)}")
+            gv, wv = _host(g), _host(w)
+            if g.dtype.is_floating_point:
+                g64, w64 = gv.astype(np.float64), wv.astype(np.float64)
+                bad = ~np.isclose(g64, w64, rtol=rtol, atol=atol, equal_nan=True)
+            else:
+                bad = gv != wv
+            if np.any(bad):
+                kinds = ""
+                if g.dtype.is_floating_point:
+                    found = sorted({_special_kinds(a, b) for a, b in zip(g64[bad], w64[bad])})
+                    kinds = f" ({', '.join(found)})"
+                run.fail(i, sample, vals, "special",
+                         f"output {k} ({g.dtype.name} {list(g.shape)}) on special inputs differs "
+                         f"from the reference backend in {run.dtype} in {int(bad.sum())} of "
+                         f"{bad.size} elements{kinds} (rtol={rtol}, atol={atol}):\n"
+                         + _mismatch_rows(gv, wv, bad))
+
+
 CHECKS: dict[str, Callable[[Run], None]] = {
     "forward": check_forward,
     "grad": check_grad,
@@ -506,4 +577,5 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "zero_grad": check_zero_grad,
     "no_mutation": check_no_mutation,
     "fused": check_fused,
+    "special": check_special,
 }

@@ -8,8 +8,17 @@ from .spec import ARG_NAMES, Const, Idx, Mask, OpCase, T
 __all__ = ["reproducer"]
 
 
+def _lit(x: object) -> str:
+    """Source of a nested list of numbers; non-finite floats as ``float('inf')`` etc."""
+    if isinstance(x, list):
+        return "[" + ", ".join(_lit(e) for e in x) + "]"
+    if isinstance(x, float) and not np.isfinite(x):
+        return f"float({str(x)!r})"
+    return repr(x)
+
+
 def _arr(v: np.ndarray, dtype: str) -> str:
-    return f"np.array({v.tolist()!r}, dtype=np.{dtype}).reshape({tuple(v.shape)!r})"
+    return f"np.array({_lit(v.tolist())}, dtype=np.{dtype}).reshape({tuple(v.shape)!r})"
 
 
 def _arg_lines(sample: tuple, values: list) -> list[str]:
@@ -62,7 +71,7 @@ def reproducer(case: OpCase, sample: tuple, values: list, backend: str, dtype: s
         "    return outs, [t for t in leaves if t.requires_grad]",
         "",
         f"got, _ = op({backend!r}, xgrad.{dtype})",
-        "want, _ = op('reference', xgrad.float64)",
+        f"want, _ = op('reference', xgrad.{dtype if check == 'special' else 'float64'})",
         "for g, w in zip(got, want):",
         "    print('got', g.dtype, tuple(g.shape), g.numpy())",
         "    print('want', w.dtype, tuple(w.shape), w.numpy())",

@@ -11,7 +11,8 @@ __all__ = ["Selection", "selection", "op_params", "DEFAULT_DTYPES", "CHECK_NAMES
 
 DEFAULT_DTYPES = ("float32", "float64")
 _ORDER = ("float64", "float32", "float16")
-CHECK_NAMES = ("forward", "grad", "gradgrad", "reentrant", "zero_grad", "no_mutation", "fused")
+CHECK_NAMES = ("forward", "grad", "gradgrad", "reentrant", "zero_grad", "no_mutation", "fused",
+               "special")
 
 
 @dataclass
@@ -80,6 +81,7 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
     """``pytest.param((backend, dtype, case name), id=...)`` for every run of ``check``
     over ``cases`` (default: the op table)."""
     from .spec import all_cases
+    from .special import special_kind
 
     sel = selection(config)
     params = []
@@ -92,6 +94,8 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
             if check == "gradgrad" and not (case.grad and case.grad2):
                 continue
             if check in ("fused", "optim_fused") and not case.fused:
+                continue
+            if check == "special" and special_kind(case) is None:
                 continue
             for dt in sel.dtypes:
                 if dt not in getattr(case, "dtypes", _ORDER):

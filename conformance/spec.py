@@ -104,7 +104,10 @@ class OpCase:
       ``"__add__"``); defaults to ``(name,)``;
     * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops;
     * ``requires`` — dtype names the backend must support for the case to apply (e.g. an
-      explicit cast to ``float64``); otherwise its tests are skipped.
+      explicit cast to ``float64``); otherwise its tests are skipped;
+    * ``special`` — ``"elementwise"`` or ``"reduction"`` to check the op's forward values on
+      special inputs (±inf, NaN, ±0, huge, tiny; see :mod:`xgrad.conformance.special`);
+      ``None``: only when the name is in ``special.SPECIAL_KINDS``.
     """
 
     name: str
@@ -118,6 +121,7 @@ class OpCase:
     covers: tuple = ()
     tol: dict = field(default_factory=dict)
     requires: tuple = ()
+    special: str | None = None
 
     def __post_init__(self) -> None:
         if not self.covers:

@@ -66,3 +66,8 @@ def test_no_mutation(request: Any, xgrad_op: tuple) -> None:
 def test_fused(request: Any, xgrad_op: tuple) -> None:
     """The backend's fused kernel agrees with the frontend decomposition."""
     _run(request, xgrad_op, "fused")
+
+
+def test_special(request: Any, xgrad_op: tuple) -> None:
+    """Forward values on ±inf, NaN, ±0, huge and tiny inputs vs the reference backend."""
+    _run(request, xgrad_op, "special")
