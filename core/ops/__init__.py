@@ -264,7 +264,7 @@ _OPERATORS = {
 
 for _name, _fn in {**_METHODS, **_OPERATORS}.items():
     setattr(Tensor, _name, _fn)
-Tensor.__hash__ = lambda self: id(self)
+Tensor.__hash__ = object.__hash__  # binding __eq__ above cleared it; keep identity hashing
 Tensor.T = property(S.T)
 Tensor.mT = property(S.mT)
 Tensor.retains_grad = property(lambda self: bool(self.__dict__.get("_retains")))
