@@ -6,14 +6,14 @@ backends registered by a small pytest plugin module written to a temporary folde
 """
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conformance_harness import outcomes, suite_env
+from conformance_harness import run_suite as _run_suite
 
 BROKEN_PLUGIN = '''\
 """Deliberately broken backends for the conformance self-test (loaded with -p broken_xgrad)."""
@@ -149,26 +149,14 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _env(plugin_dir: Path) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(plugin_dir), env.get("PYTHONPATH", "")])
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return env
+_env = suite_env
 
 
 def run_suite(plugin_dir: Path, out: Path, *args: str) -> tuple[int, dict, str]:
-    report = out / "conformance.json"
-    cmd = [sys.executable, "-m", "pytest", "-p", "broken_xgrad", "--pyargs", "xgrad.conformance",
-           "-p", "no:cacheprovider", "-q", "--tb=short", "--xgrad-report", str(report), *args]
-    proc = subprocess.run(cmd, cwd=out, env=_env(plugin_dir), capture_output=True, text=True,
-                          timeout=300)
-    assert report.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.returncode, json.loads(report.read_text()), proc.stdout
+    return _run_suite("broken_xgrad", plugin_dir, out, *args)
 
 
-def _outcomes(report: dict) -> dict[str, str]:
-    return {r["id"]: r["outcome"] for r in report["results"]}
+_outcomes = outcomes
 
 
 @pytest.mark.parametrize("backend", sorted(EXPECTED))

@@ -7,14 +7,14 @@ The suite runs in a subprocess with the broken backends registered by a small pl
 """
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conformance_harness import outcomes, suite_env
+from conformance_harness import run_suite as _run_suite
 from xgrad.conformance.spec import all_cases
 from xgrad.conformance.special import special_kind, special_pool, special_samples
 
@@ -68,27 +68,14 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _env(plugin_dir: Path) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(plugin_dir), env.get("PYTHONPATH", "")])
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return env
+_env = suite_env
 
 
 def run_suite(plugin_dir: Path, out: Path, *args: str) -> tuple[int, dict, str]:
-    report = out / "conformance.json"
-    cmd = [sys.executable, "-m", "pytest", "-p", "special_broken_xgrad", "--pyargs",
-           "xgrad.conformance", "-p", "no:cacheprovider", "-q", "--tb=short",
-           "--xgrad-report", str(report), *args]
-    proc = subprocess.run(cmd, cwd=out, env=_env(plugin_dir), capture_output=True, text=True,
-                          timeout=300)
-    assert report.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.returncode, json.loads(report.read_text()), proc.stdout
+    return _run_suite("special_broken_xgrad", plugin_dir, out, *args)
 
 
-def _outcomes(report: dict) -> dict[str, str]:
-    return {r["id"]: r["outcome"] for r in report["results"]}
+_outcomes = outcomes
 
 
 @pytest.mark.parametrize("backend,op", [("special_erf", "erf"), ("special_exp", "exp")])
