@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import xgrad
-from xgrad.autograd.node import Dispatch
+from xgrad.dispatch import Dispatch
 
 N_OPS = 100
 SIZE = 32

@@ -62,6 +62,7 @@ from .random import (
     randperm,
     seed,
 )
+from .shapes import broadcast_shapes as _broadcast_shapes
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
@@ -91,7 +92,7 @@ logsumexp, norm, cumsum, all, any = _R.logsumexp, _R.norm, _R.cumsum, _R.all, _R
 reshape, permute, transpose, swapaxes, t = _S.reshape, _S.permute, _S.transpose, _S.transpose, _S.t
 squeeze, unsqueeze, flatten, unflatten = _S.squeeze, _S.unsqueeze, _S.flatten, _S.unflatten
 broadcast_to, broadcast_shapes, cat, concat, concatenate, stack = (
-    _S.broadcast_to, _S.broadcast_shapes, _S.cat, _S.cat, _S.cat, _S.stack)
+    _S.broadcast_to, _broadcast_shapes, _S.cat, _S.cat, _S.cat, _S.stack)
 split, chunk, unbind, flip, roll, narrow, tile = (_S.split, _S.chunk, _S.unbind, _S.flip, _S.roll,
                                                   _S.narrow, _S.tile)
 gather, scatter, scatter_add, index_select, masked_fill, take_along_dim = (

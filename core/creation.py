@@ -8,29 +8,12 @@ from typing import Any
 import numpy as np  # host conversion only
 
 from .device import resolve
-from .dtypes import (
-    DType,
-    bool_,
-    dtype_from_name,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    int32,
-    int64,
-)
-from .ops._core import wrap
-from .ops.shape import int_sizes
-from .tensor import Tensor
+from .dtypes import DType, bool_, dtype_from_name, float32, float64, get_default_dtype, int32, int64
+from .shapes import int_sizes
+from .tensor import Tensor, from_data, wrap
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
            "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like"]
-
-_NP_TO_X = {np.dtype(np.float16): float16, np.dtype(np.float32): float32,
-            np.dtype(np.float64): float64, np.dtype(np.int32): int32, np.dtype(np.int64): int64,
-            np.dtype(np.bool_): bool_, np.dtype(np.int8): int64, np.dtype(np.int16): int64,
-            np.dtype(np.uint8): int64, np.dtype(np.uint16): int64, np.dtype(np.uint32): int64}
-
 
 def _shape(size: tuple, fn: str = "zeros") -> tuple:
     size = int_sizes(fn, "size", size)
@@ -40,60 +23,9 @@ def _shape(size: tuple, fn: str = "zeros") -> tuple:
     return size
 
 
-def _host_array(data: Any) -> np.ndarray:
-    if isinstance(data, Tensor):
-        return data._backend.to_numpy(data._data)
-    if isinstance(data, (list, tuple)) and data and any(isinstance(d, Tensor) for d in data):
-        data = [_host_array(d) for d in data]
-    try:
-        arr = np.asarray(data)
-    except ValueError as exc:
-        raise ValueError(f"could not build a tensor from {type(data).__name__}: ragged nested "
-                         f"sequence (sub-sequences of different lengths): {exc}") from None
-    if arr.dtype == object:
-        raise TypeError(f"could not build a tensor from {type(data).__name__}: ragged or "
-                        "non-numeric nested sequence")
-    return arr
-
-
-def _infer_dtype(arr: np.ndarray, data: Any, float_default: bool) -> DType:
-    kind = arr.dtype.kind
-    if kind == "f" and not isinstance(data, np.ndarray) and not (
-            isinstance(data, np.generic)):
-        return get_default_dtype()  # Python floats -> default dtype
-    if kind in "iu" and float_default:
-        return get_default_dtype()
-    try:
-        return _NP_TO_X[arr.dtype]
-    except KeyError:
-        raise TypeError(f"can't convert a numpy array of dtype {arr.dtype}; supported: float16, "
-                        "float32, float64, int32, int64, bool (and smaller ints)") from None
-
-
-def _make_from_data(data: Any, dtype: Any, device: Any, float_default: bool = False) -> Tensor:
-    be = resolve(device)
-    if dtype is not None:
-        dtype = dtype_from_name(dtype)
-    if isinstance(data, Tensor):
-        t = data.detach()
-        if t._backend is not be:
-            from .ops.elementwise import to_backend
-
-            t = to_backend(t, be)
-        else:
-            t = t.clone()
-        return t.to(dtype) if dtype is not None else t
-    arr = _host_array(data)
-    dt = dtype or _infer_dtype(arr, data, float_default and not isinstance(data, np.ndarray))
-    if dt not in be.dtypes:
-        raise TypeError(f"backend {be.name!r} does not support dtype {dt.name}; it supports "
-                        f"{', '.join(sorted(d.name for d in be.dtypes))}")
-    return wrap(be.from_numpy(arr, dt), be)
-
-
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, numpy arrays, tensors)."""
-    t = _make_from_data(data, dtype, device)
+    t = from_data(data, dtype, device)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -106,14 +38,14 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         if device is not None:
             out = out.to(device)
         return out.to(dtype) if dtype is not None else out
-    return _make_from_data(data, dtype, device)
+    return from_data(data, dtype, device)
 
 
 def from_numpy(array: np.ndarray, device: Any = None) -> Tensor:
     """A tensor from a numpy array, keeping its dtype (a copy, unlike PyTorch's shared view)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    return _make_from_data(array, None, device)
+    return from_data(array, None, device)
 
 
 def _factory_dtype(dtype: Any, be: Any) -> DType:
@@ -216,9 +148,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     stepv = (end - start) / (steps - 1)
     half = steps // 2
     # PyTorch's symmetric formula: forward from start for the first half, back from end after
-    from .ops.elementwise import where
-
-    vals = where(idx < half, idx * stepv + start, end - (steps - 1 - idx) * stepv)
+    vals = (idx * stepv + start).where(idx < half, end - (steps - 1 - idx) * stepv)
     t = vals.to(dt)
     return t.requires_grad_(True) if requires_grad else t
 

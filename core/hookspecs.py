@@ -39,7 +39,7 @@ def xgrad_dispatch(op: str, phase: str, backend: Any, inputs: tuple, node: Any,
     ``"backward"``, ``backend`` the Backend instance, ``inputs`` the op's inputs (native
     arrays for forward, Tensors of upstream gradients for backward), ``node`` the graph
     node whose backward runs (``None`` for forward; its ``inputs`` are the forward inputs
-    and, while ``Dispatch.record_stack`` was on, ``stack`` the forward call's formatted
+    and, while ``xgrad.dispatch.Dispatch.record_stack`` was on, ``stack`` the forward call's formatted
     Python stack), ``run`` computes and returns the op's outputs (the kernel's return for
     forward, the tuple of input-gradient Tensors for backward). A hookimpl may accept any
     subset of these arguments. xgrad's own implementation calls ``run()``; a wrapper does::

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .dtypes import ALL_DTYPES
-from .ops._core import wrap
 from .registry import get_backend
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 __all__ = ["from_dlpack"]
 

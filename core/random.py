@@ -11,10 +11,11 @@ import math
 import os
 from typing import Any
 
+from .autograd.grad_mode import no_grad
 from .device import resolve
-from .dtypes import float16, float32, float64, get_default_dtype, int64
-from .ops._core import wrap
-from .tensor import Tensor
+from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
+from .shapes import int_sizes
+from .tensor import Tensor, wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn",
            "randint", "randperm", "rand_like", "randn_like", "randint_like", "bernoulli",
@@ -79,8 +80,6 @@ def initial_seed() -> int:
 
 
 def _size(size: tuple, fn: str = "rand") -> tuple:
-    from .ops.shape import int_sizes
-
     return int_sizes(fn, "size", size)
 
 
@@ -98,8 +97,6 @@ def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
 
 
 def _float_dtype(dtype: Any) -> Any:
-    from .dtypes import dtype_from_name
-
     dt = get_default_dtype() if dtype is None else dtype_from_name(dtype)
     if not dt.is_floating_point:
         raise RuntimeError(f"expected a floating point dtype for random floats, got {dt.name}")
@@ -203,8 +200,6 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     """Fill ``t`` in place with samples from U(a, b)."""
-    from .autograd.grad_mode import no_grad
-
     with no_grad():
         u = _uniform01(t._backend, t._data.shape, t.dtype, generator or default_generator)
         return t.copy_(u * (b - a) + a)
@@ -213,8 +208,6 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: Generator | None = None) -> Tensor:
     """Fill ``t`` in place with samples from N(mean, std^2)."""
-    from .autograd.grad_mode import no_grad
-
     with no_grad():
         z = randn(t._data.shape, generator=generator, dtype=t.dtype, device=t._backend)
         return t.copy_(z * std + mean)

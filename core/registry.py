@@ -65,7 +65,7 @@ def on_plugins_changed(callback: Callable[[], None]) -> None:
 
 
 def _notify() -> None:
-    from .dispatch_hooks import refresh
+    from .dispatch import refresh
 
     if _pm is not None:
         refresh(_pm)
@@ -132,7 +132,7 @@ def _load() -> None:
         pm.add_hookspecs(hookspecs)
         from xgrad.backends import _builtin
 
-        from .dispatch_hooks import CoreDispatch
+        from .dispatch import CoreDispatch
 
         pm.register(CoreDispatch(), name="xgrad.core")
         pm.register(_builtin, name="xgrad.backends")

@@ -22,8 +22,7 @@ import numpy as _np
 
 from .device import resolve
 from .dtypes import dtype_from_name
-from .ops._core import wrap
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 __all__ = ["save", "load"]
 

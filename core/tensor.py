@@ -3,10 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import Backend
-from .dtypes import DType, bool_, float16, float32, float64, int32, int64
+import numpy as np  # host conversion and printing only
 
-__all__ = ["Tensor"]
+from .backend import Backend
+from .device import device_cls, resolve
+from .dtypes import (
+    DType,
+    bool_,
+    dtype_from_name,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+)
+from .shapes import Size, wrap_dim
+
+__all__ = ["Tensor", "Size", "wrap", "from_data"]
 
 _new = object.__new__
 
@@ -32,11 +46,9 @@ class Tensor:
 
     def __init__(self, data: Any = None, *, dtype: DType | None = None, device: Any = None,
                  requires_grad: bool = False) -> None:
-        from .creation import _make_from_data
-
         if data is None:
             data = []
-        t = _make_from_data(data, dtype, device, float_default=True)
+        t = from_data(data, dtype, device, float_default=True)
         self._data = t._data
         self._backend = t._backend
         self._node = None
@@ -52,16 +64,14 @@ class Tensor:
         shape = self._data.shape
         if dim is None:
             return Size(shape)
-        return shape[_wrap_dim(dim, len(shape))]
+        return shape[wrap_dim(dim, len(shape))]
 
     @property
     def dtype(self) -> DType:
         return self._backend.dtype(self._data)
 
     @property
-    def device(self):
-        from .device import device_cls
-
+    def device(self) -> device_cls:
         d = _new(device_cls)
         d.backend = self._backend
         return d
@@ -186,8 +196,6 @@ class Tensor:
         return self._data.__dlpack_device__()
 
     def __repr__(self) -> str:
-        import numpy as np
-
         arr = self._backend.to_numpy(self._data)
         body = np.array2string(arr, separator=", ", prefix="tensor(", **_print_options(arr))
         extras = []
@@ -272,8 +280,6 @@ class Tensor:
 def _print_options(arr) -> dict:
     """PyTorch's float printing: ``1.`` for integral values, else 4 fixed decimals, and
     scientific notation when magnitudes are very large, very small or far apart."""
-    import numpy as np
-
     if arr.dtype.kind != "f" or arr.size == 0:
         return {}
     finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
@@ -285,22 +291,78 @@ def _print_options(arr) -> dict:
     return {"precision": 4, "floatmode": "fixed"}
 
 
-class Size(tuple):
-    """A tensor shape: a tuple of ints with ``numel()``, like ``torch.Size``."""
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-    def __repr__(self) -> str:
-        return f"xgrad.Size({list(self)})"
+# ---- constructor helpers: the only places that build a Tensor around a native array -------
+def wrap(data: Any, be: Backend) -> Tensor:
+    """A new tensor without history around ``be``'s native array ``data`` (no copy)."""
+    t = _new(Tensor)
+    t._data = data
+    t._backend = be
+    t._node = None
+    t._rg = False
+    return t
 
 
-def _wrap_dim(dim: int, ndim: int) -> int:
-    nd = max(ndim, 1)
-    if not -nd <= dim < nd:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
-    return dim + nd if dim < 0 else dim
+_NP_TO_X = {np.dtype(np.float16): float16, np.dtype(np.float32): float32,
+            np.dtype(np.float64): float64, np.dtype(np.int32): int32, np.dtype(np.int64): int64,
+            np.dtype(np.bool_): bool_, np.dtype(np.int8): int64, np.dtype(np.int16): int64,
+            np.dtype(np.uint8): int64, np.dtype(np.uint16): int64, np.dtype(np.uint32): int64}
+
+
+def _host_array(data: Any) -> np.ndarray:
+    if isinstance(data, Tensor):
+        return data._backend.to_numpy(data._data)
+    if isinstance(data, (list, tuple)) and data and any(isinstance(d, Tensor) for d in data):
+        data = [_host_array(d) for d in data]
+    try:
+        arr = np.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"could not build a tensor from {type(data).__name__}: ragged nested "
+                         f"sequence (sub-sequences of different lengths): {exc}") from None
+    if arr.dtype == object:
+        raise TypeError(f"could not build a tensor from {type(data).__name__}: ragged or "
+                        "non-numeric nested sequence")
+    return arr
+
+
+def _infer_dtype(arr: np.ndarray, data: Any, float_default: bool) -> DType:
+    kind = arr.dtype.kind
+    if kind == "f" and not isinstance(data, np.ndarray) and not (
+            isinstance(data, np.generic)):
+        return get_default_dtype()  # Python floats -> default dtype
+    if kind in "iu" and float_default:
+        return get_default_dtype()
+    try:
+        return _NP_TO_X[arr.dtype]
+    except KeyError:
+        raise TypeError(f"can't convert a numpy array of dtype {arr.dtype}; supported: float16, "
+                        "float32, float64, int32, int64, bool (and smaller ints)") from None
+
+
+def _unsupported(be: Backend, dt: DType) -> TypeError:
+    return TypeError(f"backend {be.name!r} does not support dtype {dt.name}; it supports "
+                     f"{', '.join(sorted(d.name for d in be.dtypes))}")
+
+
+def from_data(data: Any, dtype: Any, device: Any, float_default: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (nested sequences, numbers, numpy arrays,
+    tensors of any backend) on ``device`` (None: the current default device).
+
+    ``float_default`` makes integer data default to the default float dtype, as
+    ``xgrad.Tensor(...)`` does; ``xgrad.tensor(...)`` keeps int64.
+    """
+    be = resolve(device)
+    if dtype is not None:
+        dtype = dtype_from_name(dtype)
+    if isinstance(data, Tensor):
+        src, sbe = data._data, data._backend
+        dt = dtype or sbe.dtype(src)
+        if dt not in be.dtypes:
+            raise _unsupported(be, dt)
+        if sbe is be:
+            return wrap(be.copy(src) if be.dtype(src) is dt else be.cast(src, dt), be)
+        return wrap(be.from_numpy(sbe.to_numpy(src), dt), be)
+    arr = _host_array(data)
+    dt = dtype or _infer_dtype(arr, data, float_default and not isinstance(data, np.ndarray))
+    if dt not in be.dtypes:
+        raise _unsupported(be, dt)
+    return wrap(be.from_numpy(arr, dt), be)

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Generator
 from typing import Any
 
-from xgrad.autograd.node import Dispatch
+from xgrad.dispatch import Dispatch
 from xgrad.hookspecs import hookimpl
 
 __all__ = ["AnomalyPlugin", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xgrad
 from xgrad.autograd import Function
-from xgrad.autograd.node import Dispatch
+from xgrad.dispatch import Dispatch
 from xgrad.plugins import anomaly
 
 BACKENDS = ["numpy", "reference"]

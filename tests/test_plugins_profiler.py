@@ -6,7 +6,7 @@ import time
 
 import pytest
 import xgrad
-from xgrad.autograd.node import Dispatch
+from xgrad.dispatch import Dispatch
 from xgrad.ops.fused import decomposed_only
 from xgrad.plugins.fallbacks import report
 

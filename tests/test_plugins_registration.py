@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import xgrad
 from xgrad import registry
-from xgrad.autograd.node import Dispatch
+from xgrad.dispatch import Dispatch
 from xgrad.ops.fused import decomposed_only
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "writing-a-plugin.md"

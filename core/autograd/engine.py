@@ -4,8 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..creation import full, zeros_like
+from ..dispatch import Dispatch
+from ..tensor import Tensor, wrap
 from .grad_mode import _State
-from .node import FREED_MESSAGE, Dispatch, Node
+from .node import FREED_MESSAGE, Node
 
 __all__ = ["run_backward"]
 
@@ -282,3 +285,64 @@ def _backend_of(ins: tuple) -> Any:
 
 def _freed(node: Node, g: Any) -> Any:
     raise RuntimeError(FREED_MESSAGE)
+
+
+# ---- the public entry points: Tensor.backward, xgrad.autograd.backward / grad ------------
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _make_grads(outputs: list, grad_outputs: list | None) -> list:
+    grads = []
+    for i, o in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs and i < len(grad_outputs) else None
+        if g is None:
+            if o.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs "
+                                   f"(got an output of shape {list(o.shape)}; pass gradient=...)")
+            g = wrap(o._backend.full(o._data.shape, 1, o.dtype), o._backend)
+        elif not isinstance(g, Tensor):
+            g = full(o._data.shape, float(g), dtype=o.dtype, device=o._backend)
+        elif g._data.shape != o._data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{list(g.shape)} and output[{i}] has a shape of {list(o.shape)}.")
+        elif g._backend is not o._backend:
+            raise RuntimeError(f"grad_output[{i}] is on device {g._backend.device!r} but output[{i}]"
+                               f" is on {o._backend.device!r}")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of graph leaves."""
+    outs = _as_list(tensors)
+    grads = _make_grads(outs, _as_list(grad_tensors) or None)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        ins = _as_list(inputs)
+        res = run_backward(outs, grads, retain_graph, create_graph, inputs=ins, allow_unused=True)
+        for t, g in zip(ins, res):
+            if g is not None:
+                t.grad = g if t.grad is None else t.grad + g
+        return
+    run_backward(outs, grads, retain_graph, create_graph)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs`` (no ``.grad`` is touched)."""
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    grads = _make_grads(outs, _as_list(grad_outputs) or None)
+    if retain_graph is None:
+        retain_graph = create_graph
+    res = run_backward(outs, grads, retain_graph, create_graph, inputs=ins,
+                       allow_unused=bool(allow_unused) or materialize_grads)
+    if materialize_grads:
+        res = [zeros_like(x) if g is None else g for g, x in zip(res, ins)]
+    return tuple(res)

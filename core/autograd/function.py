@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from .engine import check_grad
 from .grad_mode import _State
 from .node import Node
@@ -118,8 +118,6 @@ def _function_bwd(node: Node, g: Any) -> tuple:
     cls, ctx, shapes = node.saved
     grads = [g] if node.n_out == 1 else list(g)
     if ctx.materialize_grads:
-        from ..ops._core import wrap
-
         for i, gi in enumerate(grads):
             if gi is None and shapes[i] is not None:
                 shape, be, dt = shapes[i]

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np  # host-side finite differences on float64 copies
 
-from ..tensor import Tensor
+from ..random import randn
+from ..tensor import Tensor, wrap
+from .engine import grad as autograd_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_jacobian", "analytic_jacobian"]
 
@@ -24,8 +26,6 @@ def _outputs(func: Callable, inputs: tuple) -> tuple:
 
 
 def _with_value(t: Tensor, arr: np.ndarray) -> Tensor:
-    from ..ops._core import wrap
-
     out = wrap(t._backend.from_numpy(arr, t.dtype), t._backend)
     out._rg = t._rg
     return out
@@ -35,35 +35,33 @@ def numeric_jacobian(func: Callable, inputs: tuple, eps: float) -> list[list[np.
     """``J[i][k]`` of shape (numel(output k), numel(input i)) by central differences."""
     inputs = tuple(inputs)
     jac: list[list[np.ndarray]] = []
-    if True:  # grad mode stays on: gradgradcheck's function itself calls autograd.grad
-        base_outs = _outputs(func, inputs)
-        for i, x in enumerate(inputs):
-            if not (isinstance(x, Tensor) and x._rg):
-                jac.append([])
-                continue
-            host = np.array(x._backend.to_numpy(x._data), dtype=np.float64)
-            flat = host.reshape(-1)
-            cols = [np.zeros((o.numel(), flat.size)) for o in base_outs]
-            for j in range(flat.size):
-                orig = flat[j]
-                vals = []
-                for sign in (1, -1):
-                    flat[j] = orig + sign * eps
-                    args = list(inputs)
-                    args[i] = _with_value(x, host.astype(np.dtype(x.dtype.name)))
-                    vals.append([np.asarray(o.numpy(), dtype=np.float64).reshape(-1)
-                                 for o in _outputs(func, tuple(args))])
-                flat[j] = orig
-                for k in range(len(base_outs)):
-                    cols[k][:, j] = (vals[0][k] - vals[1][k]) / (2 * eps)
-            jac.append(cols)
+    # grad mode stays on: gradgradcheck's function itself calls autograd.grad
+    base_outs = _outputs(func, inputs)
+    for i, x in enumerate(inputs):
+        if not (isinstance(x, Tensor) and x._rg):
+            jac.append([])
+            continue
+        host = np.array(x._backend.to_numpy(x._data), dtype=np.float64)
+        flat = host.reshape(-1)
+        cols = [np.zeros((o.numel(), flat.size)) for o in base_outs]
+        for j in range(flat.size):
+            orig = flat[j]
+            vals = []
+            for sign in (1, -1):
+                flat[j] = orig + sign * eps
+                args = list(inputs)
+                args[i] = _with_value(x, host.astype(np.dtype(x.dtype.name)))
+                vals.append([np.asarray(o.numpy(), dtype=np.float64).reshape(-1)
+                             for o in _outputs(func, tuple(args))])
+            flat[j] = orig
+            for k in range(len(base_outs)):
+                cols[k][:, j] = (vals[0][k] - vals[1][k]) / (2 * eps)
+        jac.append(cols)
     return jac
 
 
 def analytic_jacobian(func: Callable, inputs: tuple) -> list[list[np.ndarray]]:
     """``J[i][k]`` from reverse mode: one backward pass per output element."""
-    from . import grad as autograd_grad
-
     outs = _outputs(func, inputs)
     diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x._rg]
     jac = [[np.zeros((o.numel(), x.numel())) for o in outs] if isinstance(x, Tensor) and x._rg
@@ -134,9 +132,6 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
                   check_rev_over_rev: bool = True, fast_mode: bool = False,
                   masked: bool = False) -> bool:
     """Check second derivatives: gradcheck of ``v -> grad(func(x), x, v)``."""
-    from ..random import randn
-    from . import grad as autograd_grad
-
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:

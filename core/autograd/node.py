@@ -1,11 +1,14 @@
-"""Graph nodes (``grad_fn``) and the dispatch state shared by every op."""
+"""Graph nodes (``grad_fn``) and how an op records one on its output."""
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Node", "Dispatch", "FREED_MESSAGE"]
+from ..dispatch import Dispatch
+from .grad_mode import _State
+
+__all__ = ["Node", "FREED_MESSAGE", "record", "needs_grad"]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -14,17 +17,6 @@ FREED_MESSAGE = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward."
 )
-
-
-class Dispatch:
-    """Process-wide dispatch switches, read on every op (class attributes: cheapest lookup)."""
-
-    #: True while some plugin wraps ``xgrad_dispatch``; ops then go through the hook.
-    active = False
-    #: Set by anomaly detection: nodes remember the stack of their forward call.
-    record_stack = False
-    #: The hook caller (pluggy's ``pm.hook.xgrad_dispatch``) when active.
-    call: Callable[..., Any] | None = None
 
 
 _next_seq = itertools.count().__next__
@@ -56,9 +48,6 @@ class Node:
             self.n_out = n_out
         if Dispatch.record_stack:
             self.stack = _forward_stack()
-
-    def name_(self) -> str:
-        return self.name
 
     def __repr__(self) -> str:
         return f"<{_pretty(self.name)}Backward0>"
@@ -96,3 +85,22 @@ def _forward_stack() -> list[str]:
 
 def _pretty(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
+
+
+def record(out: Any, name: str, bwd: Callable, inputs: tuple, saved: Any = None,
+           check: tuple | None = None) -> Any:
+    """Attach a graph node to tensor ``out`` (call only when grad mode is on and an input
+    needs grad); returns ``out``."""
+    out._node = Node(name, bwd, inputs, saved, check)
+    out._rg = True
+    return out
+
+
+def needs_grad(*ts: Any) -> bool:
+    """Whether an op on ``ts`` (tensors, or None and numbers) must be recorded."""
+    if not _State.enabled:
+        return False
+    for t in ts:
+        if t is not None and t.__class__ is not int and getattr(t, "_rg", False):
+            return True
+    return False

@@ -1,10 +1,14 @@
 """Differentiable ops, bound onto :class:`xgrad.Tensor` as methods and operators."""
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+from ..autograd.engine import backward as _backward
+from ..creation import full
+from ..device import resolve
 from ..dtypes import DType, dtype_from_name
-from ..tensor import Tensor
+from ..tensor import Tensor, from_data
 from . import elementwise as E
 from . import fused as F
 from . import indexing as I
@@ -65,8 +69,6 @@ def to(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             device = arg
     out = a
     if device is not None:
-        from ..device import resolve
-
         out = E.to_backend(out, resolve(device))
     if dtype is not None:
         out = E.cast(out, dtype)
@@ -78,8 +80,6 @@ def to(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 def backward(a: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Any = None) -> None:
     """Accumulate d(a)/d(leaf) into every leaf's ``.grad``."""
-    from ..autograd import backward as _backward
-
     _backward([a], None if gradient is None else [gradient], retain_graph, create_graph,
               inputs=inputs)
 
@@ -120,8 +120,6 @@ def retain_grad(a: Tensor) -> None:
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     if a._node is None or a.__dict__.get("_retains"):
         return
-    import weakref
-
     ref = weakref.ref(a)
 
     def keep(g: Tensor) -> None:
@@ -159,8 +157,6 @@ def _broadcast_copy(s: Tensor, x: Tensor) -> Tensor:
 
 def fill_(a: Tensor, value: Any) -> Tensor:
     """Fill with ``value``."""
-    from ..creation import full
-
     return apply_inplace(a, lambda x: full(x._data.shape, value.item() if isinstance(value, Tensor)
                                            else value, dtype=x.dtype, device=x._backend))
 
@@ -183,9 +179,7 @@ def _ne(a: Tensor, b: Any) -> Any:
 
 
 def _rmatmul(a: Tensor, b: Any) -> Tensor:
-    from ..creation import _make_from_data
-
-    return L.matmul(_make_from_data(b, None, a._backend), a)
+    return L.matmul(from_data(b, None, a._backend), a)
 
 
 _METHODS = {

@@ -5,33 +5,18 @@ import math
 import weakref
 from typing import Any
 
-from ..dtypes import bool_, dtype_from_name, get_default_dtype
-from ._core import (
-    Dispatch,
-    Node,
-    Tensor,
-    _State,
-    binary_operands,
-    check_broadcast,
-    device_mismatch,
-    float_natives,
-    kernel,
-    needs_grad,
-    record,
-    wrap,
-)
+from ..autograd.grad_mode import _State
+from ..autograd.node import Node, needs_grad, record
+from ..dispatch import Dispatch, call_kernel, run
+from ..dtypes import bool_, dtype_from_name, get_default_dtype, scalar_dtype
+from ..tensor import Tensor, wrap
+from .fusion import use_fused
+from .operands import binary_operands, check_broadcast, device_mismatch, float_natives
 from .reduce_to import sum_to
 
 
 def _g(t: Any) -> bool:
     return t is not None and t._rg
-
-
-def _run(name: str, be: Any, *args: Any) -> Any:
-    fn = getattr(be, name)
-    if Dispatch.active:
-        return kernel(name, be, fn, *args)
-    return fn(*args)
 
 
 # ---- binary arithmetic -------------------------------------------------------------------
@@ -42,7 +27,7 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
     def slow(a: Tensor, b: Any) -> Tensor:
         a, b, bt = binary_operands(name, a, b, to_float)
         be = a._backend
-        out = wrap(_run(name, be, a._data, b._data if bt else b), be)
+        out = wrap(run(name, be, a._data, b._data if bt else b), be)
         if _State.enabled and (a._rg or (bt and b._rg)):
             if bt:
                 check = ((a, a._version), (b, b._version)) if saves else None
@@ -74,7 +59,7 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
             return slow(a, b)
         try:
             if Dispatch.active:
-                data = kernel(name, be, getattr(be, name), a._data, bd)
+                data = call_kernel(name, be, getattr(be, name), a._data, bd)
             else:
                 data = getattr(be, name)(a._data, bd)
         except ValueError:
@@ -107,7 +92,7 @@ def _rbinary(name: str, bwd):
         if bt:
             return globals()[name](s, a)
         be = a._backend
-        out = wrap(_run(name, be, s, a._data), be)
+        out = wrap(run(name, be, s, a._data), be)
         if _State.enabled and a._rg:
             record(out, "r" + name, bwd, (a,), s, ((a, a._version),))
         return out
@@ -234,7 +219,7 @@ def _maxmin(name: str, is_max: bool):
     def op(a: Tensor, b: Any) -> Tensor:
         a, b, bt = binary_operands(name, a, b)
         be = a._backend
-        out = wrap(_run(name, be, a._data, b._data if bt else b), be)
+        out = wrap(run(name, be, a._data, b._data if bt else b), be)
         if _State.enabled and (a._rg or (bt and b._rg)):
             if bt:
                 record(out, name, _maxmin_bwd, (a, b), (is_max,), ((a, a._version), (b, b._version)))
@@ -310,7 +295,7 @@ def _unary(name: str, bwd, save_out: bool = False, float_only: bool = True, knam
             if a._data.dtype not in floats:
                 a = a.to(get_default_dtype())
         if Dispatch.active:
-            data = kernel(kname, be, getattr(be, kname), a._data)
+            data = call_kernel(kname, be, getattr(be, kname), a._data)
         else:
             data = getattr(be, kname)(a._data)
         out = _new(Tensor)
@@ -424,8 +409,8 @@ def _relu_bwd(node, g):
 def relu(a: Tensor) -> Tensor:
     """``max(a, 0)``; gradient 0 at 0, as PyTorch."""
     be = a._backend
-    out = wrap(_run("maximum", be, a._data, 0), be) if not Dispatch.active else \
-        wrap(kernel("relu", be, be.maximum, a._data, 0), be)
+    out = wrap(run("maximum", be, a._data, 0), be) if not Dispatch.active else \
+        wrap(call_kernel("relu", be, be.maximum, a._data, 0), be)
     if _State.enabled and a._rg:
         record(out, "relu", _relu_bwd, (a,), None, ((a, a._version),))
     return out
@@ -439,8 +424,6 @@ def _sigmoid_bwd(node, g):
 def sigmoid(a: Tensor) -> Tensor:
     """Logistic function ``1 / (1 + exp(-a))`` (fused kernel when the backend has one)."""
     be = a._backend
-    from .fused import use_fused
-
     if not use_fused(be, "sigmoid"):
         # each branch feeds exp an input <= 0, so neither value nor gradient overflows
         pos = a >= 0
@@ -449,7 +432,7 @@ def sigmoid(a: Tensor) -> Tensor:
         return where(pos, rdiv(ep + 1, 1.0), en / (en + 1))
     if not a.dtype.is_floating_point:
         a = a.to(get_default_dtype())
-    out = wrap(_run("sigmoid", be, a._data), be)
+    out = wrap(run("sigmoid", be, a._data), be)
     if _State.enabled and a._rg:
         record(out, "sigmoid", _sigmoid_bwd, (a,), weakref.ref(out), ((a, a._version),))
     return out
@@ -480,7 +463,7 @@ def _clamp_side(a: Tensor, bound: Any, lower: bool) -> Tensor:
     name = "maximum" if lower else "minimum"
     a, b, bt = binary_operands("clamp", a, bound)
     be = a._backend
-    out = wrap(_run(name, be, a._data, b._data if bt else b), be)
+    out = wrap(run(name, be, a._data, b._data if bt else b), be)
     if _State.enabled and (a._rg or (bt and b._rg)):
         record(out, "clamp", _clamp_bwd, (a, b if bt else None), (lower, None if bt else b),
                ((a, a._version),))
@@ -520,7 +503,7 @@ def where(cond: Tensor, a: Any, b: Any) -> Tensor:
     for t in (a if at else None, b if bt else None):
         if t is not None and t._data.shape != cond._data.shape:
             check_broadcast("where", cond, t)
-    out = wrap(_run("where", be, cond._data, a._data if at else a, b._data if bt else b), be)
+    out = wrap(run("where", be, cond._data, a._data if at else a, b._data if bt else b), be)
     if _State.enabled and ((at and a._rg) or (bt and b._rg)):
         record(out, "where", _where_bwd, (None, a if at else None, b if bt else None), cond)
     return out
@@ -531,8 +514,6 @@ _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int
 
 
 def Tensor_full_like_scalar(cond: Tensor, value: Any) -> Tensor:
-    from ..dtypes import scalar_dtype
-
     return wrap(cond._backend.full((), value, scalar_dtype(value)), cond._backend)
 
 
@@ -548,7 +529,7 @@ def _compare(name: str):
     def op(a: Tensor, b: Any) -> Tensor:
         a, b, bt = binary_operands(name, a, b)
         be = a._backend
-        return wrap(_run(name, be, a._data, b._data if bt else b), be)
+        return wrap(run(name, be, a._data, b._data if bt else b), be)
 
     op.__name__ = name
     return op
@@ -569,7 +550,7 @@ def _logical(name: str):
         if b._backend is not a._backend:
             raise device_mismatch(name, a, b)
         be = a._backend
-        return wrap(_run(name, be, a.to(bool_)._data, b.to(bool_)._data), be)
+        return wrap(run(name, be, a.to(bool_)._data, b.to(bool_)._data), be)
 
     op.__name__ = name
     return op
@@ -582,17 +563,17 @@ logical_xor = _logical("logical_xor")
 
 def logical_not(a: Tensor) -> Tensor:
     """Elementwise boolean not."""
-    return wrap(_run("logical_not", a._backend, a.to(bool_)._data), a._backend)
+    return wrap(run("logical_not", a._backend, a.to(bool_)._data), a._backend)
 
 
 def isnan(a: Tensor) -> Tensor:
     """True where NaN."""
-    return wrap(_run("isnan", a._backend, a._data), a._backend)
+    return wrap(run("isnan", a._backend, a._data), a._backend)
 
 
 def isinf(a: Tensor) -> Tensor:
     """True where +-inf."""
-    return wrap(_run("isinf", a._backend, a._data), a._backend)
+    return wrap(run("isinf", a._backend, a._data), a._backend)
 
 
 def isfinite(a: Tensor) -> Tensor:
@@ -622,7 +603,7 @@ def cast(a: Tensor, dtype: Any) -> Tensor:
     if dtype not in be.dtypes:
         raise TypeError(f"backend {be.name!r} does not support dtype {dtype.name}; it supports "
                         f"{', '.join(sorted(d.name for d in be.dtypes))}")
-    out = wrap(_run("cast", be, a._data, dtype), be)
+    out = wrap(run("cast", be, a._data, dtype), be)
     if _State.enabled and a._rg and dtype.is_floating_point:
         record(out, "to_copy", _cast_bwd, (a,), src)
     return out
@@ -653,7 +634,7 @@ def _identity_bwd(node, g):
 def clone(a: Tensor) -> Tensor:
     """A copy with its own storage (differentiable)."""
     be = a._backend
-    out = wrap(_run("copy", be, a._data), be)
+    out = wrap(run("copy", be, a._data), be)
     if _State.enabled and a._rg:
         record(out, "clone", _identity_bwd, (a,))
     return out

@@ -1,95 +1,28 @@
-"""Composite ops with an optional fused backend kernel and a decomposition into primitives.
-
-Each :class:`FusedOp` has a fused forward (``backend.<name>``), a backward written with
-differentiable Tensor ops, and a decomposition used when the backend lacks the kernel (or
-inside :func:`decomposed_only`, which the conformance suite uses to compare both paths).
-"""
+"""Composite ops with an optional fused backend kernel: softmax, log_softmax, cross-entropy,
+linear, gelu, conv2d and its gradients (pooling lives in :mod:`.pooling`). Each is a
+:class:`~.fusion.FusedOp`: the fused kernel, a backward written with differentiable Tensor
+ops, and a decomposition into primitives."""
 from __future__ import annotations
 
-import contextlib
 import math
-import weakref
-from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..registry import count_fallback
-from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
-from .linalg import _matmul_nd
+from ..dtypes import get_default_dtype
+from ..shapes import wrap_dim
+from ..tensor import Tensor, wrap
+from .fusion import FUSED, FusedOp, apply_fused, decomposed_only, fusion_mode, register_fused, use_fused
+from .indexing import index_put
+from .linalg import _matmul_nd, einsum
+from .pooling import (  # noqa: F401  (the fused max-pool pair lives there; re-exported here)
+    MAX_POOL2D,
+    MAX_POOL2D_BACKWARD,
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_indices,
+)
+from .shape import cat, pad_constant, sliding_window
 
-__all__ = ["FusedOp", "FUSED", "apply_fused", "decomposed_only"]
-
-
-class _Mode:
-    force_decomposition = False
-
-
-@contextlib.contextmanager
-def decomposed_only() -> Iterator[None]:
-    """Within the block, every fused op runs its decomposition (for comparisons)."""
-    prev = _Mode.force_decomposition
-    _Mode.force_decomposition = True
-    try:
-        yield
-    finally:
-        _Mode.force_decomposition = prev
-
-
-class FusedOp:
-    """One fusable op: ``name`` (the backend method), ``backward(node, g)``, ``decompose``."""
-
-    def __init__(self, name: str, backward: Callable, decompose: Callable,
-                 saves_output: bool = False) -> None:
-        self.name = name
-        self.backward = backward
-        self.decompose = decompose
-        self.saves_output = saves_output
-
-
-FUSED: dict[str, FusedOp] = {}
-
-
-def use_fused(be: Any, name: str) -> bool:
-    """Whether ``be`` runs its fused kernel ``name`` now (else: count a fallback)."""
-    if not _Mode.force_decomposition and be.has(name):
-        return True
-    count_fallback(name, be)
-    return False
-
-
-def _register(op: FusedOp) -> FusedOp:
-    FUSED[op.name] = op
-    return op
-
-
-def apply_fused(op: FusedOp, tensors: tuple, params: tuple) -> Tensor:
-    """Run ``op`` on ``tensors`` with extra ``params``, fused if the backend can."""
-    be = tensors[0]._backend
-    rg = False
-    for t in tensors:
-        if t._backend is not be:
-            raise device_mismatch(op.name, tensors[0], t)
-        rg = rg or t._rg
-    name = op.name
-    if _Mode.force_decomposition or not be.has(name):
-        count_fallback(name, be)
-        return op.decompose(*tensors, *params)
-    args = [t._data for t in tensors]
-    args.extend(params)
-    fn = getattr(be, name)
-    data = kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
-    out = wrap(data, be)
-    if rg and _State.enabled:
-        saved = (params, weakref.ref(out) if op.saves_output else None)
-        record(out, name, op.backward, tensors, saved, [(t, t._version) for t in tensors])
-    return out
-
-
-def _dim(axis: int, nd: int) -> int:
-    n = max(nd, 1)
-    if not -n <= axis < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {axis})")
-    return axis + n if axis < 0 else axis
+__all__ = ["FusedOp", "FUSED", "apply_fused", "decomposed_only", "use_fused"]
 
 
 # ---- log_softmax / softmax ---------------------------------------------------------------
@@ -116,15 +49,14 @@ def _softmax_dec(x: Tensor, axis: int) -> Tensor:
     return e / e.sum(axis, keepdim=True)
 
 
-LOG_SOFTMAX = _register(FusedOp("log_softmax", _log_softmax_bwd, _log_softmax_dec, True))
-SOFTMAX = _register(FusedOp("softmax", _softmax_bwd, _softmax_dec, True))
+LOG_SOFTMAX = register_fused(FusedOp("log_softmax", _log_softmax_bwd, _log_softmax_dec, True))
+SOFTMAX = register_fused(FusedOp("softmax", _softmax_bwd, _softmax_dec, True))
 
 
 def _float(x: Tensor, dtype: Any = None) -> Tensor:
     if dtype is not None:
         return x.to(dtype)
     if not x.dtype.is_floating_point:
-        from ..dtypes import get_default_dtype
 
         return x.to(get_default_dtype())
     return x
@@ -137,7 +69,7 @@ def log_softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         dim = 0 if x.ndim in (0, 1, 3) else 1
     if x.ndim == 0:
         return x - x
-    return apply_fused(LOG_SOFTMAX, (x,), (_dim(dim, x.ndim),))
+    return apply_fused(LOG_SOFTMAX, (x,), (wrap_dim(dim, x.ndim),))
 
 
 def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
@@ -147,7 +79,7 @@ def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         dim = 0 if x.ndim in (0, 1, 3) else 1
     if x.ndim == 0:
         return (x - x).exp()
-    return apply_fused(SOFTMAX, (x,), (_dim(dim, x.ndim),))
+    return apply_fused(SOFTMAX, (x,), (wrap_dim(dim, x.ndim),))
 
 
 # ---- cross entropy on (N, C) logits and int64 targets -----------------------------------
@@ -169,7 +101,7 @@ def _ce_grad_bwd(node, gg):
 
 
 def _ce_grad_dec(logits: Tensor, target: Tensor, g: Tensor) -> Tensor:
-    p = _softmax_dec(logits, 1) if _Mode.force_decomposition else softmax(logits, 1)
+    p = _softmax_dec(logits, 1) if fusion_mode.force_decomposition else softmax(logits, 1)
     return (p - _one_hot_like(target, logits)) * g.unsqueeze(1)
 
 
@@ -182,12 +114,12 @@ def _one_hot_like(target: Tensor, logits: Tensor) -> Tensor:
 
 
 def _ce_dec(logits: Tensor, target: Tensor, _unused: Any = None) -> Tensor:
-    lsm = log_softmax(logits, 1) if not _Mode.force_decomposition else _log_softmax_dec(logits, 1)
+    lsm = log_softmax(logits, 1) if not fusion_mode.force_decomposition else _log_softmax_dec(logits, 1)
     return -lsm.gather(1, target.reshape(-1, 1)).reshape(-1)
 
 
-CROSS_ENTROPY = _register(FusedOp("cross_entropy", _ce_bwd, _ce_dec))
-CROSS_ENTROPY_GRAD = _register(FusedOp("cross_entropy_grad", _ce_grad_bwd, _ce_grad_dec))
+CROSS_ENTROPY = register_fused(FusedOp("cross_entropy", _ce_bwd, _ce_dec))
+CROSS_ENTROPY_GRAD = register_fused(FusedOp("cross_entropy_grad", _ce_grad_bwd, _ce_grad_dec))
 
 
 def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> bool:
@@ -246,7 +178,7 @@ def _linear_dec(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
     return out + b if b is not None else out
 
 
-LINEAR = _register(FusedOp("linear", _linear_bwd, _linear_dec))
+LINEAR = register_fused(FusedOp("linear", _linear_bwd, _linear_dec))
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -300,7 +232,7 @@ def _gelu_dec(x: Tensor, approximate: str) -> Tensor:
     return 0.5 * x * (1 + (x * (1 / math.sqrt(2.0))).erf())
 
 
-GELU = _register(FusedOp("gelu", _gelu_bwd, _gelu_dec))
+GELU = register_fused(FusedOp("gelu", _gelu_bwd, _gelu_dec))
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -346,7 +278,6 @@ def _conv_weight_grad_bwd(node, gw):
 
 def _conv_weight_grad_dec(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, padding: tuple,
                           dilation: tuple, groups: int) -> Tensor:
-    from .shape import pad_constant, sliding_window
 
     ph, pw = padding
     xp = pad_constant(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0) if ph or pw else x
@@ -374,8 +305,6 @@ def _conv_input_grad_dec(g: Tensor, w: Tensor, size: tuple, stride: tuple, paddi
                          dilation: tuple, groups: int) -> Tensor:
     """A transposed convolution: zero-dilate ``g`` by the stride, pad, correlate with the
     flipped kernel."""
-    from .indexing import index_put
-    from .shape import pad_constant
 
     o, cg, kh, kw = w._data.shape
     n, _, oh, ow = g._data.shape
@@ -398,9 +327,9 @@ def _conv_input_grad_dec(g: Tensor, w: Tensor, size: tuple, stride: tuple, paddi
     return out
 
 
-CONV2D_WEIGHT_GRAD = _register(FusedOp("conv2d_weight_grad", _conv_weight_grad_bwd,
+CONV2D_WEIGHT_GRAD = register_fused(FusedOp("conv2d_weight_grad", _conv_weight_grad_bwd,
                                        _conv_weight_grad_dec))
-CONV2D_INPUT_GRAD = _register(FusedOp("conv2d_input_grad", _conv_input_grad_bwd,
+CONV2D_INPUT_GRAD = register_fused(FusedOp("conv2d_input_grad", _conv_input_grad_bwd,
                                       _conv_input_grad_dec))
 
 
@@ -424,13 +353,11 @@ def conv_transpose2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple,
 
 
 def _einsum2(eq: str, a: Tensor, b: Tensor) -> Tensor:
-    from .linalg import einsum
 
     return einsum(eq, a, b)
 
 
 def _conv2d_dec(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tensor:
-    from .shape import pad_constant, sliding_window
 
     ph, pw = padding
     if ph or pw:
@@ -448,26 +375,15 @@ def _conv2d_dec(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tens
             w.reshape(o, cg * kh * kw)
         outs.append((cols @ wmat.mT).reshape(n, oh, ow, og))
     if groups > 1:
-        from .shape import cat
 
         return cat(outs, -1).permute(0, 3, 1, 2)
     return outs[0].permute(0, 3, 1, 2)
 
 
-CONV2D = _register(FusedOp("conv2d", _conv2d_bwd, _conv2d_dec))
+CONV2D = register_fused(FusedOp("conv2d", _conv2d_bwd, _conv2d_dec))
 
 
 def conv2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple, dilation: tuple,
                   groups: int) -> Tensor:
     """2-d cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weights."""
     return apply_fused(CONV2D, (x, w), (tuple(stride), tuple(padding), tuple(dilation), groups))
-
-
-# ---- max pooling: the fused pair lives in pooling.py (imported here so it registers) -----
-from .pooling import (  # noqa: E402, F401
-    MAX_POOL2D,
-    MAX_POOL2D_BACKWARD,
-    max_pool2d,
-    max_pool2d_backward,
-    max_pool2d_indices,
-)

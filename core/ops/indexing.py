@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.grad_mode import _State
+from ..autograd.node import record
+from ..dispatch import run
 from ..dtypes import bool_, int64
-from ._core import Dispatch, Tensor, _State, device_mismatch, kernel, record, wrap
+from ..shapes import wrap_dim
+from ..tensor import Tensor, from_data, wrap
+from .elementwise import where
+from .inplace import apply_inplace
+from .operands import device_mismatch
 from .reduce_to import sum_to
-
-
-def _run(name, be, *args):
-    fn = getattr(be, name)
-    return kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
 
 
 def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
@@ -189,7 +191,7 @@ def getitem(a: Tensor, index: Any) -> Tensor:
             return out
         idx, basic = normalize_index(a, index)
     be = a._backend
-    out = wrap(_run("getitem", be, a._data, idx), be)
+    out = wrap(run("getitem", be, a._data, idx), be)
     if _State.enabled and a._rg:
         record(out, "index", _getitem_bwd, (a,), (idx, basic))
     return out
@@ -202,7 +204,7 @@ def _index_grad_bwd(node, gg):
 
 def getitem_native(a: Tensor, idx: tuple) -> Tensor:
     be = a._backend
-    out = wrap(_run("getitem", be, a._data, idx), be)
+    out = wrap(run("getitem", be, a._data, idx), be)
     if _State.enabled and a._rg:
         record(out, "index", _getitem_bwd, (a,), (idx, False))
     return out
@@ -212,7 +214,7 @@ def index_grad(g: Tensor, shape: tuple, idx: tuple, basic: bool) -> Tensor:
     """Zeros of ``shape`` with ``g`` placed (basic) or accumulated (advanced) at ``idx``."""
     be = g._backend
     zeros = be.full(shape, 0, be.dtype(g._data))
-    out = wrap(_run("index_put" if basic else "index_add", be, zeros, idx, g._data), be)
+    out = wrap(run("index_put" if basic else "index_add", be, zeros, idx, g._data), be)
     if _State.enabled and g._rg:
         record(out, "index_backward", _index_grad_bwd, (g,), (idx, basic))
     return out
@@ -230,7 +232,7 @@ def index_put_add(a: Tensor, index: Any, values: Tensor) -> Tensor:
     be = a._backend
     if values._backend is not be:
         raise device_mismatch("index_put_add", a, values)
-    out = wrap(_run("index_add", be, a._data, idx, values.to(a.dtype)._data), be)
+    out = wrap(run("index_add", be, a._data, idx, values.to(a.dtype)._data), be)
     if _State.enabled and (a._rg or values._rg):
         record(out, "index_put_add", _index_put_add_bwd, (a, values), idx)
     return out
@@ -262,7 +264,7 @@ def index_put(a: Tensor, idx: tuple, values: Any) -> Tensor:
     else:
         vdata = values
     try:
-        out = wrap(_run("index_put", be, a._data, idx, vdata), be)
+        out = wrap(run("index_put", be, a._data, idx, vdata), be)
     except ValueError:
         if not vt:
             raise
@@ -276,8 +278,6 @@ def index_put(a: Tensor, idx: tuple, values: Any) -> Tensor:
 
 def setitem(a: Tensor, index: Any, value: Any) -> None:
     """``a[index] = value`` in place (recorded by autograd)."""
-    from .inplace import apply_inplace
-
     axes = bool_scalars_as_axes(a, index)
     if axes is not None:
         if axes[1] is not None:
@@ -285,19 +285,13 @@ def setitem(a: Tensor, index: Any, value: Any) -> None:
         index = axes[0]
     idx, _ = normalize_index(a, index)
     if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool)):
-        from ..creation import _make_from_data
-
-        value = _make_from_data(value, a.dtype, a._backend, float_default=False)
+        value = from_data(value, a.dtype, a._backend, float_default=False)
     apply_inplace(a, lambda x: index_put(x, idx, value), value)
 
 
 # ---- gather / scatter --------------------------------------------------------------------
 def _dim(a: Tensor, dim: int) -> int:
-    nd = max(len(a._data.shape), 1)
-    if not -nd <= dim < nd:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
-                         f"but got {dim})")
-    return dim + nd if dim < 0 else dim
+    return wrap_dim(dim, len(a._data.shape))
 
 
 def _check_index(op: str, a: Tensor, index: Tensor, d: int) -> Tensor:
@@ -353,7 +347,7 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
         src = a[tuple(slice(0, ishape[i]) if i != d else slice(None) for i in range(len(ashape)))]
     be = a._backend
     try:
-        out = wrap(_run("take_along_axis", be, src._data, index._data, d), be)
+        out = wrap(run("take_along_axis", be, src._data, index._data, d), be)
     except IndexError as exc:
         raise _bounds_error("gather", exc, index, d, ashape[d]) from None
     if _State.enabled and src._rg:
@@ -382,7 +376,7 @@ def _scatter_add(op: str, a: Tensor, dim: int, index: Tensor, src: Tensor) -> Te
         src = src[tuple(slice(0, n) for n in index._data.shape)]
     be = a._backend
     try:
-        out = wrap(_run("put_along_axis_add", be, a._data, index._data, src.to(a.dtype)._data,
+        out = wrap(run("put_along_axis_add", be, a._data, index._data, src.to(a.dtype)._data,
                         d), be)
     except IndexError as exc:
         raise _bounds_error(op, exc, index, d, a._data.shape[d]) from None
@@ -405,8 +399,6 @@ def scatter(a: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
     hit = _scatter_add("scatter", zeros_i, d, index, ones) > 0
     zeros = wrap(be.full(a._data.shape, 0, be.dtype(a._data)), be)
     placed = _scatter_add("scatter", zeros, d, index, src)
-    from .elementwise import where
-
     return where(hit, placed, a)
 
 
@@ -432,8 +424,6 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
 
 def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``value`` where ``mask`` is True, else ``a`` (mask broadcasts)."""
-    from .elementwise import where
-
     if isinstance(mask, Tensor) and mask.dtype is not bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype.name}")

@@ -5,7 +5,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ._core import Tensor, _State, wrap
+from ..autograd.grad_mode import _State
+from ..tensor import Tensor, wrap
 
 _new = object.__new__
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import Dispatch, Tensor, _State, binary_operands, kernel, record, wrap
+from ..autograd.grad_mode import _State
+from ..autograd.node import record
+from ..dispatch import run
+from ..shapes import broadcast_shapes
+from ..tensor import Tensor, wrap
+from .operands import binary_operands
 from .reduce_to import sum_to
 
 
@@ -15,8 +20,7 @@ def _mm_bwd(node, g):
 
 def _matmul_nd(a: Tensor, b: Tensor) -> Tensor:
     be = a._backend
-    fn = be.matmul
-    out = wrap(kernel("matmul", be, fn, a._data, b._data) if Dispatch.active else fn(a._data, b._data), be)
+    out = wrap(run("matmul", be, a._data, b._data), be)
     if _State.enabled and (a._rg or b._rg):
         record(out, "mm", _mm_bwd, (a, b), None, ((a, a._version), (b, b._version)))
     return out
@@ -41,8 +45,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[..., {ka}, ...] but got: {list(sb)} (matmul of {list(sa)} and {list(sb)})")
     if len(sa) > 2 or len(sb) > 2:
-        from .shape import broadcast_shapes
-
         try:
             broadcast_shapes(sa[:-2], sb[:-2] if len(sb) > 1 else ())
         except RuntimeError:

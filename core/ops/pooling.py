@@ -8,8 +8,10 @@ flat indices (:func:`max_pool2d_indices`), so fused and decomposed paths agree o
 """
 from __future__ import annotations
 
-from ._core import Tensor, wrap
-from .fused import FusedOp, _register, apply_fused
+from ..creation import arange
+from ..dtypes import int64
+from ..tensor import Tensor, wrap
+from .fusion import FusedOp, apply_fused, register_fused
 from .shape import pad_constant, sliding_window
 
 __all__ = ["pool_geometry", "pool_windows", "max_pool2d", "max_pool2d_backward",
@@ -48,9 +50,6 @@ def max_pool2d_indices(x: Tensor, kernel: tuple, stride: tuple, padding: tuple,
                        dilation: tuple, ceil_mode: bool) -> Tensor:
     """int64 ``(N, C, oh, ow)``: flat index into ``H * W`` of each window's first maximum
     (``return_indices`` of ``torch.nn.functional.max_pool2d``)."""
-    from ..creation import arange
-    from ..dtypes import int64
-
     k, s, p, d = kernel, stride, padding, dilation
     win, (oh, ow) = pool_windows(x.detach(), k, s, p, d, ceil_mode, float("-inf"))
     arg = win.reshape(*win._data.shape[:-2], k[0] * k[1]).argmax(-1)
@@ -91,8 +90,8 @@ def _mpb_dec(x: Tensor, g: Tensor, *params) -> Tensor:
     return zeros.scatter_add(2, idx.flatten(2), g.flatten(2)).reshape(n, c, h, w)
 
 
-MAX_POOL2D = _register(FusedOp("max_pool2d", _mp_bwd, _mp_dec))
-MAX_POOL2D_BACKWARD = _register(FusedOp("max_pool2d_backward", _mpb_bwd, _mpb_dec))
+MAX_POOL2D = register_fused(FusedOp("max_pool2d", _mp_bwd, _mp_dec))
+MAX_POOL2D_BACKWARD = register_fused(FusedOp("max_pool2d_backward", _mpb_bwd, _mpb_dec))
 
 
 def max_pool2d(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,

@@ -6,38 +6,14 @@ import builtins
 import weakref
 from typing import Any
 
-from ..dtypes import get_default_dtype
-from ._core import Dispatch, Tensor, _State, kernel, record, wrap
+from ..autograd.grad_mode import _State
+from ..autograd.node import record
+from ..dispatch import run
+from ..dtypes import bool_, get_default_dtype, int64
+from ..shapes import norm_axes
+from ..tensor import Tensor, wrap
 from .elementwise import where
-
-
-def _run(name, be, *args):
-    fn = getattr(be, name)
-    return kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
-
-
-def norm_axes(dim: Any, ndim: int) -> tuple[int, ...]:
-    """Validate ``dim`` (None, int or sequence; negatives allowed) into sorted axes."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-    nd = builtins.max(ndim, 1)
-    out = []
-    for d in dims:
-        if isinstance(d, (float, bool)) or not hasattr(d, "__index__"):
-            raise TypeError(f"dim must be an int or a tuple of ints, got {type(d).__name__} "
-                            f"({dim!r})")
-        d = int(d)
-        if not -nd <= d < nd:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}],"
-                             f" but got {d})")
-        d = d + nd if d < 0 else d
-        if ndim == 0:
-            continue
-        if d in out:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        out.append(d)
-    return tuple(sorted(out))
+from .fusion import use_fused
 
 
 def _keep_shape(shape: tuple, axes: tuple) -> tuple:
@@ -63,7 +39,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
         a = a.to(dtype)
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape))
-    out = wrap(_run("sum", be, a._data, axes, keepdim), be)
+    out = wrap(run("sum", be, a._data, axes, keepdim), be)
     if _State.enabled and a._rg:
         record(out, "sum", _sum_bwd, (a,), (axes, keepdim))
     return out
@@ -84,7 +60,7 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
         n *= shape[ax]
     scale = 1.0 / n if n else float("nan")
     be = a._backend
-    out = wrap(_run("mul", be, _run("sum", be, a._data, axes, keepdim), scale), be)
+    out = wrap(run("mul", be, run("sum", be, a._data, axes, keepdim), scale), be)
     if _State.enabled and a._rg:
         record(out, "mean", _mean_bwd, (a,), (axes, keepdim, scale))
     return out
@@ -141,7 +117,7 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
         a = a.to(dtype)
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape))
-    out = wrap(_run("prod", be, a._data, axes, keepdim), be)
+    out = wrap(run("prod", be, a._data, axes, keepdim), be)
     if _State.enabled and a._rg:
         record(out, "prod", _prod_bwd, (a,), (axes, keepdim), ((a, a._version),))
     return out
@@ -168,7 +144,7 @@ def _amaxmin(name: str):
                 raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
         if not axes and shape:
             return a.clone() if a._rg else a
-        out = wrap(_run(name[1:], be, a._data, axes, keepdim), be)
+        out = wrap(run(name[1:], be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:
             record(out, name, _amax_bwd, (a,), (axes, keepdim, weakref.ref(out)),
                    ((a, a._version),))
@@ -236,7 +212,7 @@ def _arg(name: str):
             if flat._data.shape[0] == 0:
                 raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                    "input.numel() == 0.")
-            out = wrap(_run(name, be, flat._data, 0, False), be)
+            out = wrap(run(name, be, flat._data, 0, False), be)
             return out.reshape([1] * len(a._data.shape)) if keepdim else out
         _single_dim(name, dim)
         (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
@@ -244,15 +220,13 @@ def _arg(name: str):
             return wrap(be.full((), 0, _int64()), be)
         if a._data.shape[ax] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
-        return wrap(_run(name, be, a._data, ax, keepdim), be)
+        return wrap(run(name, be, a._data, ax, keepdim), be)
 
     op.__name__ = name
     return op
 
 
 def _int64():
-    from ..dtypes import int64
-
     return int64
 
 
@@ -275,10 +249,8 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         a = a.to(get_default_dtype())
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape))
-    from .fused import use_fused
-
     if use_fused(be, "logsumexp"):
-        out = wrap(_run("logsumexp", be, a._data, axes, keepdim), be)
+        out = wrap(run("logsumexp", be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:
             record(out, "logsumexp", _lse_bwd, (a,), (axes, keepdim, weakref.ref(out)),
                    ((a, a._version),))
@@ -319,7 +291,7 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
     if not a._data.shape:
         return a.clone()
-    out = wrap(_run("cumsum", be, a._data, ax), be)
+    out = wrap(run("cumsum", be, a._data, ax), be)
     if _State.enabled and a._rg:
         record(out, "cumsum", _cumsum_bwd, (a,), ax)
     return out
@@ -327,15 +299,11 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where every element (over ``dim``) is nonzero."""
-    from ..dtypes import bool_
-
     return amin(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_) \
         if a.numel() else wrap(a._backend.full((), True, bool_), a._backend)
 
 
 def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where some element (over ``dim``) is nonzero."""
-    from ..dtypes import bool_
-
     return amax(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_) \
         if a.numel() else wrap(a._backend.full((), False, bool_), a._backend)

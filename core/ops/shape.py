@@ -1,86 +1,17 @@
 """Shape and movement ops: reshape, permute, expand, cat, split, flip, roll, repeat, ..."""
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
-from ._core import Dispatch, Node, Tensor, _State, device_mismatch, kernel, record, wrap
+from ..autograd.grad_mode import _State
+from ..autograd.node import Node, record
+from ..creation import zeros
+from ..dispatch import run
+from ..shapes import dims_arg, infer_shape, int_sizes, wrap_dim
+from ..tensor import Tensor, wrap
+from .operands import device_mismatch
 from .reduce_to import sum_to
-
-
-def _run(name, be, *args):
-    fn = getattr(be, name)
-    return kernel(name, be, fn, *args) if Dispatch.active else fn(*args)
-
-
-def _dims(args: tuple) -> tuple:
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    return tuple(int(a) for a in args)
-
-
-def int_sizes(fn: str, arg: str, args: tuple) -> tuple:
-    """``args`` (ints, or one tuple/list of ints) as a tuple of Python ints.
-
-    Anything that is not an integer (a float, a bool, a float tensor) raises PyTorch's
-    ``TypeError``; numpy integers and one-element integer tensors are accepted via
-    ``__index__``, as in PyTorch.
-    """
-    one = len(args) == 1
-    if one and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-        one = False
-    for s in args:
-        if s.__class__ is not int:
-            break
-    else:
-        return args
-    out = []
-    for pos, s in enumerate(args):
-        if s.__class__ is not bool:
-            try:
-                out.append(operator.index(s))
-                continue
-            except TypeError:
-                pass
-        kind = type(s).__name__
-        if one:
-            raise TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, "
-                            f"not {kind}")
-        raise TypeError(f"{fn}(): argument '{arg}' (position 1) must be tuple of ints, but "
-                        f"found element of type {kind} at pos {pos}")
-    return tuple(out)
-
-
-def _wrap(d: int, nd: int) -> int:
-    n = max(nd, 1)
-    if not -n <= d < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {d})")
-    return d + n if d < 0 else d
-
-
-def infer_shape(shape: tuple, numel: int, given: tuple) -> tuple:
-    if -1 in shape:
-        if shape.count(-1) > 1:
-            raise RuntimeError("only one dimension can be inferred")
-        known = 1
-        for s in shape:
-            if s != -1:
-                known *= s
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    n = 1
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"invalid shape dimension {s} in {list(shape)}")
-        n *= s
-    if n != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
-                           f"(input shape {list(given)})")
-    return shape
 
 
 def _reshape_bwd(node, g):
@@ -98,7 +29,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
         numel *= s
     shape = infer_shape(shape, numel, old)
     be = a._backend
-    out = wrap(_run("reshape", be, a._data, shape), be)
+    out = wrap(run("reshape", be, a._data, shape), be)
     if _State.enabled and a._rg:
         record(out, "reshape", _reshape_bwd, (a,), old)
     return out
@@ -120,11 +51,11 @@ def _permute_bwd(node, g):
 def permute(a: Tensor, *dims: Any) -> Tensor:
     """Reorder dimensions."""
     nd = len(a._data.shape)
-    dims = _dims(dims)
+    dims = dims_arg(dims)
     if len(dims) != nd:
         raise RuntimeError(f"permute(): the tensor has {nd} dimensions (shape {list(a.shape)}) "
                            f"but {len(dims)} dims were given: {list(dims)}")
-    dims = tuple(_wrap(d, nd) for d in dims)
+    dims = tuple(wrap_dim(d, nd) for d in dims)
     if sorted(dims) != list(range(nd)):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
                            f"match the length of the desired ordering of dimensions i.e. input.dim()"
@@ -133,7 +64,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
     if dims == tuple(range(nd)):
         return a
     be = a._backend
-    out = wrap(_run("permute", be, a._data, dims), be)
+    out = wrap(run("permute", be, a._data, dims), be)
     if _State.enabled and a._rg:
         record(out, "permute", _permute_bwd, (a,), dims)
     return out
@@ -144,7 +75,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = len(a._data.shape)
     if nd == 0:
         return a
-    d0, d1 = _wrap(dim0, nd), _wrap(dim1, nd)
+    d0, d1 = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
     perm = list(range(nd))
     perm[d0], perm[d1] = perm[d1], perm[d0]
     return permute(a, perm)
@@ -168,31 +99,13 @@ def mT(a: Tensor) -> Tensor:
     return transpose(a, -2, -1)
 
 
-def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
-    """The broadcast of several shapes (raises naming them when incompatible)."""
-    nd = 0
-    for s in shapes:
-        nd = nd if nd > len(s) else len(s)
-    out = [1] * nd
-    for s in shapes:
-        for i, n in enumerate(s):
-            j = nd - len(s) + i
-            if out[j] == 1:
-                out[j] = n
-            elif n != 1 and n != out[j]:
-                raise RuntimeError(
-                    "shape mismatch: objects cannot be broadcast to a single shape: "
-                    + " and ".join(str(list(x)) for x in shapes))
-    return tuple(out)
-
-
 def _expand_bwd(node, g):
     return (sum_to(g, node.saved),)
 
 
 def expand(a: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to ``sizes`` (-1 keeps a dimension), without copying."""
-    sizes = _dims(sizes)
+    sizes = dims_arg(sizes)
     old = a._data.shape
     if len(sizes) < len(old):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
@@ -218,7 +131,7 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
     if shape == old:
         return a
     be = a._backend
-    out = wrap(_run("broadcast_to", be, a._data, shape), be)
+    out = wrap(run("broadcast_to", be, a._data, shape), be)
     if _State.enabled and a._rg:
         record(out, "expand", _expand_bwd, (a,), old)
     return out
@@ -240,7 +153,7 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
     if dim is None:
         return reshape(a, tuple(s for s in shape if s != 1))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    dims = {_wrap(d, len(shape)) for d in dims}
+    dims = {wrap_dim(d, len(shape)) for d in dims}
     return reshape(a, tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1)))
 
 
@@ -261,7 +174,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = a._data.shape
     if not shape:
         return reshape(a, (1,))
-    s, e = _wrap(start_dim, len(shape)), _wrap(end_dim, len(shape))
+    s, e = wrap_dim(start_dim, len(shape)), wrap_dim(end_dim, len(shape))
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     n = 1
@@ -273,7 +186,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split dimension ``dim`` into ``sizes`` (one may be -1)."""
     shape = a._data.shape
-    d = _wrap(dim, len(shape))
+    d = wrap_dim(dim, len(shape))
     sizes = infer_shape(tuple(sizes), shape[d], (shape[d],))
     return reshape(a, shape[:d] + tuple(sizes) + shape[d + 1:])
 
@@ -301,7 +214,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     nd = len(ref._data.shape)
     if nd == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    ax = _wrap(dim, nd)
+    ax = wrap_dim(dim, nd)
     dt = None
     for i, t in enumerate(tensors):
         if t._backend is not be:
@@ -314,7 +227,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         d = t.dtype
         dt = d if dt is None else (dt if dt is d else __import__("xgrad").promote_types(dt, d))
     tensors = [t.to(dt) for t in tensors]
-    out = wrap(_run("concatenate", be, [t._data for t in tensors], ax), be)
+    out = wrap(run("concatenate", be, [t._data for t in tensors], ax), be)
     if _State.enabled and any(t._rg for t in tensors):
         record(out, "cat", _cat_bwd, tuple(tensors), (ax, [t._data.shape[ax] for t in tensors]))
     return out
@@ -342,7 +255,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements of dimension ``dim`` from ``start``."""
     nd = len(a._data.shape)
-    d = _wrap(dim, nd)
+    d = wrap_dim(dim, nd)
     size = a._data.shape[d]
     if start < 0:
         start += size
@@ -353,7 +266,7 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
-    d = _wrap(dim, a.ndim)
+    d = wrap_dim(dim, a.ndim)
     n = a._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -378,7 +291,7 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
     be = a._backend
     lead = (slice(None),) * d
     idx = [lead + ((s,) if squeeze else (slice(s, e),)) for s, e in bounds]
-    outs = [wrap(_run("getitem", be, a._data, i), be) for i in idx]
+    outs = [wrap(run("getitem", be, a._data, i), be) for i in idx]
     if _State.enabled and a._rg and outs:
         node = Node("unbind" if squeeze else "split", _pieces_bwd, (a,),
                     (d, [o._data.shape for o in outs], squeeze), n_out=len(outs))
@@ -405,14 +318,14 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` nearly equal pieces."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = a._data.shape[_wrap(dim, a.ndim)]
+    n = a._data.shape[wrap_dim(dim, a.ndim)]
     step = -(-n // chunks) if n else 1
     return split(a, step, dim)
 
 
 def unbind(a: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim``, returning every slice along it."""
-    d = _wrap(dim, a.ndim)
+    d = wrap_dim(dim, a.ndim)
     return _pieces(a, d, [(i, i + 1) for i in range(a._data.shape[d])], True)
 
 
@@ -422,7 +335,7 @@ def flip(a: Tensor, dims: Any) -> Tensor:
     nd = len(a._data.shape)
     idx = [slice(None)] * nd
     for d in dims:
-        idx[_wrap(d, nd)] = slice(None, None, -1)
+        idx[wrap_dim(d, nd)] = slice(None, None, -1)
     return a[tuple(idx)]
 
 
@@ -437,7 +350,7 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
                            f"{len(dims)}")
     out = a
     for s, d in zip(shifts, dims):
-        d = _wrap(d, a.ndim)
+        d = wrap_dim(d, a.ndim)
         n = a._data.shape[d]
         if n == 0:
             continue
@@ -449,7 +362,7 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 
 def repeat(a: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dimension (PyTorch's ``repeat``)."""
-    sizes = _dims(sizes)
+    sizes = dims_arg(sizes)
     shape = a._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
@@ -469,7 +382,7 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
 
 def tile(a: Tensor, dims: Any) -> Tensor:
     """``repeat`` with fewer dims padded by ones on the left."""
-    dims = _dims((dims,)) if not isinstance(dims, int) else (dims,)
+    dims = dims_arg((dims,)) if not isinstance(dims, int) else (dims,)
     if len(dims) < a.ndim:
         dims = (1,) * (a.ndim - len(dims)) + tuple(dims)
     return repeat(a, dims)
@@ -484,7 +397,7 @@ def _pad_bwd(node, g):
 def pad_constant(a: Tensor, widths: tuple, value: float = 0.0) -> Tensor:
     """Constant padding with ``widths[d] = (before, after)`` for every dim."""
     be = a._backend
-    out = wrap(_run("pad", be, a._data, widths, value), be)
+    out = wrap(run("pad", be, a._data, widths, value), be)
     if _State.enabled and a._rg:
         record(out, "pad", _pad_bwd, (a,), widths)
     return out
@@ -504,7 +417,6 @@ def _window_scatter(g: Tensor, shape: tuple, window: tuple, strides: tuple, dila
     acc = None
     from itertools import product
 
-    from ..creation import zeros
     base = zeros(shape, dtype=g.dtype, device=g._backend)
     pieces = []
     for offs in product(*(range(w) for w in window)):
@@ -547,7 +459,7 @@ def sliding_window(a: Tensor, window: tuple, strides: tuple, dilation: tuple) ->
                                f"({span}). Kernel size can't be greater than actual input size")
     if tuple(strides) == tuple(window) and all(d == 1 for d in dilation):
         return _tiled_windows(a, tuple(window))
-    out = wrap(_run("sliding_window", be, a._data, tuple(window), tuple(strides), tuple(dilation)), be)
+    out = wrap(run("sliding_window", be, a._data, tuple(window), tuple(strides), tuple(dilation)), be)
     if _State.enabled and a._rg:
         record(out, "sliding_window", _window_bwd, (a,), (tuple(window), tuple(strides),
                                                             tuple(dilation)))

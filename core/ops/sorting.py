@@ -1,7 +1,12 @@
 """sort, argsort, topk (values differentiable)."""
 from __future__ import annotations
 
-from ._core import Dispatch, Tensor, _State, kernel, record, wrap
+from ..autograd.grad_mode import _State
+from ..autograd.node import record
+from ..dispatch import run
+from ..dtypes import int64
+from ..shapes import norm_axes
+from ..tensor import Tensor, wrap
 from .reduce import _MaxResult
 
 
@@ -17,13 +22,9 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
     """``(values, indices)`` sorted along ``dim`` (stable)."""
     be = a._backend
     if not a._data.shape:
-        return _MaxResult((a.clone(), wrap(be.full((), 0, _int64()), be)))
-    from .reduce import norm_axes
-
+        return _MaxResult((a.clone(), wrap(be.full((), 0, int64), be)))
     (ax,) = norm_axes(dim, len(a._data.shape))
-    fn = be.sort
-    v, i = kernel("sort", be, fn, a._data, ax, descending) if Dispatch.active else \
-        fn(a._data, ax, descending)
+    v, i = run("sort", be, a._data, ax, descending)
     values, idx = wrap(v, be), wrap(i, be)
     if _State.enabled and a._rg:
         record(values, "sort", _sort_bwd, (a,), (ax, idx))
@@ -42,9 +43,3 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
     values, idx = sort(a, dim, descending=largest)
     return _MaxResult((values.narrow(dim, 0, k), idx.narrow(dim, 0, k)))
-
-
-def _int64():
-    from ..dtypes import int64
-
-    return int64

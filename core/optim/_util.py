@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops._core import Dispatch, kernel, wrap
-from ..ops.fused import _Mode
+from ..dispatch import Dispatch, call_kernel
+from ..ops.fusion import fusion_mode
 from ..registry import count_fallback
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 
 __all__ = ["use_fused", "run_fused", "check_range", "zeros_state", "full_state", "grad_for"]
 
@@ -14,7 +14,7 @@ __all__ = ["use_fused", "run_fused", "check_range", "zeros_state", "full_state",
 def use_fused(p: Tensor, op: str) -> bool:
     """Whether ``p``'s backend runs the fused kernel ``op``; counts the fallback otherwise."""
     be = p._backend
-    if not _Mode.force_decomposition and be.has(op):
+    if not fusion_mode.force_decomposition and be.has(op):
         return True
     count_fallback(op, be)
     return False
@@ -24,7 +24,7 @@ def run_fused(op: str, p: Tensor, *args: Any) -> Any:
     """Call the backend's fused kernel ``op`` (through the dispatch hook when a plugin listens)."""
     be = p._backend
     fn = getattr(be, op)
-    return kernel(op, be, fn, *args) if Dispatch.active else fn(*args)
+    return call_kernel(op, be, fn, *args) if Dispatch.active else fn(*args)
 
 
 def check_range(name: str, value: Any, low: float = 0.0) -> None:

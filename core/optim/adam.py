@@ -5,8 +5,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..ops._core import wrap
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from ._util import check_betas, check_range, grad_for, run_fused, use_fused, zeros_state
 from .optimizer import Optimizer, write_
 

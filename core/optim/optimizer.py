@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
-from ..ops._core import wrap
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 
 __all__ = ["Optimizer", "required"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..ops._core import wrap
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from ._util import check_range, grad_for, run_fused, use_fused
 from .optimizer import Optimizer, write_
 

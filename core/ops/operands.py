@@ -1,18 +1,22 @@
-"""The dispatch core every op uses: wrapping results, recording nodes, operand checks."""
+"""Operand checks shared by the ops: devices, broadcasting, dtype promotion of a binary op."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ..autograd.grad_mode import _State
-from ..autograd.node import Dispatch, Node
-from ..dtypes import DType, promote_types, result_type_with_scalar
-from ..tensor import Tensor
+from ..dtypes import (
+    DType,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    promote_types,
+    result_type_with_scalar,
+)
+from ..shapes import check_broadcastable
+from ..tensor import Tensor, from_data
 
-__all__ = ["wrap", "record", "kernel", "binary_operands", "device_mismatch", "needs_grad",
-           "Tensor", "Node", "Dispatch", "_State"]
+__all__ = ["binary_operands", "device_mismatch", "check_broadcast", "float_natives", "as_tensor_like"]
 
-_new = object.__new__
 _SCALARS = (int, float, bool)
 
 
@@ -21,51 +25,14 @@ def float_natives(be: Any) -> frozenset:
     try:
         return be._xg_floats
     except AttributeError:
-        from ..dtypes import float16, float32, float64
-
         fl = frozenset(be.full((), 0, d).dtype for d in (float16, float32, float64)
                        if d in be.dtypes)
         be._xg_floats = fl
         return fl
 
 
-def wrap(data: Any, be: Any) -> Tensor:
-    """A new tensor without history around a native array."""
-    t = _new(Tensor)
-    t._data = data
-    t._backend = be
-    t._node = None
-    t._rg = False
-    return t
-
-
-def record(out: Tensor, name: str, bwd: Callable, inputs: tuple, saved: Any = None,
-           check: tuple | None = None) -> Tensor:
-    """Attach a graph node to ``out`` (call only when grad mode is on and an input needs grad)."""
-    out._node = Node(name, bwd, inputs, saved, check)
-    out._rg = True
-    return out
-
-
-def needs_grad(*ts: Any) -> bool:
-    """Whether an op on ``ts`` must be recorded."""
-    if not _State.enabled:
-        return False
-    for t in ts:
-        if t is not None and t.__class__ is not int and getattr(t, "_rg", False):
-            return True
-    return False
-
-
-def kernel(name: str, be: Any, fn: Callable, *args: Any) -> Any:
-    """Run a backend kernel, through the dispatch hook while a plugin wraps it."""
-    if Dispatch.active:
-        return Dispatch.call(op=name, phase="forward", backend=be, inputs=args, node=None,
-                             run=lambda: fn(*args))
-    return fn(*args)
-
-
 def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
+    """PyTorch's error for an op whose tensors are on two devices (naming both)."""
     return RuntimeError(
         f"Expected all tensors to be on the same device, but found at least two devices, "
         f"{a._backend.device!r} and {b._backend.device!r} (in {op}). Move one with "
@@ -74,21 +41,12 @@ def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
 
 def check_broadcast(op: str, a: Tensor, b: Tensor) -> None:
     """Raise PyTorch's error (naming both shapes) when ``a`` and ``b`` do not broadcast."""
-    sa, sb = a._data.shape, b._data.shape
-    for i in range(1, min(len(sa), len(sb)) + 1):
-        x, y = sa[-i], sb[-i]
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                f"non-singleton dimension {max(len(sa), len(sb)) - i} ({op}: shapes {list(sa)} "
-                f"and {list(sb)} are not broadcastable)")
+    check_broadcastable(op, a._data.shape, b._data.shape)
 
 
 def as_tensor_like(value: Any, ref: Tensor) -> Tensor:
     """Convert a non-tensor operand (numpy array, list, numpy scalar) to ``ref``'s device."""
-    from ..creation import _make_from_data
-
-    return _make_from_data(value, None, ref._backend, float_default=False)
+    return from_data(value, None, ref._backend, float_default=False)
 
 
 def binary_operands(op: str, a: Tensor, b: Any, to_float: bool = False):
@@ -113,8 +71,6 @@ def binary_operands(op: str, a: Tensor, b: Any, to_float: bool = False):
             else:
                 dt = da
             if to_float and not dt.is_floating_point:
-                from ..dtypes import get_default_dtype
-
                 dt = get_default_dtype()
             if da is not dt:
                 a = a.to(dt)
@@ -127,8 +83,6 @@ def binary_operands(op: str, a: Tensor, b: Any, to_float: bool = False):
             return a, b, False
         rd = result_type_with_scalar(dt, b)
         if to_float and not rd.is_floating_point:
-            from ..dtypes import get_default_dtype
-
             rd = get_default_dtype()
         if rd is not dt:
             a = a.to(rd)

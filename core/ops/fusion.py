@@ -1,0 +1,82 @@
+"""Fused-op machinery: a composite op that runs the backend's fused kernel when it has one
+and its decomposition into primitives otherwise (or inside :func:`decomposed_only`, which
+the conformance suite uses to compare both paths). Every fallback is counted."""
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..autograd.grad_mode import _State
+from ..autograd.node import record
+from ..dispatch import run
+from ..registry import count_fallback
+from ..tensor import Tensor, wrap
+from .operands import device_mismatch
+
+__all__ = ["FusedOp", "FUSED", "apply_fused", "use_fused", "decomposed_only", "register_fused"]
+
+
+class fusion_mode:
+    """Whether fused ops are forced onto their decompositions (see :func:`decomposed_only`)."""
+
+    force_decomposition = False
+
+
+@contextlib.contextmanager
+def decomposed_only() -> Iterator[None]:
+    """Within the block, every fused op runs its decomposition (for comparisons)."""
+    prev = fusion_mode.force_decomposition
+    fusion_mode.force_decomposition = True
+    try:
+        yield
+    finally:
+        fusion_mode.force_decomposition = prev
+
+
+class FusedOp:
+    """One fusable op: ``name`` (the backend method), ``backward(node, g)``, ``decompose``."""
+
+    def __init__(self, name: str, backward: Callable, decompose: Callable,
+                 saves_output: bool = False) -> None:
+        self.name = name
+        self.backward = backward
+        self.decompose = decompose
+        self.saves_output = saves_output
+
+
+FUSED: dict[str, FusedOp] = {}
+
+
+def use_fused(be: Any, name: str) -> bool:
+    """Whether ``be`` runs its fused kernel ``name`` now (else: count a fallback)."""
+    if not fusion_mode.force_decomposition and be.has(name):
+        return True
+    count_fallback(name, be)
+    return False
+
+
+def register_fused(op: FusedOp) -> FusedOp:
+    """Add ``op`` to the table of fused ops (the conformance suite checks each one)."""
+    FUSED[op.name] = op
+    return op
+
+
+def apply_fused(op: FusedOp, tensors: tuple, params: tuple) -> Tensor:
+    """Run ``op`` on ``tensors`` with extra ``params``, fused if the backend can."""
+    be = tensors[0]._backend
+    rg = False
+    for t in tensors:
+        if t._backend is not be:
+            raise device_mismatch(op.name, tensors[0], t)
+        rg = rg or t._rg
+    name = op.name
+    if fusion_mode.force_decomposition or not be.has(name):
+        count_fallback(name, be)
+        return op.decompose(*tensors, *params)
+    out = wrap(run(name, be, *[t._data for t in tensors], *params), be)
+    if rg and _State.enabled:
+        saved = (params, weakref.ref(out) if op.saves_output else None)
+        record(out, name, op.backward, tensors, saved, [(t, t._version) for t in tensors])
+    return out
