@@ -19,11 +19,11 @@ def _resolve(name: str) -> object:
     ``fused.linear``, ``F.conv2d``."""
     import importlib
 
-    from xgrad.ops import _METHODS, _OPERATORS
+    from xgrad.ops.table import exposed
 
     prefix, _, attr = name.rpartition(".")
     if not prefix:
-        return {**_METHODS, **_OPERATORS}.get(name)
+        return exposed().get(name)
     mod = {"xgrad": "xgrad", "fused": "xgrad.ops.fused", "F": "xgrad.nn.functional"}.get(prefix)
     if mod is None:
         return None
@@ -34,25 +34,30 @@ def _resolve(name: str) -> object:
 
 
 def uncovered_ops() -> list[str]:
-    """Tensor methods/operators (``xgrad.ops._METHODS``, ``_OPERATORS``), functional forms
-    in ``xgrad`` (functions defined in ``xgrad.ops``) and ``xgrad.nn.functional.__all__``
-    that no case covers, except the
-    documented :data:`xgrad.conformance.cases.NOT_OPS`. A name counts as covered when a
-    case lists it in ``covers`` or covers the same function under another name."""
+    """Every exposure of every op-table row (Tensor methods, in-place forms, operators,
+    ``xgrad.*`` functions; :func:`xgrad.ops.table.exposure`), other functional forms in
+    ``xgrad`` (functions defined in ``xgrad.ops``) and ``xgrad.nn.functional.__all__`` that
+    no case covers, except the documented :data:`xgrad.conformance.cases.NOT_OPS`. A name
+    counts as covered when a case lists it in ``covers`` or covers the same function under
+    another name."""
     import xgrad
-    from xgrad.ops import _METHODS, _OPERATORS
+    from xgrad.ops.table import OPS, exposure
 
     from .cases import NOT_OPS
 
     names, ids = _covered()
-    missing = [n for n, fn in {**_METHODS, **_OPERATORS}.items()
-               if n not in names and id(fn) not in ids and n not in NOT_OPS]
+    missing: list[str] = []
+    for op in OPS:
+        for n, fn in exposure(op):
+            if n not in names and id(fn) not in ids and n not in NOT_OPS and n not in missing:
+                missing.append(n)
     for n, obj in sorted(vars(xgrad).items()):
         if n.startswith("_") or not callable(obj) or isinstance(obj, type):
             continue
         if not str(getattr(obj, "__module__", "")).startswith("xgrad.ops"):
             continue
-        if f"xgrad.{n}" not in names and id(obj) not in ids and n not in NOT_OPS:
+        if f"xgrad.{n}" not in names and id(obj) not in ids and n not in NOT_OPS \
+                and f"xgrad.{n}" not in missing:
             missing.append(f"xgrad.{n}")
     try:
         import xgrad.nn.functional as F

@@ -40,13 +40,7 @@ from .dtypes import (
 )
 from .dtypes import bool_ as _bool_dtype
 from .hookspecs import hookimpl, hookspec
-from .ops import elementwise as _E
-from .ops import fused as _F
-from .ops import indexing as _I
-from .ops import linalg as _L
-from .ops import reduce as _R
-from .ops import shape as _S
-from .ops import sorting as _O
+from .ops import table as _op_table
 from .random import (
     Generator,
     bernoulli,
@@ -72,34 +66,9 @@ int, long = int32, int64
 bool = _bool_dtype
 dtype = DType
 
-# functional forms (torch.exp, torch.sum, ...)
-add, sub, subtract, mul, multiply, div, divide = (_ops.add, _ops.sub, _ops.sub, _E.mul, _E.mul,
-                                                  _ops.div, _ops.div)
-true_divide, floor_divide, remainder, fmod = _E.div, _E.floordiv, _E.remainder, _E.fmod
-pow, neg, negative, maximum, minimum = _E.pow, _E.neg, _E.neg, _E.maximum, _E.minimum
-exp, log, log1p, expm1, sin, cos, tanh, sqrt, rsqrt = (_E.exp, _E.log, _E.log1p, _E.expm1, _E.sin,
-                                                       _E.cos, _E.tanh, _E.sqrt, _E.rsqrt)
-abs, sign, erf, sigmoid, relu, clamp, clip = (_E.abs, _E.sign, _E.erf, _E.sigmoid, _E.relu,
-                                              _E.clamp, _E.clamp)
-reciprocal, square, floor, where = _E.reciprocal, _E.square, _E.floor, _E.where
-eq, ne, lt, le, gt, ge = _E.eq, _E.ne, _E.lt, _E.le, _E.gt, _E.ge
-logical_and, logical_or, logical_xor, logical_not = (_E.logical_and, _E.logical_or,
-                                                     _E.logical_xor, _E.logical_not)
-isnan, isinf, isfinite, clone, detach = _E.isnan, _E.isinf, _E.isfinite, _E.clone, _E.detach
-sum, mean, prod, var, std = _R.sum, _R.mean, _R.prod, _R.var, _R.std
-max, min, amax, amin, argmax, argmin = _R.max, _R.min, _R.amax, _R.amin, _R.argmax, _R.argmin
-logsumexp, norm, cumsum, all, any = _R.logsumexp, _R.norm, _R.cumsum, _R.all, _R.any
-reshape, permute, transpose, swapaxes, t = _S.reshape, _S.permute, _S.transpose, _S.transpose, _S.t
-squeeze, unsqueeze, flatten, unflatten = _S.squeeze, _S.unsqueeze, _S.flatten, _S.unflatten
-broadcast_to, broadcast_shapes, cat, concat, concatenate, stack = (
-    _S.broadcast_to, _broadcast_shapes, _S.cat, _S.cat, _S.cat, _S.stack)
-split, chunk, unbind, flip, roll, narrow, tile = (_S.split, _S.chunk, _S.unbind, _S.flip, _S.roll,
-                                                  _S.narrow, _S.tile)
-gather, scatter, scatter_add, index_select, masked_fill, take_along_dim = (
-    _I.gather, _I.scatter, _I.scatter_add, _I.index_select, _I.masked_fill, _I.take_along_dim)
-matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer, _L.einsum
-sort, argsort, topk = _O.sort, _O.argsort, _O.topk
-softmax, log_softmax = _F.softmax, _F.log_softmax
+# functional forms (torch.exp, torch.sum, ...), generated from the op table
+globals().update(_op_table.functions())
+broadcast_shapes = _broadcast_shapes
 
 
 def is_tensor(obj: object) -> _builtins.bool:

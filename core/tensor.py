@@ -57,6 +57,7 @@ class Tensor:
     # ---- properties -------------------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The tensor's dimensions, as an :class:`xgrad.Size`."""
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
@@ -68,10 +69,12 @@ class Tensor:
 
     @property
     def dtype(self) -> DType:
+        """The element type (``xgrad.float32``, ``xgrad.int64``, ...)."""
         return self._backend.dtype(self._data)
 
     @property
     def device(self) -> device_cls:
+        """Where the data lives: the backend, as an :class:`xgrad.device`."""
         d = _new(device_cls)
         d.backend = self._backend
         return d
@@ -83,6 +86,7 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions (as :meth:`dim`)."""
         return len(self._data.shape)
 
     def dim(self) -> int:
@@ -100,10 +104,12 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
+        """Whether the tensor lives on the cupy (CUDA) backend."""
         return self._backend.name == "cupy"
 
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor (settable on leaves)."""
         return self._rg
 
     @requires_grad.setter
@@ -125,14 +131,17 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves)."""
         return self._node
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the tensor was not produced by a recorded op (user-created or detached)."""
         return self._node is None
 
     @property
     def data(self) -> Tensor:
+        """The same values, detached from autograd (assigning swaps the storage untracked)."""
         return self.detach()
 
     @data.setter

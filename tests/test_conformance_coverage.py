@@ -18,11 +18,16 @@ def test_every_fused_op_has_a_case() -> None:
     assert uncovered_fused() == []
 
 
-def test_a_new_method_without_a_case_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    from xgrad.ops import _METHODS
+def test_a_new_op_table_row_without_a_case_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xgrad.ops import table
 
-    monkeypatch.setitem(_METHODS, "brand_new_op", lambda a: a)
-    assert uncovered_ops() == ["brand_new_op"]
+    def brand_new_op(a):
+        """A new op."""
+        return a
+
+    row = table.OpDef("brand_new_op", brand_new_op, "math", inplace=True)
+    monkeypatch.setattr(table, "OPS", (*table.OPS, row))
+    assert uncovered_ops() == ["brand_new_op", "brand_new_op_", "xgrad.brand_new_op"]
 
 
 def test_a_new_functional_form_without_a_case_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:

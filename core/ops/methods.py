@@ -1,0 +1,224 @@
+"""Tensor methods and ``xgrad.*`` functions that are more than one backend primitive's op:
+``add``/``sub`` with ``alpha``, ``div`` rounding modes, ``to``, the autograd methods, the
+in-place fills and copies, and small adapters where a method's signature differs from its
+function form. Every name here is exposed through the op table (:mod:`.table`)."""
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from ..autograd.engine import backward as _backward
+from ..creation import full
+from ..device import resolve
+from ..dtypes import DType, dtype_from_name
+from ..tensor import Tensor, from_data
+from . import elementwise as E
+from . import linalg as L
+from . import shape as S
+from .inplace import apply_inplace
+
+
+def _alpha(other: Any, alpha: Any) -> Any:
+    return other if alpha == 1 else other * alpha
+
+
+def add(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``a + alpha * other``."""
+    return E.add(a, _alpha(other, alpha))
+
+
+def sub(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``a - alpha * other``."""
+    return E.sub(a, _alpha(other, alpha))
+
+
+def div(a: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """True division, or ``'floor'``/``'trunc'`` rounding."""
+    if rounding_mode is None:
+        return E.div(a, other)
+    if rounding_mode == "floor":
+        return E.floordiv(a, other)
+    if rounding_mode == "trunc":
+        E.check_int_divisor(a, other)
+        q = E.div(a, other)
+        out = q.sign() * q.abs().floor()
+        return out.to(a.dtype) if not a.dtype.is_floating_point else out
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                     f"found {rounding_mode!r}")
+
+
+def to(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Cast and/or move: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``;
+    returns ``self`` when nothing changes (unless ``copy=True``)."""
+    device, dtype, copy = parse_to_args(*args, **kwargs)
+    out = a
+    if device is not None:
+        out = E.to_backend(out, resolve(device))
+    if dtype is not None:
+        out = E.cast(out, dtype)
+    if copy and out is a:
+        out = E.clone(a)
+    return out
+
+
+def backward(a: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate d(a)/d(leaf) into every leaf's ``.grad``."""
+    _backward([a], None if gradient is None else [gradient], retain_graph, create_graph,
+              inputs=inputs)
+
+
+def register_hook(a: Tensor, hook: Any) -> Any:
+    """Call ``hook(grad)`` when the gradient of ``a`` is computed; it may return a new grad."""
+    if not a._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if a._node is not None:
+        a._node.add_hook(a._oidx, hook)
+        node, entry = a._node, (a._oidx, hook)
+        return RemovableHandle(lambda: node.hooks.remove(entry) if entry in node.hooks else None)
+    if a._hooks is None:
+        a._hooks = []
+    a._hooks.append(hook)
+    return RemovableHandle(lambda: a._hooks.remove(hook) if hook in a._hooks else None)
+
+
+def register_post_accumulate_grad_hook(a: Tensor, hook: Any) -> Any:
+    """Call ``hook(tensor)`` after a leaf's ``.grad`` was updated."""
+    if a._post_hooks is None:
+        a._post_hooks = []
+    a._post_hooks.append(hook)
+    return RemovableHandle(lambda: a._post_hooks.remove(hook))
+
+
+class RemovableHandle:
+    def __init__(self, fn: Any) -> None:
+        self._fn = fn
+
+    def remove(self) -> None:
+        self._fn()
+
+
+def retain_grad(a: Tensor) -> None:
+    """Keep ``.grad`` on a non-leaf tensor after backward."""
+    if not a._rg:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if a._node is None or a.__dict__.get("_retains"):
+        return
+    ref = weakref.ref(a)
+
+    def keep(g: Tensor) -> None:
+        t = ref()
+        if t is not None:
+            t.grad = g if t.grad is None else t.grad + g
+
+    a._node.add_hook(a._oidx, keep)
+    a._retains = True
+
+
+def copy_(a: Tensor, src: Any) -> Tensor:
+    """Copy ``src``'s values into ``a`` (broadcast, cast to ``a``'s dtype)."""
+    def fn(x: Tensor) -> Tensor:
+        s = src if isinstance(src, Tensor) else Tensor(src)
+        if s._backend is not x._backend:
+            s = E.to_backend(s, x._backend)
+        return _broadcast_copy(s.to(x.dtype), x)
+    return apply_inplace(a, fn, src)
+
+
+def _broadcast_copy(s: Tensor, x: Tensor) -> Tensor:
+    out = S.expand(s, x._data.shape)
+    return E.clone(out) if out is s else out
+
+
+def fill_(a: Tensor, value: Any) -> Tensor:
+    """Fill with ``value``."""
+    return apply_inplace(a, lambda x: full(x._data.shape, value.item() if isinstance(value, Tensor)
+                                           else value, dtype=x.dtype, device=x._backend))
+
+
+def zero_(a: Tensor) -> Tensor:
+    """Fill with zeros."""
+    return fill_(a, 0)
+
+
+def eq_operator(a: Tensor, b: Any) -> Any:
+    if not isinstance(b, (Tensor, int, float, bool)) and not hasattr(b, "__array__"):
+        return NotImplemented
+    return E.eq(a, b)
+
+
+def ne_operator(a: Tensor, b: Any) -> Any:
+    if not isinstance(b, (Tensor, int, float, bool)) and not hasattr(b, "__array__"):
+        return NotImplemented
+    return E.ne(a, b)
+
+
+def rmatmul(a: Tensor, b: Any) -> Tensor:
+    return L.matmul(from_data(b, None, a._backend), a)
+
+
+def parse_to_args(*args: Any, **kwargs: Any) -> tuple[Any, DType | None, bool]:
+    """``(device, dtype, copy)`` from the arguments of ``Tensor.to`` / ``Module.to``:
+    ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)``, keywords
+    ``dtype=``, ``device=``, ``copy=``, ``non_blocking=`` (accepted, ignored)."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg._backend
+        elif isinstance(arg, DType):
+            dtype = arg
+        elif isinstance(arg, str) and arg.replace("torch.", "").replace("xgrad.", "") in _DTYPE_NAMES:
+            dtype = dtype_from_name(arg.replace("torch.", "").replace("xgrad.", ""))
+        elif arg is not None:
+            device = arg
+    return device, (None if dtype is None else dtype_from_name(dtype)), bool(copy)
+
+
+_DTYPE_NAMES = ("float16", "float32", "float64", "int32", "int64", "bool", "half", "float",
+                "double", "long", "int")
+
+
+def where_method(a: Tensor, condition: Tensor, other: Any) -> Tensor:
+    """``self`` where ``condition`` holds, else ``other`` (``xgrad.where(condition, self, other)``)."""
+    return E.where(condition, a, other)
+
+
+def clone(a: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy with its own storage; gradients flow back to ``self``."""
+    return E.clone(a)
+
+
+def contiguous(a: Tensor, memory_format: Any = None) -> Tensor:
+    """``self``: xgrad tensors are always laid out contiguously for the frontend."""
+    return a
+
+
+def view_as(a: Tensor, other: Tensor) -> Tensor:
+    """``self.view(other.shape)``."""
+    return S.reshape(a, other._data.shape)
+
+
+def reshape_as(a: Tensor, other: Tensor) -> Tensor:
+    """``self.reshape(other.shape)``."""
+    return S.reshape(a, other._data.shape)
+
+
+def clamp_min(a: Tensor, min: Any) -> Tensor:
+    """``max(self, min)`` elementwise (gradient passes where ``self > min``)."""
+    return E.clamp(a, min=min)
+
+
+def clamp_max(a: Tensor, max: Any) -> Tensor:
+    """``min(self, max)`` elementwise (gradient passes where ``self < max``)."""
+    return E.clamp(a, max=max)
+
+
+def positive(a: Tensor) -> Tensor:
+    """``+self``: the tensor itself."""
+    return a

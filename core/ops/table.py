@@ -1,0 +1,370 @@
+"""The op table: one row per frontend op.
+
+Each row names the op, its implementation, how it is exposed (``Tensor`` method,
+``xgrad.*`` function, operators, a generated in-place ``name_`` form, aliases) and its
+docstring. :func:`bind` generates the Tensor methods and in-place forms from it,
+:func:`functions` the ``xgrad.*`` namespace, the conformance suite's coverage check walks
+:func:`exposure`, and :func:`api_markdown` writes the API reference (``docs/api.md``, by
+``scripts/gen_api_docs.py``). Adding an op means adding a row here; its forward lives in
+one of the ops modules and its backward rule in the derivatives table.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..tensor import Tensor
+from . import elementwise as E
+from . import fused as F
+from . import indexing as I
+from . import linalg as L
+from . import methods as M
+from . import reduce as R
+from . import shape as S
+from . import sorting as O
+from .inplace import apply_inplace
+
+__all__ = ["OpDef", "OPS", "SECTIONS", "bind", "functions", "exposed", "exposure", "api_markdown"]
+
+
+@dataclass(frozen=True)
+class OpDef:
+    """One frontend op.
+
+    ``impl(input, *args, **kwargs)`` computes it (the Tensor is the first argument);
+    ``method_impl`` replaces it for the Tensor method when the method's signature differs
+    (``Tensor.where(condition, other)`` vs ``xgrad.where(condition, input, other)``).
+    ``operators`` are ``(dunder, function)`` pairs bound on Tensor. ``primitive`` names the
+    backend primitive or fused kernel the op dispatches to (None: a decomposition into other
+    ops). ``doc`` is the docstring, or None to keep the implementation's own.
+    """
+
+    name: str
+    impl: Callable
+    section: str
+    doc: str | None = None
+    method: bool = True
+    function: bool = True
+    inplace: bool = False
+    aliases: tuple[str, ...] = ()
+    operators: tuple[tuple[str, Callable], ...] = ()
+    method_impl: Callable | None = None
+    primitive: str | None = None
+
+    @property
+    def docstring(self) -> str:
+        """The op's docstring: ``doc`` from the table, else the implementation's."""
+        return self.doc or (self.impl.__doc__ or "").strip()
+
+    def names(self) -> tuple[str, ...]:
+        """The op's name and its aliases."""
+        return (self.name, *self.aliases)
+
+
+SECTIONS = {
+    "arithmetic": "Arithmetic",
+    "math": "Elementwise math",
+    "compare": "Comparison and logic",
+    "reduce": "Reductions",
+    "shape": "Shape and movement",
+    "index": "Indexing, gather and scatter",
+    "linalg": "Linear algebra",
+    "sort": "Sorting",
+    "composite": "Composite ops (fused kernel when the backend has one)",
+    "convert": "Copies, casts and devices",
+    "autograd": "Autograd",
+    "fill": "In-place fills and copies",
+}
+
+
+def _row(name: str, impl: Callable, section: str, doc: str | None = None, **kw: Any) -> OpDef:
+    return OpDef(name, impl, section, doc, **kw)
+
+
+def _unary(name: str, impl: Callable, doc: str | None, prim: str | None = "", **kw: Any) -> OpDef:
+    return OpDef(name, impl, "math", doc, primitive=name if prim == "" else prim, **kw)
+
+
+def _compare(name: str, impl: Callable, sym: str, dunder: str) -> OpDef:
+    return OpDef(name, impl, "compare", f"``input {sym} other`` elementwise, as a bool tensor "
+                 "(``other`` a tensor that broadcasts, or a number).", primitive=name,
+                 operators=((dunder, impl),))
+
+
+OPS: tuple[OpDef, ...] = (
+    # ---- arithmetic ----------------------------------------------------------------------
+    _row("add", M.add, "arithmetic", inplace=True, primitive="add",
+         operators=(("__add__", E.add), ("__radd__", E.radd))),
+    _row("sub", M.sub, "arithmetic", inplace=True, aliases=("subtract",), primitive="sub",
+         operators=(("__sub__", E.sub), ("__rsub__", E.rsub))),
+    _row("mul", E.mul, "arithmetic",
+         "``input * other`` elementwise (``other`` a tensor that broadcasts, or a number; a "
+         "Python number keeps the tensor's dtype).", inplace=True, aliases=("multiply",),
+         primitive="mul", operators=(("__mul__", E.mul), ("__rmul__", E.rmul))),
+    _row("div", M.div, "arithmetic", inplace=True, aliases=("divide",), primitive="div",
+         operators=(("__truediv__", E.div), ("__rtruediv__", E.rdiv))),
+    _row("true_divide", E.div, "arithmetic",
+         "``input / other`` as true division: integer inputs give the default float dtype.",
+         primitive="div"),
+    _row("floor_divide", E.floordiv, "arithmetic", inplace=True, primitive="floordiv",
+         operators=(("__floordiv__", E.floordiv), ("__rfloordiv__", E.rfloordiv))),
+    _row("remainder", E.remainder, "arithmetic", inplace=True, primitive="remainder",
+         operators=(("__mod__", E.remainder), ("__rmod__", E.rremainder))),
+    _row("fmod", E.fmod, "arithmetic"),
+    _row("pow", E.pow, "arithmetic", inplace=True, primitive="pow",
+         operators=(("__pow__", E.pow), ("__rpow__", E._rpow))),
+    _row("neg", E.neg, "arithmetic", "``-input`` elementwise.", inplace=True,
+         aliases=("negative",), primitive="neg", operators=(("__neg__", E.neg),)),
+    _row("positive", M.positive, "arithmetic", function=False, operators=(("__pos__", M.positive),)),
+    _row("maximum", E.maximum, "arithmetic",
+         "Elementwise maximum of ``input`` and ``other`` (NaN propagates; at ties the "
+         "gradient is split equally).", inplace=True, primitive="maximum"),
+    _row("minimum", E.minimum, "arithmetic",
+         "Elementwise minimum of ``input`` and ``other`` (NaN propagates; at ties the "
+         "gradient is split equally).", inplace=True, primitive="minimum"),
+    _row("clamp", E.clamp, "arithmetic", inplace=True, aliases=("clip",)),
+    _row("clamp_min", M.clamp_min, "arithmetic", function=False, inplace=True),
+    _row("clamp_max", M.clamp_max, "arithmetic", function=False, inplace=True),
+    _row("reciprocal", E.reciprocal, "arithmetic", inplace=True),
+    _row("square", E.square, "arithmetic", inplace=True),
+    # ---- elementwise math ----------------------------------------------------------------
+    _unary("exp", E.exp, "``e ** input`` elementwise.", inplace=True),
+    _unary("log", E.log, "Natural logarithm elementwise (``-inf`` at 0, NaN below).",
+           inplace=True),
+    _unary("log1p", E.log1p, "``log(1 + input)`` elementwise, accurate for small inputs."),
+    _unary("expm1", E.expm1, "``exp(input) - 1`` elementwise, accurate for small inputs."),
+    _unary("sin", E.sin, "Sine elementwise (radians)."),
+    _unary("cos", E.cos, "Cosine elementwise (radians)."),
+    _unary("tanh", E.tanh, "Hyperbolic tangent elementwise.", inplace=True),
+    _unary("sqrt", E.sqrt, "Square root elementwise (NaN for negative inputs).", inplace=True),
+    _unary("rsqrt", E.rsqrt, None, prim=None),
+    _unary("abs", E.abs, "``|input|`` elementwise (gradient 0 at 0, as PyTorch).",
+           inplace=True, operators=(("__abs__", E.abs),)),
+    _unary("sign", E.sign, "-1, 0 or 1 by the sign of each element (gradient zero).",
+           inplace=True),
+    _unary("floor", E.floor, "Largest integer value not above each element (gradient zero)."),
+    _unary("erf", E.erf, "The Gauss error function elementwise."),
+    _unary("sigmoid", E.sigmoid, None, inplace=True),
+    _unary("relu", E.relu, None, prim="maximum", inplace=True),
+    _row("where", E.where, "math", method_impl=M.where_method, primitive="where"),
+    _row("isnan", E.isnan, "math", primitive="isnan"),
+    _row("isinf", E.isinf, "math", primitive="isinf"),
+    _row("isfinite", E.isfinite, "math"),
+    # ---- comparison and logic ------------------------------------------------------------
+    _row("eq", E.eq, "compare", "``input == other`` elementwise, as a bool tensor (``other`` a "
+         "tensor that broadcasts, or a number).", primitive="eq",
+         operators=(("__eq__", M.eq_operator),)),
+    _row("ne", E.ne, "compare", "``input != other`` elementwise, as a bool tensor (``other`` a "
+         "tensor that broadcasts, or a number).", primitive="ne",
+         operators=(("__ne__", M.ne_operator),)),
+    _compare("lt", E.lt, "<", "__lt__"),
+    _compare("le", E.le, "<=", "__le__"),
+    _compare("gt", E.gt, ">", "__gt__"),
+    _compare("ge", E.ge, ">=", "__ge__"),
+    _row("logical_and", E.logical_and, "compare",
+         "Elementwise logical AND (nonzero is true), as a bool tensor.", primitive="logical_and",
+         operators=(("__and__", E.logical_and), ("__rand__", E.logical_and))),
+    _row("logical_or", E.logical_or, "compare",
+         "Elementwise logical OR (nonzero is true), as a bool tensor.", primitive="logical_or",
+         operators=(("__or__", E.logical_or), ("__ror__", E.logical_or))),
+    _row("logical_xor", E.logical_xor, "compare",
+         "Elementwise logical XOR (nonzero is true), as a bool tensor.", primitive="logical_xor",
+         operators=(("__xor__", E.logical_xor),)),
+    _row("logical_not", E.logical_not, "compare", primitive="logical_not",
+         operators=(("__invert__", E.__invert__),)),
+    # ---- reductions ----------------------------------------------------------------------
+    _row("sum", R.sum, "reduce", primitive="sum"),
+    _row("mean", R.mean, "reduce"),
+    _row("prod", R.prod, "reduce", primitive="prod"),
+    _row("var", R.var, "reduce"),
+    _row("std", R.std, "reduce"),
+    _row("max", R.max, "reduce", primitive="max"),
+    _row("min", R.min, "reduce", primitive="min"),
+    _row("amax", R.amax, "reduce", "Maximum over ``dim`` (all dims by default), without "
+         "indices; ties share the gradient equally.", primitive="max"),
+    _row("amin", R.amin, "reduce", "Minimum over ``dim`` (all dims by default), without "
+         "indices; ties share the gradient equally.", primitive="min"),
+    _row("argmax", R.argmax, "reduce", "Index (int64) of the first maximum over ``dim``, or "
+         "into the flattened tensor when ``dim`` is None.", primitive="argmax"),
+    _row("argmin", R.argmin, "reduce", "Index (int64) of the first minimum over ``dim``, or "
+         "into the flattened tensor when ``dim`` is None.", primitive="argmin"),
+    _row("logsumexp", R.logsumexp, "reduce", primitive="logsumexp"),
+    _row("norm", R.norm, "reduce"),
+    _row("cumsum", R.cumsum, "reduce", primitive="cumsum"),
+    _row("all", R.all, "reduce"),
+    _row("any", R.any, "reduce"),
+    # ---- shape and movement --------------------------------------------------------------
+    _row("reshape", S.reshape, "shape", primitive="reshape"),
+    _row("view", S.view, "shape", function=False),
+    _row("view_as", M.view_as, "shape", function=False),
+    _row("reshape_as", M.reshape_as, "shape", function=False),
+    _row("permute", S.permute, "shape", primitive="permute"),
+    _row("transpose", S.transpose, "shape", aliases=("swapaxes",)),
+    _row("t", S.t, "shape"),
+    _row("expand", S.expand, "shape", function=False, primitive="broadcast_to"),
+    _row("expand_as", S.expand_as, "shape", function=False),
+    _row("broadcast_to", S.broadcast_to, "shape"),
+    _row("squeeze", S.squeeze, "shape"),
+    _row("unsqueeze", S.unsqueeze, "shape"),
+    _row("flatten", S.flatten, "shape"),
+    _row("unflatten", S.unflatten, "shape"),
+    _row("cat", S.cat, "shape", method=False, aliases=("concat", "concatenate"),
+         primitive="concatenate"),
+    _row("stack", S.stack, "shape", method=False),
+    _row("split", S.split, "shape"),
+    _row("chunk", S.chunk, "shape"),
+    _row("unbind", S.unbind, "shape"),
+    _row("flip", S.flip, "shape"),
+    _row("roll", S.roll, "shape"),
+    _row("repeat", S.repeat, "shape", function=False),
+    _row("tile", S.tile, "shape"),
+    _row("narrow", S.narrow, "shape"),
+    # ---- indexing ------------------------------------------------------------------------
+    _row("getitem", I.getitem, "index", method=False, function=False, primitive="getitem",
+         operators=(("__getitem__", I.getitem),)),
+    _row("setitem", I.setitem, "index", method=False, function=False, primitive="index_put",
+         operators=(("__setitem__", I.setitem),)),
+    _row("gather", I.gather, "index", primitive="take_along_axis"),
+    _row("scatter", I.scatter, "index", inplace=True),
+    _row("scatter_add", I.scatter_add, "index", inplace=True, primitive="put_along_axis_add"),
+    _row("index_select", I.index_select, "index"),
+    _row("masked_fill", I.masked_fill, "index", inplace=True),
+    _row("take_along_dim", I.take_along_dim, "index", primitive="take_along_axis"),
+    _row("index_put_add", I.index_put_add, "index", function=False, primitive="index_add"),
+    # ---- linear algebra ------------------------------------------------------------------
+    _row("matmul", L.matmul, "linalg", primitive="matmul",
+         operators=(("__matmul__", L.matmul), ("__rmatmul__", M.rmatmul))),
+    _row("mm", L.mm, "linalg", primitive="matmul"),
+    _row("bmm", L.bmm, "linalg", primitive="matmul"),
+    _row("dot", L.dot, "linalg"),
+    _row("outer", L.outer, "linalg"),
+    _row("einsum", L.einsum, "linalg", method=False),
+    # ---- sorting -------------------------------------------------------------------------
+    _row("sort", O.sort, "sort", primitive="sort"),
+    _row("argsort", O.argsort, "sort"),
+    _row("topk", O.topk, "sort"),
+    # ---- composite -----------------------------------------------------------------------
+    _row("softmax", F.softmax, "composite", primitive="softmax"),
+    _row("log_softmax", F.log_softmax, "composite", primitive="log_softmax"),
+    # ---- copies, casts, devices ----------------------------------------------------------
+    _row("clone", E.clone, "convert", method_impl=M.clone, primitive="copy"),
+    _row("detach", E.detach, "convert"),
+    _row("contiguous", M.contiguous, "convert", function=False),
+    _row("to", M.to, "convert", function=False, primitive="cast"),
+    # ---- autograd ------------------------------------------------------------------------
+    _row("backward", M.backward, "autograd", function=False),
+    _row("register_hook", M.register_hook, "autograd", function=False),
+    _row("register_post_accumulate_grad_hook", M.register_post_accumulate_grad_hook,
+         "autograd", function=False),
+    _row("retain_grad", M.retain_grad, "autograd", function=False),
+    # ---- in-place fills and copies -------------------------------------------------------
+    _row("copy_", M.copy_, "fill", function=False),
+    _row("fill_", M.fill_, "fill", function=False),
+    _row("zero_", M.zero_, "fill", function=False),
+)
+
+_BY_NAME = {op.name: op for op in OPS}
+_IN_PLACE_OPERATORS = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul",
+                       "__itruediv__": "div", "__ipow__": "pow"}
+
+
+def _in_place(op: OpDef) -> Callable:
+    fn = op.method_impl or op.impl
+
+    def method(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return apply_inplace(a, lambda x: fn(x, *args, **kwargs), *args)
+
+    method.__name__ = method.__qualname__ = op.name + "_"
+    method.__doc__ = f"In-place version of :meth:`Tensor.{op.name}`: {op.docstring}"
+    return method
+
+
+def _with_doc(fn: Callable, op: OpDef) -> Callable:
+    if op.doc and not (fn.__doc__ or "").strip():
+        fn.__doc__ = op.doc
+    return fn
+
+
+def _methods() -> Iterator[tuple[str, Callable]]:
+    for op in OPS:
+        if op.method:
+            fn = _with_doc(op.method_impl or op.impl, op)
+            for n in op.names():
+                yield n, fn
+        if op.inplace:
+            fn = _in_place(op)
+            for n in op.names():
+                yield n + "_", fn
+        for dunder, fn in op.operators:
+            yield dunder, _with_doc(fn, op)
+
+
+_METHODS: dict[str, Callable] = dict(_methods())
+for _dunder, _name in _IN_PLACE_OPERATORS.items():
+    _METHODS[_dunder] = _METHODS[_name + "_"]
+
+
+def bind(cls: type) -> None:
+    """Set every method, in-place form and operator of the table on ``cls`` (Tensor)."""
+    for name, fn in _METHODS.items():
+        setattr(cls, name, fn)
+    cls.__hash__ = object.__hash__  # binding __eq__ cleared it; tensors hash by identity
+
+
+def functions() -> dict[str, Callable]:
+    """The ``xgrad.*`` functional forms: name -> function."""
+    out = {}
+    for op in OPS:
+        if op.function:
+            fn = _with_doc(op.impl, op)
+            for n in op.names():
+                out[n] = fn
+    return out
+
+
+def exposed() -> dict[str, Callable]:
+    """Every Tensor method, in-place form and operator the table binds: name -> function."""
+    return dict(_METHODS)
+
+
+def exposure(op: OpDef) -> list[tuple[str, Callable]]:
+    """How ``op`` is exposed: ``[(name, function), ...]`` with Tensor methods, in-place
+    forms and operators by their attribute name and functions as ``xgrad.<name>``."""
+    out: list[tuple[str, Callable]] = []
+    method = op.method_impl or op.impl
+    for n in op.names():
+        if op.method:
+            out.append((n, _METHODS.get(n, method)))
+        if op.inplace:
+            out.append((n + "_", _METHODS.get(n + "_", method)))
+        if op.function:
+            out.append((f"xgrad.{n}", op.impl))
+    out.extend(op.operators)
+    return out
+
+
+def api_markdown() -> str:
+    """The API reference of the table's ops, grouped by section (``docs/api.md``)."""
+    lines = ["# xgrad op reference", "",
+             "Generated from the op table (`core/ops/table.py`) by "
+             "`python scripts/gen_api_docs.py`; a test keeps it current.", ""]
+    for key, title in SECTIONS.items():
+        rows = [op for op in OPS if op.section == key]
+        if not rows:
+            continue
+        lines += [f"## {title}", "", "| op | as | backend | description |", "|---|---|---|---|"]
+        for op in rows:
+            forms = []
+            if op.function:
+                forms.append(" ".join(f"`xgrad.{n}`" for n in op.names()))
+            if op.method:
+                forms.append(" ".join(f"`Tensor.{n}`" for n in op.names()))
+            if op.inplace:
+                forms.append(" ".join(f"`Tensor.{n}_`" for n in op.names()))
+            forms += [f"`{d}`" for d, _ in op.operators]
+            doc = " ".join(op.docstring.split("\n\n")[0].split()).replace("|", "\\|")
+            prim = f"`{op.primitive}`" if op.primitive else "decomposition"
+            lines.append(f"| {op.name} | {'<br>'.join(forms)} | {prim} | {doc} |")
+        lines.append("")
+    return "\n".join(lines)
