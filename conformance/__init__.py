@@ -16,6 +16,10 @@ __all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DO
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("all_cases", "module_cases", "optim_cases"):
+        from . import catalog
+
+        return getattr(catalog, name)
     if name in __all__:
         from . import spec
 

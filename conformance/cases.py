@@ -7,10 +7,9 @@ whole suite in minutes. Input values are distinct and kept away from kinks (see
 """
 from __future__ import annotations
 
-from .spec import Const, Idx, Mask, OpCase, T, all_cases, register
+from .spec import Const, Idx, Mask, OpCase, T, register
 
-__all__ = ["OpCase", "T", "Idx", "Mask", "Const", "NOT_OPS", "PENDING_FUSED", "all_cases",
-           "INPLACE_OF"]
+__all__ = ["OpCase", "T", "Idx", "Mask", "Const", "NOT_OPS", "PENDING_FUSED", "INPLACE_OF"]
 
 #: Frontend names that are not numeric ops (autograd plumbing, shape utilities): no case.
 NOT_OPS: dict[str, str] = {

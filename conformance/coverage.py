@@ -5,7 +5,7 @@ __all__ = ["uncovered_ops", "uncovered_fused"]
 
 
 def _covered() -> tuple[set, set]:
-    from .spec import all_cases
+    from .catalog import all_cases
 
     names: set[str] = set()
     for case in all_cases().values():
@@ -76,7 +76,7 @@ def uncovered_fused() -> list[str]:
     from xgrad.ops.fused import FUSED
 
     from .cases import PENDING_FUSED
-    from .spec import all_cases, optim_cases
+    from .catalog import all_cases, optim_cases
 
     have = {c.fused for c in all_cases().values() if c.fused}
     have |= {c.fused for c in optim_cases().values() if c.fused}

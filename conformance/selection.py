@@ -80,7 +80,7 @@ def _backend_dtypes(name: str) -> set[str]:
 def op_params(config: Any, check: str, cases: dict | None = None) -> list:
     """``pytest.param((backend, dtype, case name), id=...)`` for every run of ``check``
     over ``cases`` (default: the op table)."""
-    from .spec import all_cases
+    from .catalog import all_cases
     from .special import special_kind
 
     sel = selection(config)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DOMAINS",
-           "register", "register_module_case", "register_optim_case", "all_cases",
-           "module_cases", "optim_cases", "ARG_NAMES"]
+           "register", "register_module_case", "register_optim_case", "ARG_NAMES"]
 
 #: Named input domains: unions of intervals the sampler draws distinct values from.
 #: Every domain keeps sampled points away from the kinks of the ops that use it.
@@ -190,7 +189,6 @@ class OptimCase:
 _CASES: dict[str, OpCase] = {}
 _MODULE_CASES: dict[str, ModuleCase] = {}
 _OPTIM_CASES: dict[str, OptimCase] = {}
-_plugins_loaded = False
 
 
 def register(*cases: OpCase) -> None:
@@ -211,56 +209,3 @@ def register_optim_case(*cases: OptimCase) -> None:
     """Add optimizer cases."""
     for c in cases:
         _OPTIM_CASES[c.name] = c
-
-
-def _load() -> None:
-    global _plugins_loaded
-    from . import cases  # noqa: F401  (registers the built-in table)
-
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    try:
-        import xgrad.nn.functional  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        from . import cases_nn  # noqa: F401
-    try:
-        import xgrad.nn
-        import xgrad.optim  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        from . import cases_modules  # noqa: F401
-    from xgrad.registry import plugin_manager
-
-    for extra in plugin_manager().hook.xgrad_conformance_cases():
-        for c in extra or ():
-            if isinstance(c, OpCase):
-                register(c)
-            elif isinstance(c, ModuleCase):
-                register_module_case(c)
-            elif isinstance(c, OptimCase):
-                register_optim_case(c)
-            else:
-                raise TypeError(f"xgrad_conformance_cases returned {type(c).__name__}; expected "
-                                "OpCase, ModuleCase or OptimCase")
-
-
-def all_cases() -> dict[str, OpCase]:
-    """Every op case: the built-in table plus those added by plugins and :func:`register`."""
-    _load()
-    return dict(_CASES)
-
-
-def module_cases() -> dict[str, ModuleCase]:
-    """Every layer case."""
-    _load()
-    return dict(_MODULE_CASES)
-
-
-def optim_cases() -> dict[str, OptimCase]:
-    """Every optimizer case."""
-    _load()
-    return dict(_OPTIM_CASES)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from xgrad.conformance.catalog import module_cases, optim_cases
 from xgrad.conformance.checks import ConformanceSkip
 from xgrad.conformance.checks_modules import check_module, check_optim, check_optim_fused
 from xgrad.conformance.selection import op_params
-from xgrad.conformance.spec import module_cases, optim_cases
 
 _CHECKS = {"module": (module_cases, check_module), "optim": (optim_cases, check_optim),
            "optim_fused": (optim_cases, check_optim_fused)}

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from xgrad.conformance.catalog import all_cases
 from xgrad.conformance.checks import CHECKS, ConformanceSkip, Run
 from xgrad.conformance.selection import op_params, selection
-from xgrad.conformance.spec import all_cases
 
 
 def pytest_generate_tests(metafunc: Any) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conformance_harness import outcomes, suite_env
 from conformance_harness import run_suite as _run_suite
-from xgrad.conformance.spec import all_cases
+from xgrad.conformance.catalog import all_cases
 from xgrad.conformance.special import special_kind, special_pool, special_samples
 
 BROKEN_PLUGIN = '''\
