@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 
+from ...device import resolve
 from ...random import Generator, default_generator, randint, randperm
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
@@ -29,8 +30,6 @@ def _fresh_generator(generator: Generator | None) -> Generator:
 
 
 def _cpu() -> Any:
-    from ...device import resolve
-
     return resolve("cpu")
 
 
