@@ -309,7 +309,6 @@ def bind(cls: type) -> None:
     """Set every method, in-place form and operator of the table on ``cls`` (Tensor)."""
     for name, fn in _METHODS.items():
         setattr(cls, name, fn)
-    cls.__hash__ = object.__hash__  # binding __eq__ cleared it; tensors hash by identity
 
 
 def functions() -> dict[str, Callable]:

@@ -89,10 +89,6 @@ class DataLoader:
                 else default_collate
         self.collate_fn = collate_fn
 
-    @property
-    def _auto_collation(self) -> bool:
-        return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
-
     def __iter__(self) -> Iterator[Any]:
         if self.num_workers > 0 and self.worker_init_fn is not None:
             self.worker_init_fn(0)
