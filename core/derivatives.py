@@ -120,6 +120,17 @@ def _pow(node, g):
     return (ga, gb)
 
 
+@rule("atan2")
+def _atan2(node, g):
+    # d/da atan2(a, b) = b / (a^2 + b^2), d/db = -a / (a^2 + b^2), as PyTorch computes them
+    a, b = node.inputs
+    if b is None:
+        s = node.saved
+        return (g * s * (a * a + s * s).reciprocal(), None)
+    recip = (a * a + b * b).reciprocal()
+    return (g * b * recip if a._rg else None, g * -a * recip if b._rg else None)
+
+
 @rule("maximum", "minimum")
 def _maxmin(node, g):
     # ties split the gradient evenly, as PyTorch; saved = (is_max,) or (is_max, number)

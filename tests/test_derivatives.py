@@ -1,14 +1,16 @@
 """The derivatives table (xgrad.derivatives): one rule per recorded op name, unbroadcasting
-in the engine, custom Functions keeping their own backward."""
+in the engine, custom Functions keeping their own backward; atan2 added through it."""
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 import pytest
 import xgrad
 from xgrad.autograd.node import RULES, record
 from xgrad.ops import elementwise, fused, fusion, indexing, linalg, pooling, reduce, shape, sorting
+from xgrad.ops.elementwise import atan2
 
 
 def test_every_fused_op_looks_its_rule_up_by_name():
@@ -64,3 +66,58 @@ def test_linear_with_a_0d_bias_gets_a_0d_gradient(backend):
     fused.linear(x, w, bias).sum().backward()
     assert bias.grad.shape == () and bias.grad.item() == 8.0
 
+
+# ---- atan2 ---------------------------------------------------------------------------------
+_Y = [1.0, 0.7, -0.8, -1.1, 0.05, -0.05, 1.3, -1.4, 0.0, -0.0]
+_X = [0.5, -1.2, -0.6, 0.9, -1.5, -1.2, 0.04, -0.03, 2.0, -2.0]
+
+
+def test_atan2_values_match_math_atan2_in_every_quadrant(backend):
+    y = xgrad.tensor(_Y, dtype=xgrad.float64, device=backend)
+    x = xgrad.tensor(_X, dtype=xgrad.float64, device=backend)
+    got = atan2(y, x).numpy()
+    want = [math.atan2(a, b) for a, b in zip(_Y, _X)]
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+    assert np.signbit(got[-1]) and got[-1] == -math.pi  # atan2(-0, -2): the cut's lower side
+
+
+def test_atan2_promotes_integers_to_the_default_float(backend):
+    y = xgrad.tensor([1, -2, 3], device=backend)
+    x = xgrad.tensor([2, 2, -1], device=backend)
+    for out in (atan2(y, x), atan2(y, 2), atan2(y.to(xgrad.float64), x)):
+        assert out.dtype.is_floating_point
+    assert atan2(y, x).dtype is xgrad.get_default_dtype()
+    assert atan2(y.to(xgrad.float64), x).dtype is xgrad.float64
+    np.testing.assert_allclose(atan2(y, 2).numpy(), np.arctan2([1, -2, 3], 2.0), rtol=1e-6)
+
+
+def test_atan2_gradients_and_second_order_pass_gradcheck(backend):
+    def t(v, shape):
+        return xgrad.tensor(np.reshape(v, shape), dtype=xgrad.float64, device=backend,
+                            requires_grad=True)
+
+    a, b = t(_Y[:8], (2, 4)), t(_X[4:8], (4,))  # broadcasting
+    assert xgrad.autograd.gradcheck(atan2, (a, b))
+    assert xgrad.autograd.gradgradcheck(atan2, (a, b))
+    assert xgrad.autograd.gradcheck(lambda y: atan2(y, -0.75), (a,))
+    assert xgrad.autograd.gradgradcheck(lambda y: atan2(y, -0.75), (a,))
+
+
+def test_atan2_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    y = rng.uniform(-2, 2, (3, 4))
+    x = rng.uniform(-2, 2, (4,))
+    g = rng.uniform(-1, 1, (3, 4))
+    xy, xx = xgrad.tensor(y, requires_grad=True), xgrad.tensor(x, requires_grad=True)
+    ty, tx = torch.tensor(y, requires_grad=True), torch.tensor(x, requires_grad=True)
+    xo, to = atan2(xy, xx), torch.atan2(ty, tx)
+    xo.backward(xgrad.tensor(g))
+    to.backward(torch.tensor(g))
+    np.testing.assert_allclose(xo.detach().numpy(), to.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xy.grad.numpy(), ty.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xx.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    ti = torch.atan2(torch.tensor([1, -2]), torch.tensor([2, 2]))
+    assert str(ti.dtype) == "torch.float32"
+    np.testing.assert_allclose(atan2(xgrad.tensor([1, -2]), xgrad.tensor([2, 2])).numpy(),
+                               ti.numpy(), rtol=1e-7)

@@ -475,6 +475,12 @@ class ReferenceBackend(Backend):
             vals.append(pow(x, y, mod))
         return RefArray(FIX[dt](vals), shape, dt)
 
+    def atan2(self, a, b):
+        dt, shape, xa, xb = _operands("atan2", a, b)
+        if not dt.is_floating_point:
+            raise _err(TypeError, "atan2", f"takes floating arrays, got dtype {dt.name}")
+        return RefArray(FIX[dt](list(map(math.atan2, xa, xb))), shape, dt)
+
     def maximum(self, a, b):
         return self._arith("maximum", a, b, _fmax, max, operator.or_)
 

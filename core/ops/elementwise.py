@@ -99,6 +99,7 @@ sub = _binary("sub", saves=False)
 mul = _binary("mul")
 div = _binary("div", to_float=True)
 _pow = _binary("pow")
+atan2 = _binary("atan2", to_float=True)  # torch.atan2(a, b): integers promote to float
 _floordiv = _binary("floordiv", saves=False)
 remainder_ = _binary("remainder", saves=False)
 
