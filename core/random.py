@@ -13,7 +13,7 @@ from typing import Any
 
 from .autograd.grad_mode import no_grad
 from .device import resolve
-from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
+from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype
 from .shapes import int_sizes
 from .tensor import Tensor, wrap
 
@@ -211,7 +211,3 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
     with no_grad():
         z = randn(t._data.shape, generator=generator, dtype=t.dtype, device=t._backend)
         return t.copy_(z * std + mean)
-
-
-def _check_int64():
-    return int64

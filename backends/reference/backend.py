@@ -220,13 +220,6 @@ def _safe1(fn, special):
     return safe
 
 
-def _map1(fn, safe, data):
-    try:
-        return list(map(fn, data))
-    except (ValueError, OverflowError, ZeroDivisionError):
-        return list(map(safe, data))
-
-
 def _is_odd_int(y: float) -> bool:
     return y == y and abs(y) != _INF and y == math.floor(y) and math.fmod(y, 2.0) != 0
 
