@@ -135,7 +135,12 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                     for t, v in check:
                         if t._version != v:
                             raise _version_error(n, t, v)
-                bwd = n.bwd or RULES.get(n.name) or _no_rule(n)
+                bwd = n.bwd
+                if bwd is None:
+                    try:
+                        bwd = RULES[n.name]
+                    except KeyError:
+                        raise _no_rule(n) from None
                 if active:
                     grads_in = Dispatch.call(op=n.name, phase="backward",
                                              backend=_backend_of(n.inputs), inputs=tuple(gs),
@@ -294,8 +299,8 @@ def _freed(node: Node, g: Any) -> Any:
     raise RuntimeError(FREED_MESSAGE)
 
 
-def _no_rule(node: Node) -> Any:
-    raise RuntimeError(f"no derivative rule for op {node.name!r} ({node!r}): add one to "
+def _no_rule(node: Node) -> RuntimeError:
+    return RuntimeError(f"no derivative rule for op {node.name!r} ({node!r}): add one to "
                        "xgrad/derivatives.py")
 
 
