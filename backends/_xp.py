@@ -105,6 +105,9 @@ class ArrayModuleBackend(Backend):
     def pow(self, a, b):
         return self.xp.power(a, b)
 
+    def atan2(self, a, b):
+        return self.xp.arctan2(a, b)
+
     def maximum(self, a, b):
         return self.xp.maximum(a, b)
 

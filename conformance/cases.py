@@ -32,6 +32,7 @@ _UNARY = [(T(2, 3),), (T(),), (T(0, 2),), (T(3, 2, view="transposed"),)]
 _RED_DIM = [(T(2, 3, 4), -1, True), (T(2, 3, 4), (0, 2), False), (T(2, 3, view="transposed"), 0, False),
             (T(4), 0, False)]
 _POS = "pos"
+_NEAR0 = ((-0.08, -0.02), (0.02, 0.08))
 
 
 def _u(name: str, fn: str | None = None, domain: str = "real", **kw) -> OpCase:
@@ -70,6 +71,15 @@ _TABLE = [
                                (T(dom=_POS), T(2))]),
     OpCase("__pow__", "a ** b", [(T(3, dom=_POS), 1.5), (2.0, T(2, 2)), (T(2, dom=_POS), T(2))],
            covers=("__pow__", "__rpow__")),
+    # atan2: four quadrants (a and b draw from different pools, each half negative), points
+    # near the x axis on both sides (>= 0.02 from the branch cut a = 0, b < 0) and near the
+    # y axis, all away from the origin; a Python-number operand
+    OpCase("atan2", "xgrad.ops.elementwise.atan2(a, b)",
+           [(T(4, 1, dom="nonzero"), T(1, 4, dom=((-1.9, -0.35), (0.35, 1.9)))),
+            (T(2, 1, dom=_NEAR0), T(1, 4, dom="nonzero")),
+            (T(4, dom="nonzero"), T(4, dom=_NEAR0)),
+            (T(2, 3, dom="nonzero"), 0.75)],
+           special="elementwise", covers=("atan2", "arctan2", "xgrad.atan2", "xgrad.arctan2")),
     _u("neg", covers=("neg", "negative")),
     OpCase("__neg__", "-a", _UNARY),
     OpCase("__pos__", "+a", [(T(3),)], **_FWD),

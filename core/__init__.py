@@ -135,3 +135,4 @@ from . import (
     autograd,  # noqa: E402
     backends,  # noqa: E402,F401
 )
+from . import derivatives as _derivatives  # noqa: E402  (fills the autograd rules table)

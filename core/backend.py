@@ -144,6 +144,12 @@ class Backend:
         raise NotImplementedError
 
     @_primitive
+    def atan2(self, a: Array, b: Array) -> Array:
+        """Four-quadrant arctangent of ``a / b`` in radians, in ``[-pi, pi]``, with
+        broadcasting (floating inputs only; signed zeros as C's ``atan2``)."""
+        raise NotImplementedError
+
+    @_primitive
     def maximum(self, a: Array, b: Array) -> Array:
         """Elementwise maximum (NaN propagates)."""
         raise NotImplementedError

@@ -220,13 +220,6 @@ def _safe1(fn, special):
     return safe
 
 
-def _map1(fn, safe, data):
-    try:
-        return list(map(fn, data))
-    except (ValueError, OverflowError, ZeroDivisionError):
-        return list(map(safe, data))
-
-
 def _is_odd_int(y: float) -> bool:
     return y == y and abs(y) != _INF and y == math.floor(y) and math.fmod(y, 2.0) != 0
 
@@ -474,6 +467,12 @@ class ReferenceBackend(Backend):
                            f"allowed (got exponent {y})")
             vals.append(pow(x, y, mod))
         return RefArray(FIX[dt](vals), shape, dt)
+
+    def atan2(self, a, b):
+        dt, shape, xa, xb = _operands("atan2", a, b)
+        if not dt.is_floating_point:
+            raise _err(TypeError, "atan2", f"takes floating arrays, got dtype {dt.name}")
+        return RefArray(FIX[dt](list(map(math.atan2, xa, xb))), shape, dt)
 
     def maximum(self, a, b):
         return self._arith("maximum", a, b, _fmax, max, operator.or_)

@@ -1,4 +1,8 @@
-"""The backward engine: topological traversal of recorded nodes, gradient accumulation."""
+"""The backward engine: topological traversal of recorded nodes, gradient accumulation.
+
+Each node's backward is its op's rule in the derivatives table (:data:`.node.RULES`) unless
+the node carries its own (custom Functions). Rules may return gradients in their output's
+broadcast shape: the engine sums each one down to its input's shape (:func:`sum_to`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -8,9 +12,9 @@ from ..creation import full, zeros_like
 from ..dispatch import Dispatch
 from ..tensor import Tensor, wrap
 from .grad_mode import _State
-from .node import FREED_MESSAGE, Node
+from .node import FREED_MESSAGE, RULES, Node
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "sum_to"]
 
 
 def _version_error(node: Node, t: Any, saved_version: int) -> RuntimeError:
@@ -131,12 +135,18 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                     for t, v in check:
                         if t._version != v:
                             raise _version_error(n, t, v)
+                bwd = n.bwd
+                if bwd is None:
+                    try:
+                        bwd = RULES[n.name]
+                    except KeyError:
+                        raise _no_rule(n) from None
                 if active:
                     grads_in = Dispatch.call(op=n.name, phase="backward",
                                              backend=_backend_of(n.inputs), inputs=tuple(gs),
-                                             node=n, run=lambda n=n, g=g: n.bwd(n, g))
+                                             node=n, run=lambda n=n, g=g, bwd=bwd: bwd(n, g))
                 else:
-                    grads_in = n.bwd(n, g)
+                    grads_in = bwd(n, g)
                 if n.hooks is not None:
                     grads_in = _post_hooks(n, grads_in, gs)
         if grads_in is None:
@@ -152,6 +162,8 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
         for t, gi in zip(n.inputs, grads_in):
             if t is None:
                 continue
+            if gi is not None and gi._data.shape != t._data.shape:
+                gi = sum_to(gi, t._data.shape)  # unbroadcast, once for every rule
             if t._inplace_log is None:
                 m = t._node
             else:
@@ -285,6 +297,24 @@ def _backend_of(ins: tuple) -> Any:
 
 def _freed(node: Node, g: Any) -> Any:
     raise RuntimeError(FREED_MESSAGE)
+
+
+def _no_rule(node: Node) -> RuntimeError:
+    return RuntimeError(f"no derivative rule for op {node.name!r} ({node!r}): add one to "
+                       "xgrad/derivatives.py")
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` over the dimensions that broadcasting added or expanded to reach ``shape``
+    (differentiable: Tensor ops)."""
+    gshape = g._data.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    out = g.sum(axes, keepdim=True) if axes else g
+    return out.reshape(shape) if out._data.shape != shape else out
 
 
 # ---- the public entry points: Tensor.backward, xgrad.autograd.backward / grad ------------

@@ -95,10 +95,8 @@ class Function:
             inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             shapes = [(o._data.shape, o._backend, o.dtype) if isinstance(o, Tensor) else None
                       for o in outs]
-            node = Node(cls.__name__.lower(), _function_bwd, inputs, (cls, ctx, shapes),
-                        n_out=len(outs))
-            node_name = cls.__name__
-            node.name = node_name
+            node = Node(cls.__name__, inputs, (cls, ctx, shapes), n_out=len(outs))
+            node.bwd = _function_bwd  # its own backward, whatever its name
             new_outs = []
             for i, o in enumerate(outs):
                 if isinstance(o, Tensor) and id(o) not in ctx._non_diff and \

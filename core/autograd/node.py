@@ -8,7 +8,7 @@ from typing import Any
 from ..dispatch import Dispatch
 from .grad_mode import _State
 
-__all__ = ["Node", "FREED_MESSAGE", "record", "needs_grad"]
+__all__ = ["Node", "RULES", "FREED_MESSAGE", "record", "needs_grad"]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -21,25 +21,32 @@ FREED_MESSAGE = (
 
 _next_seq = itertools.count().__next__
 
+#: The derivatives table: recorded op name -> ``rule(node, grad_output) -> tuple of input
+#: gradients``. Filled by :mod:`xgrad.derivatives` (which sits above the ops it calls); the
+#: engine looks a node's rule up here when the node has no backward of its own.
+RULES: dict[str, Callable] = {}
+
 
 class Node:
     """One recorded op: the ``grad_fn`` of its output tensor(s).
 
-    ``inputs`` are the op's inputs (Tensors, or None for non-tensor arguments), ``bwd`` is
-    ``bwd(node, grad_output) -> tuple of input gradients`` written with differentiable
-    Tensor ops, ``saved`` holds whatever else ``bwd`` needs, ``check`` the (tensor, version)
-    pairs whose in-place modification would make the gradient wrong.
+    ``name`` is the op's name, which keys its backward rule in :data:`RULES`; ``inputs``
+    are the op's inputs (Tensors, or None for non-tensor arguments), ``saved`` holds whatever
+    else the rule needs, ``check`` the (tensor, version) pairs whose in-place modification
+    would make the gradient wrong.
     """
 
-    __slots__ = ("name", "bwd", "inputs", "saved", "check", "seq", "__dict__", "__weakref__")
+    __slots__ = ("name", "inputs", "saved", "check", "seq", "__dict__", "__weakref__")
     n_out = 1
     hooks = None
     stack = None
+    #: A backward of the node's own, ``bwd(node, grad_output)`` (custom Functions, freed
+    #: graphs); None: the rule ``RULES[name]``.
+    bwd = None
 
-    def __init__(self, name: str, bwd: Callable, inputs: tuple, saved: Any = None,
+    def __init__(self, name: str, inputs: tuple, saved: Any = None,
                  check: tuple | None = None, n_out: int = 1) -> None:
         self.name = name
-        self.bwd = bwd
         self.inputs = inputs
         self.saved = saved
         self.check = check
@@ -87,11 +94,11 @@ def _pretty(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def record(out: Any, name: str, bwd: Callable, inputs: tuple, saved: Any = None,
+def record(out: Any, name: str, inputs: tuple, saved: Any = None,
            check: tuple | None = None) -> Any:
-    """Attach a graph node to tensor ``out`` (call only when grad mode is on and an input
-    needs grad); returns ``out``."""
-    out._node = Node(name, bwd, inputs, saved, check)
+    """Attach a graph node of op ``name`` to tensor ``out`` (call only when grad mode is on
+    and an input needs grad); returns ``out``. Its backward is ``RULES[name]``."""
+    out._node = Node(name, inputs, saved, check)
     out._rg = True
     return out
 

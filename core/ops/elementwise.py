@@ -1,7 +1,6 @@
 """Elementwise ops: arithmetic, math functions, comparisons, casts, in-place forms."""
 from __future__ import annotations
 
-import math
 import weakref
 from typing import Any
 
@@ -12,18 +11,12 @@ from ..dtypes import bool_, dtype_from_name, get_default_dtype, scalar_dtype
 from ..tensor import Tensor, wrap
 from .fusion import use_fused
 from .operands import binary_operands, check_broadcast, device_mismatch, float_natives
-from .reduce_to import sum_to
-
-
-def _g(t: Any) -> bool:
-    return t is not None and t._rg
-
 
 # ---- binary arithmetic -------------------------------------------------------------------
 _new = object.__new__
 
 
-def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
+def _binary(name: str, to_float: bool = False, saves: bool = True):
     def slow(a: Tensor, b: Any) -> Tensor:
         a, b, bt = binary_operands(name, a, b, to_float)
         be = a._backend
@@ -31,9 +24,9 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
         if _State.enabled and (a._rg or (bt and b._rg)):
             if bt:
                 check = ((a, a._version), (b, b._version)) if saves else None
-                record(out, name, bwd, (a, b), None, check)
+                record(out, name, (a, b), None, check)
             else:
-                record(out, name, bwd, (a, None), b)
+                record(out, name, (a, None), b)
         return out
 
     def op(a: Tensor, b: Any) -> Tensor:
@@ -71,10 +64,10 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
         out._backend = be
         if _State.enabled and (a._rg or (bt and b._rg)):
             if bt:
-                out._node = Node(name, bwd, (a, b), None,
+                out._node = Node(name, (a, b), None,
                                  ((a, a._version), (b, b._version)) if saves else None)
             else:
-                out._node = Node(name, bwd, (a, None), b, None)
+                out._node = Node(name, (a, None), b, None)
             out._rg = True
         else:
             out._node = None
@@ -85,7 +78,7 @@ def _binary(name: str, bwd, to_float: bool = False, saves: bool = True):
     return op
 
 
-def _rbinary(name: str, bwd):
+def _rbinary(name: str):
     def op(a: Tensor, b: Any) -> Tensor:
         # b OP a with b a non-tensor
         a, s, bt = binary_operands(name, a, b, name == "div")
@@ -94,81 +87,21 @@ def _rbinary(name: str, bwd):
         be = a._backend
         out = wrap(run(name, be, s, a._data), be)
         if _State.enabled and a._rg:
-            record(out, "r" + name, bwd, (a,), s, ((a, a._version),))
+            record(out, "r" + name, (a,), s, ((a, a._version),))
         return out
 
     op.__name__ = "r" + name
     return op
 
 
-def _add_bwd(node, g):
-    a, b = node.inputs
-    return (sum_to(g, a._data.shape) if a._rg else None,
-            sum_to(g, b._data.shape) if _g(b) else None)
-
-
-def _sub_bwd(node, g):
-    a, b = node.inputs
-    return (sum_to(g, a._data.shape) if a._rg else None,
-            sum_to(-g, b._data.shape) if _g(b) else None)
-
-
-def _mul_bwd(node, g):
-    a, b = node.inputs
-    if b is None:
-        return (g * node.saved, None)
-    return (sum_to(g * b, a._data.shape) if a._rg else None,
-            sum_to(g * a, b._data.shape) if b._rg else None)
-
-
-def _div_bwd(node, g):
-    a, b = node.inputs
-    if b is None:
-        return (g / node.saved, None)
-    ga = g / b
-    return (sum_to(ga, a._data.shape) if a._rg else None,
-            sum_to(-ga * a / b, b._data.shape) if b._rg else None)
-
-
-def _pow_bwd(node, g):
-    a, b = node.inputs
-    if b is None:
-        e = node.saved
-        if e == 0:
-            return (g * 0, None)
-        return (g * e * a ** (e - 1), None)
-    out = a ** b
-    ga = sum_to(g * b * a ** (b - 1), a._data.shape) if a._rg else None
-    gb = None
-    if b._rg:
-        safe_log = where(a > 0, a, 1).log()
-        gb = sum_to(g * out * safe_log, b._data.shape)
-    return (ga, gb)
-
-
-def _maxmin_bwd(node, g):
-    a, b = node.inputs
-    if b is None:
-        s = node.saved[1]
-        w = where(a == s, 0.5, where(a > s if node.saved[0] else a < s, 1.0, 0.0)).to(g.dtype)
-        return (g * w, None)
-    sel = (a > b) if node.saved[0] else (a < b)
-    w = where(a == b, 0.5, where(sel, 1.0, 0.0)).to(g.dtype)
-    return (sum_to(g * w, a._data.shape) if a._rg else None,
-            sum_to(g * (1 - w), b._data.shape) if b._rg else None)
-
-
-def _no_grad_bwd(node, g):
-    return (None,) * len(node.inputs)
-
-
-add = _binary("add", _add_bwd, saves=False)
-sub = _binary("sub", _sub_bwd, saves=False)
-mul = _binary("mul", _mul_bwd)
-div = _binary("div", _div_bwd, to_float=True)
-_pow = _binary("pow", _pow_bwd)
-_floordiv = _binary("floordiv", _no_grad_bwd, saves=False)
-remainder_ = _binary("remainder", _no_grad_bwd, saves=False)
+add = _binary("add", saves=False)
+sub = _binary("sub", saves=False)
+mul = _binary("mul")
+div = _binary("div", to_float=True)
+_pow = _binary("pow")
+atan2 = _binary("atan2", to_float=True)  # torch.atan2(a, b): integers promote to float
+_floordiv = _binary("floordiv", saves=False)
+remainder_ = _binary("remainder", saves=False)
 
 
 def check_int_divisor(a: Any, b: Any) -> None:
@@ -222,9 +155,9 @@ def _maxmin(name: str, is_max: bool):
         out = wrap(run(name, be, a._data, b._data if bt else b), be)
         if _State.enabled and (a._rg or (bt and b._rg)):
             if bt:
-                record(out, name, _maxmin_bwd, (a, b), (is_max,), ((a, a._version), (b, b._version)))
+                record(out, name, (a, b), (is_max,), ((a, a._version), (b, b._version)))
             else:
-                record(out, name, _maxmin_bwd, (a, None), (is_max, b), ((a, a._version),))
+                record(out, name, (a, None), (is_max, b), ((a, a._version),))
         return out
 
     op.__name__ = name
@@ -235,26 +168,11 @@ maximum = _maxmin("maximum", True)
 minimum = _maxmin("minimum", False)
 
 
-def _rsub_bwd(node, g):
-    return (-g,)
-
-
-def _rdiv_bwd(node, g):
-    (a,) = node.inputs
-    return (-g * node.saved / (a * a),)
-
-
-def _rpow_bwd(node, g):
-    (a,) = node.inputs
-    s = node.saved
-    return (g * (s ** a) * math.log(s) if s > 0 else g * 0,)
-
-
-rsub = _rbinary("sub", _rsub_bwd)
-rdiv = _rbinary("div", _rdiv_bwd)
-_rpow = _rbinary("pow", _rpow_bwd)
-_rfloordiv = _rbinary("floordiv", _no_grad_bwd)
-_rremainder = _rbinary("remainder", _no_grad_bwd)
+rsub = _rbinary("sub")
+rdiv = _rbinary("div")
+_rpow = _rbinary("pow")
+_rfloordiv = _rbinary("floordiv")
+_rremainder = _rbinary("remainder")
 
 
 def rfloordiv(a: Tensor, b: Any) -> Tensor:
@@ -282,7 +200,7 @@ def rmul(a: Tensor, b: Any) -> Tensor:
 
 
 # ---- unary math --------------------------------------------------------------------------
-def _unary(name: str, bwd, save_out: bool = False, float_only: bool = True, kname: str = ""):
+def _unary(name: str, save_out: bool = False, float_only: bool = True, kname: str = ""):
     kname = kname or name
 
     def op(a: Tensor) -> Tensor:
@@ -302,7 +220,7 @@ def _unary(name: str, bwd, save_out: bool = False, float_only: bool = True, knam
         out._data = data
         out._backend = be
         if _State.enabled and a._rg:
-            out._node = Node(name, bwd, (a,), weakref.ref(out) if save_out else None,
+            out._node = Node(name, (a,), weakref.ref(out) if save_out else None,
                              ((a, a._version),))
             out._rg = True
         else:
@@ -314,76 +232,19 @@ def _unary(name: str, bwd, save_out: bool = False, float_only: bool = True, knam
     return op
 
 
-def _out(node):
-    out = node.saved()
-    if out is None:  # output no longer referenced anywhere: rebuild it from the input
-        raise RuntimeError(f"{node!r}: the saved output was freed")
-    return out
-
-
-def _neg_bwd(node, g):
-    return (-g,)
-
-
-def _exp_bwd(node, g):
-    return (g * _out(node),)
-
-
-def _log_bwd(node, g):
-    return (g / node.inputs[0],)
-
-
-def _log1p_bwd(node, g):
-    return (g / (node.inputs[0] + 1),)
-
-
-def _expm1_bwd(node, g):
-    return (g * (_out(node) + 1),)
-
-
-def _sin_bwd(node, g):
-    return (g * node.inputs[0].cos(),)
-
-
-def _cos_bwd(node, g):
-    return (-g * node.inputs[0].sin(),)
-
-
-def _tanh_bwd(node, g):
-    y = _out(node)
-    return (g * (1 - y * y),)
-
-
-def _sqrt_bwd(node, g):
-    return (g / (2 * _out(node)),)
-
-
-def _abs_bwd(node, g):
-    return (g * node.inputs[0].sign(),)
-
-
-def _zero_bwd(node, g):
-    return (g * 0,)
-
-
-def _erf_bwd(node, g):
-    x = node.inputs[0]
-    return (g * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp(),)
-
-
-neg = _unary("neg", _neg_bwd, float_only=False)
-exp = _unary("exp", _exp_bwd, save_out=True)
-log = _unary("log", _log_bwd)
-log1p = _unary("log1p", _log1p_bwd)
-expm1 = _unary("expm1", _expm1_bwd, save_out=True)
-sin = _unary("sin", _sin_bwd)
-cos = _unary("cos", _cos_bwd)
-tanh = _unary("tanh", _tanh_bwd, save_out=True)
-sqrt = _unary("sqrt", _sqrt_bwd, save_out=True)
-abs = _unary("abs", _abs_bwd, float_only=False)
-sign = _unary("sign", _zero_bwd, float_only=False)
-erf = _unary("erf", _erf_bwd)
-floor = _unary("floor", _zero_bwd, float_only=False)
+neg = _unary("neg", float_only=False)
+exp = _unary("exp", save_out=True)
+log = _unary("log")
+log1p = _unary("log1p")
+expm1 = _unary("expm1", save_out=True)
+sin = _unary("sin")
+cos = _unary("cos")
+tanh = _unary("tanh", save_out=True)
+sqrt = _unary("sqrt", save_out=True)
+abs = _unary("abs", float_only=False)
+sign = _unary("sign", float_only=False)
+erf = _unary("erf")
+floor = _unary("floor", float_only=False)
 
 
 def rsqrt(a: Tensor) -> Tensor:
@@ -401,24 +262,14 @@ def square(a: Tensor) -> Tensor:
     return mul(a, a)
 
 
-def _relu_bwd(node, g):
-    # a multiply by the 0/1 mask: numpy's where() branches per element and is ~10x slower
-    return (g * (node.inputs[0] > 0).to(g.dtype),)
-
-
 def relu(a: Tensor) -> Tensor:
     """``max(a, 0)``; gradient 0 at 0, as PyTorch."""
     be = a._backend
     out = wrap(run("maximum", be, a._data, 0), be) if not Dispatch.active else \
         wrap(call_kernel("relu", be, be.maximum, a._data, 0), be)
     if _State.enabled and a._rg:
-        record(out, "relu", _relu_bwd, (a,), None, ((a, a._version),))
+        record(out, "relu", (a,), None, ((a, a._version),))
     return out
-
-
-def _sigmoid_bwd(node, g):
-    y = _out(node)
-    return (g * y * (1 - y),)
 
 
 def sigmoid(a: Tensor) -> Tensor:
@@ -434,7 +285,7 @@ def sigmoid(a: Tensor) -> Tensor:
         a = a.to(get_default_dtype())
     out = wrap(run("sigmoid", be, a._data), be)
     if _State.enabled and a._rg:
-        record(out, "sigmoid", _sigmoid_bwd, (a,), weakref.ref(out), ((a, a._version),))
+        record(out, "sigmoid", (a,), weakref.ref(out), ((a, a._version),))
     return out
 
 
@@ -450,35 +301,18 @@ def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
     return out
 
 
-def _clamp_bwd(node, g):
-    a, b = node.inputs
-    bound = b if b is not None else node.saved[1]
-    inside = (a >= bound) if node.saved[0] else (a <= bound)
-    ga = sum_to(where(inside, g, 0.0), a._data.shape) if a._rg else None
-    gb = sum_to(where(inside, 0.0, g), b._data.shape) if _g(b) else None
-    return (ga, gb)
-
-
 def _clamp_side(a: Tensor, bound: Any, lower: bool) -> Tensor:
     name = "maximum" if lower else "minimum"
     a, b, bt = binary_operands("clamp", a, bound)
     be = a._backend
     out = wrap(run(name, be, a._data, b._data if bt else b), be)
     if _State.enabled and (a._rg or (bt and b._rg)):
-        record(out, "clamp", _clamp_bwd, (a, b if bt else None), (lower, None if bt else b),
+        record(out, "clamp", (a, b if bt else None), (lower, None if bt else b),
                ((a, a._version),))
     return out
 
 
 # ---- where, comparisons, logical ---------------------------------------------------------
-def _where_bwd(node, g):
-    _, a, b = node.inputs
-    cond = node.saved
-    return (None,
-            sum_to(where(cond, g, 0.0), a._data.shape) if _g(a) else None,
-            sum_to(where(cond, 0.0, g), b._data.shape) if _g(b) else None)
-
-
 def where(cond: Tensor, a: Any, b: Any) -> Tensor:
     """``a`` where ``cond`` else ``b``, broadcasting; ``a``/``b`` may be Python scalars."""
     if not isinstance(cond, Tensor):
@@ -505,7 +339,7 @@ def where(cond: Tensor, a: Any, b: Any) -> Tensor:
             check_broadcast("where", cond, t)
     out = wrap(run("where", be, cond._data, a._data if at else a, b._data if bt else b), be)
     if _State.enabled and ((at and a._rg) or (bt and b._rg)):
-        record(out, "where", _where_bwd, (None, a if at else None, b if bt else None), cond)
+        record(out, "where", (None, a if at else None, b if bt else None), cond)
     return out
 
 
@@ -588,11 +422,6 @@ def __invert__(a: Tensor) -> Tensor:
 
 
 # ---- casts, copies -----------------------------------------------------------------------
-def _cast_bwd(node, g):
-    (a,) = node.inputs
-    return (g.to(node.saved),)
-
-
 def cast(a: Tensor, dtype: Any) -> Tensor:
     """``a`` converted to ``dtype`` (differentiable between floating dtypes)."""
     dtype = dtype_from_name(dtype)
@@ -605,12 +434,8 @@ def cast(a: Tensor, dtype: Any) -> Tensor:
                         f"{', '.join(sorted(d.name for d in be.dtypes))}")
     out = wrap(run("cast", be, a._data, dtype), be)
     if _State.enabled and a._rg and dtype.is_floating_point:
-        record(out, "to_copy", _cast_bwd, (a,), src)
+        record(out, "to_copy", (a,), src)
     return out
-
-
-def _transfer_bwd(node, g):
-    return (g.to(node.saved),)
 
 
 def to_backend(a: Tensor, be: Any) -> Tensor:
@@ -623,12 +448,8 @@ def to_backend(a: Tensor, be: Any) -> Tensor:
                         f"{', '.join(sorted(d.name for d in be.dtypes))}")
     out = wrap(be.from_numpy(a._backend.to_numpy(a._data), dt), be)
     if _State.enabled and a._rg:
-        record(out, "to_copy", _transfer_bwd, (a,), a._backend)
+        record(out, "to_copy", (a,), a._backend)
     return out
-
-
-def _identity_bwd(node, g):
-    return (g,)
 
 
 def clone(a: Tensor) -> Tensor:
@@ -636,7 +457,7 @@ def clone(a: Tensor) -> Tensor:
     be = a._backend
     out = wrap(run("copy", be, a._data), be)
     if _State.enabled and a._rg:
-        record(out, "clone", _identity_bwd, (a,))
+        record(out, "clone", (a,))
     return out
 
 

@@ -1,7 +1,7 @@
 """Composite ops with an optional fused backend kernel: softmax, log_softmax, cross-entropy,
 linear, gelu, conv2d and its gradients (pooling lives in :mod:`.pooling`). Each is a
-:class:`~.fusion.FusedOp`: the fused kernel, a backward written with differentiable Tensor
-ops, and a decomposition into primitives."""
+:class:`~.fusion.FusedOp`: the fused kernel, a decomposition into primitives, and a backward
+rule (:mod:`xgrad.derivatives`, by the op's name)."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,7 @@ from ..shapes import wrap_dim
 from ..tensor import Tensor, wrap
 from .fusion import FUSED, FusedOp, apply_fused, decomposed_only, fusion_mode, register_fused, use_fused
 from .indexing import index_put
-from .linalg import _matmul_nd, einsum
+from .linalg import einsum
 from .pooling import (  # noqa: F401  (the fused max-pool pair lives there; re-exported here)
     MAX_POOL2D,
     MAX_POOL2D_BACKWARD,
@@ -26,22 +26,10 @@ __all__ = ["FusedOp", "FUSED", "apply_fused", "decomposed_only", "use_fused"]
 
 
 # ---- log_softmax / softmax ---------------------------------------------------------------
-def _log_softmax_bwd(node, g):
-    (axis,), ref = node.saved
-    y = ref()
-    return (g - y.exp() * g.sum(axis, keepdim=True),)
-
-
 def _log_softmax_dec(x: Tensor, axis: int) -> Tensor:
     m = x.detach().amax(axis, keepdim=True)
     s = x - m
     return s - s.exp().sum(axis, keepdim=True).log()
-
-
-def _softmax_bwd(node, g):
-    (axis,), ref = node.saved
-    y = ref()
-    return (y * (g - (g * y).sum(axis, keepdim=True)),)
 
 
 def _softmax_dec(x: Tensor, axis: int) -> Tensor:
@@ -49,8 +37,8 @@ def _softmax_dec(x: Tensor, axis: int) -> Tensor:
     return e / e.sum(axis, keepdim=True)
 
 
-LOG_SOFTMAX = register_fused(FusedOp("log_softmax", _log_softmax_bwd, _log_softmax_dec, True))
-SOFTMAX = register_fused(FusedOp("softmax", _softmax_bwd, _softmax_dec, True))
+LOG_SOFTMAX = register_fused(FusedOp("log_softmax", _log_softmax_dec, True))
+SOFTMAX = register_fused(FusedOp("softmax", _softmax_dec, True))
 
 
 def _float(x: Tensor, dtype: Any = None) -> Tensor:
@@ -83,23 +71,6 @@ def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
 
 
 # ---- cross entropy on (N, C) logits and int64 targets -----------------------------------
-def _ce_bwd(node, g):
-    logits, target = node.inputs
-    return (apply_fused(CROSS_ENTROPY_GRAD, (logits, target, g), ()), None)
-
-
-def _ce_grad_bwd(node, gg):
-    logits, target, g = node.inputs
-    p = softmax(logits, 1)
-    d_logits = d_g = None
-    if logits._rg:
-        v = gg * g.unsqueeze(1)
-        d_logits = p * (v - (v * p).sum(1, keepdim=True))
-    if g._rg:
-        d_g = ((p - _one_hot_like(target, logits)) * gg).sum(1)
-    return (d_logits, None, d_g)
-
-
 def _ce_grad_dec(logits: Tensor, target: Tensor, g: Tensor) -> Tensor:
     p = _softmax_dec(logits, 1) if fusion_mode.force_decomposition else softmax(logits, 1)
     return (p - _one_hot_like(target, logits)) * g.unsqueeze(1)
@@ -118,8 +89,8 @@ def _ce_dec(logits: Tensor, target: Tensor, _unused: Any = None) -> Tensor:
     return -lsm.gather(1, target.reshape(-1, 1)).reshape(-1)
 
 
-CROSS_ENTROPY = register_fused(FusedOp("cross_entropy", _ce_bwd, _ce_dec))
-CROSS_ENTROPY_GRAD = register_fused(FusedOp("cross_entropy_grad", _ce_grad_bwd, _ce_grad_dec))
+CROSS_ENTROPY = register_fused(FusedOp("cross_entropy", _ce_dec))
+CROSS_ENTROPY_GRAD = register_fused(FusedOp("cross_entropy_grad", _ce_grad_dec))
 
 
 def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> bool:
@@ -151,34 +122,12 @@ def cross_entropy_rows(logits: Tensor, target: Tensor) -> Tensor:
 
 
 # ---- linear ------------------------------------------------------------------------------
-def _linear_bwd(node, g):
-    return _linear_grads(*node.inputs, g)
-
-
-def _linear_nobias_bwd(node, g):
-    return _linear_grads(*node.inputs, None, g)[:2]
-
-
-def _linear_grads(x: Tensor, w: Tensor, b: Tensor | None, g: Tensor) -> tuple:
-    o, i = w._data.shape
-    g2 = g.reshape(-1, o) if len(g._data.shape) != 2 else g
-    gx = gw = gb = None
-    if x._rg:
-        gx = _matmul_nd(g, w)  # shapes are known to match: skip matmul's validation
-    if w._rg:
-        x2 = x.reshape(-1, i) if len(x._data.shape) != 2 else x
-        gw = _matmul_nd(g2.mT, x2)
-    if b is not None and b._rg:
-        gb = g2.sum(0)
-    return (gx, gw, gb)
-
-
 def _linear_dec(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
     out = x.matmul(w.mT)
     return out + b if b is not None else out
 
 
-LINEAR = register_fused(FusedOp("linear", _linear_bwd, _linear_dec))
+LINEAR = register_fused(FusedOp("linear", _linear_dec))
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -202,28 +151,12 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if len(xs) == 1:
         return linear(x.unsqueeze(0), weight, bias).squeeze(0)
     if bias is None:
-        return apply_fused(LINEAR_NOBIAS, (x, weight), (None,))
+        return apply_fused(LINEAR, (x, weight), (None,))
     return apply_fused(LINEAR, (x, weight, bias), ())
-
-
-LINEAR_NOBIAS = FusedOp("linear", _linear_nobias_bwd, _linear_dec)
 
 
 # ---- gelu --------------------------------------------------------------------------------
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
-
-
-def _gelu_bwd(node, g):
-    (x,) = node.inputs
-    (approximate,), _ = node.saved
-    if approximate == "tanh":
-        u = (x + 0.044715 * x * x * x) * _SQRT_2_PI
-        t = u.tanh()
-        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
-        return (g * d,)
-    cdf = 0.5 * (1 + (x * (1 / math.sqrt(2.0))).erf())
-    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
-    return (g * (cdf + x * pdf),)
 
 
 def _gelu_dec(x: Tensor, approximate: str) -> Tensor:
@@ -232,7 +165,7 @@ def _gelu_dec(x: Tensor, approximate: str) -> Tensor:
     return 0.5 * x * (1 + (x * (1 / math.sqrt(2.0))).erf())
 
 
-GELU = register_fused(FusedOp("gelu", _gelu_bwd, _gelu_dec))
+GELU = register_fused(FusedOp("gelu", _gelu_dec))
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -243,37 +176,12 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 
 
 # ---- conv2d ------------------------------------------------------------------------------
-def _conv2d_bwd(node, g):
-    x, w = node.inputs
-    (stride, padding, dilation, groups), _ = node.saved
-    return _conv2d_grads(x, w, g, stride, padding, dilation, groups)
-
-
-def _conv2d_grads(x, w, g, stride, padding, dilation, groups):
-    gx = gw = None
-    if w._rg:
-        gw = conv2d_weight_grad(x, g, w._data.shape, stride, padding, dilation, groups)
-    if x._rg:
-        gx = conv2d_input_grad(g, w, x._data.shape[2:], stride, padding, dilation, groups)
-    return (gx, gw)
-
-
 def conv2d_weight_grad(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, padding: tuple,
                        dilation: tuple, groups: int) -> Tensor:
     """Gradient of ``conv2d(x, w)`` with respect to ``w`` (windows of ``x`` against ``g``;
     fused as im2col plus one batched matmul when the backend has it)."""
     return apply_fused(CONV2D_WEIGHT_GRAD, (x, g), (tuple(wshape), tuple(stride), tuple(padding),
                                                     tuple(dilation), groups))
-
-
-def _conv_weight_grad_bwd(node, gw):
-    # conv2d is bilinear: <conv2d(x, w), g> = <w, weight_grad(x, g)> = <x, input_grad(g, w)>
-    x, g = node.inputs
-    (_, stride, padding, dilation, groups), _ = node.saved
-    d_x = conv2d_input_grad(g, gw, x._data.shape[2:], stride, padding, dilation, groups) \
-        if x._rg else None
-    d_g = conv2d_nobias(x, gw, stride, padding, dilation, groups) if g._rg else None
-    return (d_x, d_g)
 
 
 def _conv_weight_grad_dec(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, padding: tuple,
@@ -290,15 +198,6 @@ def _conv_weight_grad_dec(x: Tensor, g: Tensor, wshape: tuple, stride: tuple, pa
     gg = g.reshape(n, groups, o // groups, oh, ow)
     wing = win.reshape(n, groups, cg, oh, ow, kh, kw)
     return _einsum2("ngohw,ngchwij->gocij", gg, wing).reshape(o, cg, kh, kw)
-
-
-def _conv_input_grad_bwd(node, gg):
-    g, w = node.inputs
-    (size, stride, padding, dilation, groups), _ = node.saved
-    d_g = conv2d_nobias(gg, w, stride, padding, dilation, groups) if g._rg else None
-    d_w = conv2d_weight_grad(gg, g, w._data.shape, stride, padding, dilation, groups) \
-        if w._rg else None
-    return (d_g, d_w)
 
 
 def _conv_input_grad_dec(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding: tuple,
@@ -327,10 +226,8 @@ def _conv_input_grad_dec(g: Tensor, w: Tensor, size: tuple, stride: tuple, paddi
     return out
 
 
-CONV2D_WEIGHT_GRAD = register_fused(FusedOp("conv2d_weight_grad", _conv_weight_grad_bwd,
-                                       _conv_weight_grad_dec))
-CONV2D_INPUT_GRAD = register_fused(FusedOp("conv2d_input_grad", _conv_input_grad_bwd,
-                                      _conv_input_grad_dec))
+CONV2D_WEIGHT_GRAD = register_fused(FusedOp("conv2d_weight_grad", _conv_weight_grad_dec))
+CONV2D_INPUT_GRAD = register_fused(FusedOp("conv2d_input_grad", _conv_input_grad_dec))
 
 
 def conv2d_input_grad(g: Tensor, w: Tensor, size: tuple, stride: tuple, padding: tuple,
@@ -380,7 +277,7 @@ def _conv2d_dec(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tens
     return outs[0].permute(0, 3, 1, 2)
 
 
-CONV2D = register_fused(FusedOp("conv2d", _conv2d_bwd, _conv2d_dec))
+CONV2D = register_fused(FusedOp("conv2d", _conv2d_dec))
 
 
 def conv2d_nobias(x: Tensor, w: Tensor, stride: tuple, padding: tuple, dilation: tuple,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..autograd.grad_mode import _State
-from ..autograd.node import record
+from ..autograd.node import RULES, record
 from ..dispatch import run
 from ..registry import count_fallback
 from ..tensor import Tensor, wrap
@@ -36,14 +36,19 @@ def decomposed_only() -> Iterator[None]:
 
 
 class FusedOp:
-    """One fusable op: ``name`` (the backend method), ``backward(node, g)``, ``decompose``."""
+    """One fusable op: ``name`` (the backend method and the recorded op name), ``decompose``
+    (the same op in primitives) and ``saves_output`` (whether the backward rule reads the
+    output). Its backward rule is the derivatives table's entry for ``name``."""
 
-    def __init__(self, name: str, backward: Callable, decompose: Callable,
-                 saves_output: bool = False) -> None:
+    def __init__(self, name: str, decompose: Callable, saves_output: bool = False) -> None:
         self.name = name
-        self.backward = backward
         self.decompose = decompose
         self.saves_output = saves_output
+
+    @property
+    def backward(self) -> Callable:
+        """``backward(node, g)``: the op's rule in :mod:`xgrad.derivatives`."""
+        return RULES[self.name]
 
 
 FUSED: dict[str, FusedOp] = {}
@@ -78,5 +83,5 @@ def apply_fused(op: FusedOp, tensors: tuple, params: tuple) -> Tensor:
     out = wrap(run(name, be, *[t._data for t in tensors], *params), be)
     if rg and _State.enabled:
         saved = (params, weakref.ref(out) if op.saves_output else None)
-        record(out, name, op.backward, tensors, saved, [(t, t._version) for t in tensors])
+        record(out, name, tensors, saved, [(t, t._version) for t in tensors])
     return out

@@ -12,7 +12,6 @@ from ..tensor import Tensor, from_data, wrap
 from .elementwise import where
 from .inplace import apply_inplace
 from .operands import device_mismatch
-from .reduce_to import sum_to
 
 
 def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
@@ -169,12 +168,6 @@ def _native_index(a: Tensor, values: Any, dt: Any) -> Any:
     return a._backend.from_numpy(np.asarray(values), dt)
 
 
-def _getitem_bwd(node, g):
-    (a,) = node.inputs
-    idx, basic = node.saved
-    return (index_grad(g, a._data.shape, idx, basic),)
-
-
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with PyTorch/numpy indexing rules."""
     if a.__class__ is Tensor and index.__class__ is int and a._data.shape:
@@ -193,20 +186,15 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     be = a._backend
     out = wrap(run("getitem", be, a._data, idx), be)
     if _State.enabled and a._rg:
-        record(out, "index", _getitem_bwd, (a,), (idx, basic))
+        record(out, "index", (a,), (idx, basic))
     return out
-
-
-def _index_grad_bwd(node, gg):
-    idx, basic = node.saved
-    return (getitem_native(gg, idx),)
 
 
 def getitem_native(a: Tensor, idx: tuple) -> Tensor:
     be = a._backend
     out = wrap(run("getitem", be, a._data, idx), be)
     if _State.enabled and a._rg:
-        record(out, "index", _getitem_bwd, (a,), (idx, False))
+        record(out, "index", (a,), (idx, False))
     return out
 
 
@@ -216,14 +204,8 @@ def index_grad(g: Tensor, shape: tuple, idx: tuple, basic: bool) -> Tensor:
     zeros = be.full(shape, 0, be.dtype(g._data))
     out = wrap(run("index_put" if basic else "index_add", be, zeros, idx, g._data), be)
     if _State.enabled and g._rg:
-        record(out, "index_backward", _index_grad_bwd, (g,), (idx, basic))
+        record(out, "index_backward", (g,), (idx, basic))
     return out
-
-
-def _index_put_add_bwd(node, g):
-    a, v = node.inputs
-    idx = node.saved
-    return (g if a._rg else None, sum_to(getitem_native(g, idx), v._data.shape) if v._rg else None)
 
 
 def index_put_add(a: Tensor, index: Any, values: Tensor) -> Tensor:
@@ -234,23 +216,13 @@ def index_put_add(a: Tensor, index: Any, values: Tensor) -> Tensor:
         raise device_mismatch("index_put_add", a, values)
     out = wrap(run("index_add", be, a._data, idx, values.to(a.dtype)._data), be)
     if _State.enabled and (a._rg or values._rg):
-        record(out, "index_put_add", _index_put_add_bwd, (a, values), idx)
+        record(out, "index_put_add", (a, values), idx)
     return out
 
 
 def _is_native(index: Any) -> bool:
     return isinstance(index, tuple) and all(
         isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
-
-
-def _index_put_bwd(node, g):
-    a, v = node.inputs
-    idx = node.saved
-    ga = index_put(g, idx, 0.0) if a._rg else None
-    gv = None
-    if v is not None and v._rg:
-        gv = sum_to(getitem_native(g, idx), v._data.shape)
-    return (ga, gv)
 
 
 def index_put(a: Tensor, idx: tuple, values: Any) -> Tensor:
@@ -272,7 +244,7 @@ def index_put(a: Tensor, idx: tuple, values: Any) -> Tensor:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be "
                            f"broadcast to indexing result of shape {target}") from None
     if _State.enabled and (a._rg or (vt and values._rg)):
-        record(out, "index_put", _index_put_bwd, (a, values if vt else None), idx)
+        record(out, "index_put", (a, values if vt else None), idx)
     return out
 
 
@@ -326,14 +298,6 @@ def _bounds_error(op: str, exc: IndexError, index: Tensor, d: int, n: int,
     return exc
 
 
-def _gather_bwd(node, g):
-    a, _ = node.inputs
-    d, index = node.saved
-    be = g._backend
-    zeros = wrap(be.full(a._data.shape, 0, be.dtype(g._data)), be)
-    return (scatter_add(zeros, d, index, g), None)
-
-
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (and so on), as ``torch.gather``."""
     d = _dim(a, dim)
@@ -351,15 +315,8 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     except IndexError as exc:
         raise _bounds_error("gather", exc, index, d, ashape[d]) from None
     if _State.enabled and src._rg:
-        record(out, "gather", _gather_bwd, (src, None), (d, index))
+        record(out, "gather", (src, None), (d, index))
     return out
-
-
-def _scatter_add_bwd(node, g):
-    a, src = node.inputs
-    d, index = node.saved
-    return (g if a is not None and a._rg else None,
-            gather(g, d, index) if src._rg else None)
 
 
 def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -381,7 +338,7 @@ def _scatter_add(op: str, a: Tensor, dim: int, index: Tensor, src: Tensor) -> Te
     except IndexError as exc:
         raise _bounds_error(op, exc, index, d, a._data.shape[d]) from None
     if _State.enabled and (a._rg or src._rg):
-        record(out, "scatter_add", _scatter_add_bwd, (a, src), (d, index))
+        record(out, "scatter_add", (a, src), (d, index))
     return out
 
 

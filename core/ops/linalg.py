@@ -9,20 +9,13 @@ from ..dispatch import run
 from ..shapes import broadcast_shapes
 from ..tensor import Tensor, wrap
 from .operands import binary_operands
-from .reduce_to import sum_to
-
-
-def _mm_bwd(node, g):
-    a, b = node.inputs
-    return (sum_to(g @ b.mT, a._data.shape) if a._rg else None,
-            sum_to(a.mT @ g, b._data.shape) if b._rg else None)
 
 
 def _matmul_nd(a: Tensor, b: Tensor) -> Tensor:
     be = a._backend
     out = wrap(run("matmul", be, a._data, b._data), be)
     if _State.enabled and (a._rg or b._rg):
-        record(out, "mm", _mm_bwd, (a, b), None, ((a, a._version), (b, b._version)))
+        record(out, "mm", (a, b), None, ((a, a._version), (b, b._version)))
     return out
 
 

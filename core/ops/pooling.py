@@ -66,20 +66,8 @@ def _gather_at(src: Tensor, idx: Tensor) -> Tensor:
     return src.flatten(2).gather(2, idx.flatten(2)).reshape(n, c, oh, ow)
 
 
-def _mp_bwd(node, g):
-    (x,) = node.inputs
-    params, _ = node.saved
-    return (apply_fused(MAX_POOL2D_BACKWARD, (x, g), params),)
-
-
 def _mp_dec(x: Tensor, *params) -> Tensor:
     return _gather_at(x, max_pool2d_indices(x, *params))
-
-
-def _mpb_bwd(node, gg):
-    x, g = node.inputs
-    params, _ = node.saved
-    return (None, _gather_at(gg, max_pool2d_indices(x, *params)) if g._rg else None)
 
 
 def _mpb_dec(x: Tensor, g: Tensor, *params) -> Tensor:
@@ -90,8 +78,8 @@ def _mpb_dec(x: Tensor, g: Tensor, *params) -> Tensor:
     return zeros.scatter_add(2, idx.flatten(2), g.flatten(2)).reshape(n, c, h, w)
 
 
-MAX_POOL2D = register_fused(FusedOp("max_pool2d", _mp_bwd, _mp_dec))
-MAX_POOL2D_BACKWARD = register_fused(FusedOp("max_pool2d_backward", _mpb_bwd, _mpb_dec))
+MAX_POOL2D = register_fused(FusedOp("max_pool2d", _mp_dec))
+MAX_POOL2D_BACKWARD = register_fused(FusedOp("max_pool2d_backward", _mpb_dec))
 
 
 def max_pool2d(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,

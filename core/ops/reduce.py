@@ -16,23 +16,6 @@ from .elementwise import where
 from .fusion import use_fused
 
 
-def _keep_shape(shape: tuple, axes: tuple) -> tuple:
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
-
-def expand_grad(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
-    """Broadcast a reduced gradient back over ``axes`` to ``shape``."""
-    if not keepdim and axes:
-        g = g.reshape(_keep_shape(shape, axes))
-    return g.expand(shape)
-
-
-def _sum_bwd(node, g):
-    (a,) = node.inputs
-    axes, keepdim = node.saved
-    return (expand_grad(g, a._data.shape, axes, keepdim),)
-
-
 def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (all dims by default). Integer and bool sums give int64."""
     if dtype is not None:
@@ -41,7 +24,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
     axes = norm_axes(dim, len(a._data.shape))
     out = wrap(run("sum", be, a._data, axes, keepdim), be)
     if _State.enabled and a._rg:
-        record(out, "sum", _sum_bwd, (a,), (axes, keepdim))
+        record(out, "sum", (a,), (axes, keepdim))
     return out
 
 
@@ -62,14 +45,8 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     be = a._backend
     out = wrap(run("mul", be, run("sum", be, a._data, axes, keepdim), scale), be)
     if _State.enabled and a._rg:
-        record(out, "mean", _mean_bwd, (a,), (axes, keepdim, scale))
+        record(out, "mean", (a,), (axes, keepdim, scale))
     return out
-
-
-def _mean_bwd(node, g):
-    (a,) = node.inputs
-    axes, keepdim, scale = node.saved
-    return (expand_grad(g * scale, a._data.shape, axes, keepdim),)
 
 
 def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -98,19 +75,6 @@ def _sqrt_zero_grad(s: Tensor) -> Tensor:
     return where(nz, where(nz, s, 1.0).sqrt(), 0.0)
 
 
-def _prod_bwd(node, g):
-    (a,) = node.inputs
-    axes, keepdim = node.saved
-    shape = a._data.shape
-    zero = a == 0
-    nz = where(zero, 1.0, a)
-    p_nz = prod(nz, axes, keepdim=True)
-    nzeros = sum(zero, axes, keepdim=True)
-    ge = expand_grad(g, shape, axes, keepdim)
-    grad = where(nzeros == 0, p_nz / nz, where((nzeros == 1) & zero, p_nz, 0.0))
-    return (ge * grad,)
-
-
 def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Product over ``dim``."""
     if dtype is not None:
@@ -119,19 +83,8 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     axes = norm_axes(dim, len(a._data.shape))
     out = wrap(run("prod", be, a._data, axes, keepdim), be)
     if _State.enabled and a._rg:
-        record(out, "prod", _prod_bwd, (a,), (axes, keepdim), ((a, a._version),))
+        record(out, "prod", (a,), (axes, keepdim), ((a, a._version),))
     return out
-
-
-def _amax_bwd(node, g):
-    (a,) = node.inputs
-    axes, keepdim, ref = node.saved
-    out = ref()
-    shape = a._data.shape
-    o = out if keepdim else out.reshape(_keep_shape(shape, axes))
-    mask = (a == o).to(g.dtype)
-    count = sum(mask, axes, keepdim=True)
-    return (expand_grad(g, shape, axes, keepdim) * mask / count,)
 
 
 def _amaxmin(name: str):
@@ -146,7 +99,7 @@ def _amaxmin(name: str):
             return a.clone() if a._rg else a
         out = wrap(run(name[1:], be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:
-            record(out, name, _amax_bwd, (a,), (axes, keepdim, weakref.ref(out)),
+            record(out, name, (a,), (axes, keepdim, weakref.ref(out)),
                    ((a, a._version),))
         return out
 
@@ -234,15 +187,6 @@ argmax = _arg("argmax")
 argmin = _arg("argmin")
 
 
-def _lse_bwd(node, g):
-    (a,) = node.inputs
-    axes, keepdim, ref = node.saved
-    out = ref()
-    shape = a._data.shape
-    o = out if keepdim else out.reshape(_keep_shape(shape, axes))
-    return (expand_grad(g, shape, axes, keepdim) * (a - o).exp(),)
-
-
 def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(a)))`` over ``dim``, computed stably (fused kernel when available)."""
     if not a.dtype.is_floating_point:
@@ -252,7 +196,7 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if use_fused(be, "logsumexp"):
         out = wrap(run("logsumexp", be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:
-            record(out, "logsumexp", _lse_bwd, (a,), (axes, keepdim, weakref.ref(out)),
+            record(out, "logsumexp", (a,), (axes, keepdim, weakref.ref(out)),
                    ((a, a._version),))
         return out
     m = amax(a.detach(), axes, keepdim=True)
@@ -278,11 +222,6 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
     return where(nz, where(nz, s, 1.0) ** (1.0 / p), 0.0)  # gradient 0, not NaN, at 0
 
 
-def _cumsum_bwd(node, g):
-    ax = node.saved
-    return (g.flip(ax).cumsum(ax).flip(ax),)
-
-
 def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Inclusive cumulative sum along ``dim``."""
     if dtype is not None:
@@ -293,7 +232,7 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         return a.clone()
     out = wrap(run("cumsum", be, a._data, ax), be)
     if _State.enabled and a._rg:
-        record(out, "cumsum", _cumsum_bwd, (a,), ax)
+        record(out, "cumsum", (a,), ax)
     return out
 
 

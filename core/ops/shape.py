@@ -6,16 +6,10 @@ from typing import Any
 
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, record
-from ..creation import zeros
 from ..dispatch import run
 from ..shapes import dims_arg, infer_shape, int_sizes, wrap_dim
 from ..tensor import Tensor, wrap
 from .operands import device_mismatch
-from .reduce_to import sum_to
-
-
-def _reshape_bwd(node, g):
-    return (g.reshape(node.saved),)
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
@@ -31,21 +25,13 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
     be = a._backend
     out = wrap(run("reshape", be, a._data, shape), be)
     if _State.enabled and a._rg:
-        record(out, "reshape", _reshape_bwd, (a,), old)
+        record(out, "reshape", (a,), old)
     return out
 
 
 def view(a: Tensor, *shape: Any) -> Tensor:
     """As :func:`reshape` (xgrad does not distinguish views); ``view(dtype)`` is unsupported."""
     return reshape(a, *int_sizes("view", "size", shape))
-
-
-def _permute_bwd(node, g):
-    perm = node.saved
-    inv = [0] * len(perm)
-    for i, p in enumerate(perm):
-        inv[p] = i
-    return (g.permute(inv),)
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
@@ -66,7 +52,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
     be = a._backend
     out = wrap(run("permute", be, a._data, dims), be)
     if _State.enabled and a._rg:
-        record(out, "permute", _permute_bwd, (a,), dims)
+        record(out, "permute", (a,), dims)
     return out
 
 
@@ -99,10 +85,6 @@ def mT(a: Tensor) -> Tensor:
     return transpose(a, -2, -1)
 
 
-def _expand_bwd(node, g):
-    return (sum_to(g, node.saved),)
-
-
 def expand(a: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to ``sizes`` (-1 keeps a dimension), without copying."""
     sizes = dims_arg(sizes)
@@ -133,7 +115,7 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
     be = a._backend
     out = wrap(run("broadcast_to", be, a._data, shape), be)
     if _State.enabled and a._rg:
-        record(out, "expand", _expand_bwd, (a,), old)
+        record(out, "expand", (a,))
     return out
 
 
@@ -191,16 +173,6 @@ def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     return reshape(a, shape[:d] + tuple(sizes) + shape[d + 1:])
 
 
-def _cat_bwd(node, g):
-    ax, sizes = node.saved
-    out = []
-    start = 0
-    for t, n in zip(node.inputs, sizes):
-        out.append(narrow(g, ax, start, n) if t._rg else None)
-        start += n
-    return tuple(out)
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dimension."""
     tensors = list(tensors)
@@ -229,7 +201,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [t.to(dt) for t in tensors]
     out = wrap(run("concatenate", be, [t._data for t in tensors], ax), be)
     if _State.enabled and any(t._rg for t in tensors):
-        record(out, "cat", _cat_bwd, tuple(tensors), (ax, [t._data.shape[ax] for t in tensors]))
+        record(out, "cat", tuple(tensors), (ax, [t._data.shape[ax] for t in tensors]))
     return out
 
 
@@ -293,7 +265,7 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
     idx = [lead + ((s,) if squeeze else (slice(s, e),)) for s, e in bounds]
     outs = [wrap(run("getitem", be, a._data, i), be) for i in idx]
     if _State.enabled and a._rg and outs:
-        node = Node("unbind" if squeeze else "split", _pieces_bwd, (a,),
+        node = Node("unbind" if squeeze else "split", (a,),
                     (d, [o._data.shape for o in outs], squeeze), n_out=len(outs))
         for i, o in enumerate(outs):
             o._node = node
@@ -301,17 +273,6 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
             if i:
                 o._oidx = i
     return tuple(outs)
-
-
-def _pieces_bwd(node, gs):
-    (a,) = node.inputs
-    d, shapes, squeeze = node.saved
-    if node.n_out == 1:
-        gs = [gs]
-    be = a._backend
-    dt = be.dtype(a._data)
-    parts = [g if g is not None else wrap(be.full(shape, 0, dt), be) for g, shape in zip(gs, shapes)]
-    return (stack(parts, d) if squeeze else cat(parts, d),)
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -388,47 +349,13 @@ def tile(a: Tensor, dims: Any) -> Tensor:
     return repeat(a, dims)
 
 
-def _pad_bwd(node, g):
-    widths = node.saved
-    idx = tuple(slice(b, g._data.shape[i] - e) for i, (b, e) in enumerate(widths))
-    return (g[idx],)
-
-
 def pad_constant(a: Tensor, widths: tuple, value: float = 0.0) -> Tensor:
     """Constant padding with ``widths[d] = (before, after)`` for every dim."""
     be = a._backend
     out = wrap(run("pad", be, a._data, widths, value), be)
     if _State.enabled and a._rg:
-        record(out, "pad", _pad_bwd, (a,), widths)
+        record(out, "pad", (a,), widths)
     return out
-
-
-def _window_bwd(node, g):
-    # gradient of a sliding-window view: scatter-add every window back (index_add)
-    (a,) = node.inputs
-    window, strides, dilation = node.saved
-    return (_window_scatter(g, a._data.shape, window, strides, dilation),)
-
-
-def _window_scatter(g: Tensor, shape: tuple, window: tuple, strides: tuple, dilation: tuple):
-    k = len(window)
-    lead = len(shape) - k
-    out_sp = g._data.shape[lead:lead + k]
-    acc = None
-    from itertools import product
-
-    base = zeros(shape, dtype=g.dtype, device=g._backend)
-    pieces = []
-    for offs in product(*(range(w) for w in window)):
-        gi = g[(Ellipsis,) + offs]  # (*lead, o_1..o_k)
-        idx = (slice(None),) * lead + tuple(
-            slice(o * d, o * d + (n - 1) * s + 1, s)
-            for o, d, n, s in zip(offs, dilation, out_sp, strides))
-        pieces.append((idx, gi))
-    acc = base
-    for idx, gi in pieces:
-        acc = acc.index_put_add(idx, gi)
-    return acc
 
 
 def _tiled_windows(a: Tensor, window: tuple) -> Tensor:
@@ -461,6 +388,5 @@ def sliding_window(a: Tensor, window: tuple, strides: tuple, dilation: tuple) ->
         return _tiled_windows(a, tuple(window))
     out = wrap(run("sliding_window", be, a._data, tuple(window), tuple(strides), tuple(dilation)), be)
     if _State.enabled and a._rg:
-        record(out, "sliding_window", _window_bwd, (a,), (tuple(window), tuple(strides),
-                                                            tuple(dilation)))
+        record(out, "sliding_window", (a,), (tuple(window), tuple(strides), tuple(dilation)))
     return out

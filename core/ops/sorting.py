@@ -10,14 +10,6 @@ from ..tensor import Tensor, wrap
 from .reduce import _MaxResult
 
 
-def _sort_bwd(node, g):
-    (a,) = node.inputs
-    ax, idx = node.saved
-    be = g._backend
-    zeros = wrap(be.full(a._data.shape, 0, be.dtype(g._data)), be)
-    return (zeros.scatter_add(ax, idx, g),)
-
-
 def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> _MaxResult:
     """``(values, indices)`` sorted along ``dim`` (stable)."""
     be = a._backend
@@ -27,7 +19,7 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
     v, i = run("sort", be, a._data, ax, descending)
     values, idx = wrap(v, be), wrap(i, be)
     if _State.enabled and a._rg:
-        record(values, "sort", _sort_bwd, (a,), (ax, idx))
+        record(values, "sort", (a,), (ax, idx))
     return _MaxResult((values, idx))
 
 

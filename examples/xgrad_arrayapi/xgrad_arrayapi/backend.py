@@ -199,6 +199,11 @@ class ArrayAPIBackend(Backend):
         _no_bool(a, "pow")
         return xp.pow(a, b)
 
+    def atan2(self, a, b):
+        a, b = _binary(a, b, "atan2")
+        _float_only(a, "atan2")
+        return xp.atan2(a, b)
+
     def maximum(self, a, b):
         a, b = _binary(a, b, "maximum")
         return xp.logical_or(a, b) if a.dtype == xp.bool else xp.maximum(a, b)
