@@ -112,6 +112,9 @@ OPS: tuple[OpDef, ...] = (
     _row("remainder", E.remainder, "arithmetic", inplace=True, primitive="remainder",
          operators=(("__mod__", E.remainder), ("__rmod__", E.rremainder))),
     _row("fmod", E.fmod, "arithmetic"),
+    _row("atan2", E.atan2, "math", "Elementwise ``atan2(input, other)``: the angle of the point "
+         "``(other, input)`` in radians, in ``[-pi, pi]``; integers give the default float dtype.",
+         aliases=("arctan2",), primitive="atan2"),
     _row("pow", E.pow, "arithmetic", inplace=True, primitive="pow",
          operators=(("__pow__", E.pow), ("__rpow__", E._rpow))),
     _row("neg", E.neg, "arithmetic", "``-input`` elementwise.", inplace=True,
