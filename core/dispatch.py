@@ -39,8 +39,7 @@ def run(name: str, be: Any, *args: Any) -> Any:
     """Call backend primitive (or fused kernel) ``name`` of ``be`` on native arrays ``args``."""
     fn = getattr(be, name)
     if Dispatch.active:
-        return Dispatch.call(op=name, phase="forward", backend=be, inputs=args, node=None,
-                             run=lambda: fn(*args))
+        return call_kernel(name, be, fn, *args)
     return fn(*args)
 
 

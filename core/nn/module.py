@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
+from ..ops.methods import parse_to_args
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
@@ -50,30 +51,6 @@ def _addindent(s: str, spaces: int) -> str:
         return s
     first = lines.pop(0)
     return first + "\n" + "\n".join(" " * spaces + line for line in lines)
-
-
-def _parse_to(*args: Any, **kwargs: Any) -> tuple:
-    from ..dtypes import DType, dtype_from_name
-
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            device, dtype = arg._backend, arg.dtype
-        elif isinstance(arg, DType):
-            dtype = arg
-        elif isinstance(arg, str) and arg.replace("torch.", "").replace("xgrad.", "") in (
-                "float16", "float32", "float64", "half", "float", "double"):
-            dtype = dtype_from_name(arg.replace("torch.", "").replace("xgrad.", ""))
-        elif arg is not None:
-            device = arg
-    if dtype is not None and not dtype.is_floating_point:
-        raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype="
-                        f"{dtype}")
-    return device, dtype
 
 
 class Module:
@@ -383,7 +360,10 @@ class Module:
         """Move and/or cast parameters and buffers in place (``to(device)``, ``to(dtype)``,
         ``to(device, dtype)``, ``to(tensor)``); only floating tensors change dtype.
         Parameters keep their identity, so optimizers holding them still work."""
-        device, dtype = _parse_to(*args, **kwargs)
+        device, dtype, _ = parse_to_args(*args, **kwargs)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
+                            f"dtype={dtype}")
 
         def convert(t: Tensor) -> Tensor:
             out = t
