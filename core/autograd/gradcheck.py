@@ -1,7 +1,13 @@
-"""gradcheck / gradgradcheck: analytic gradients against central finite differences."""
+"""Jacobians by finite differences and by reverse mode, their comparison, and the
+``gradcheck`` / ``gradgradcheck`` built on them.
+
+The conformance suite uses the same three pieces (:func:`numeric_jacobian`,
+:func:`reverse_jacobian`, :func:`jacobian_mismatch`), so a user's ``gradcheck`` and a
+backend's conformance run judge gradients the same way and report them in the same words.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np  # host-side finite differences on float64 copies
@@ -10,11 +16,96 @@ from ..random import randn
 from ..tensor import Tensor, wrap
 from .engine import grad as autograd_grad
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_jacobian", "analytic_jacobian"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_jacobian",
+           "reverse_jacobian", "jacobian_mismatch"]
+
+HostFn = Callable[[list], Sequence[np.ndarray]]
 
 
 class GradcheckError(RuntimeError):
     """Raised by :func:`gradcheck` when analytic and numeric gradients disagree."""
+
+
+def _flat(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    parts = [np.asarray(a, dtype=np.float64).reshape(-1) for a in arrays]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def numeric_jacobian(fn: HostFn, values: list, wrt: Sequence[int], eps: float,
+                     dtype: Any = np.float64) -> np.ndarray:
+    """Central-difference Jacobian of ``fn`` at ``values``.
+
+    ``fn`` maps a list of host arrays to a sequence of host arrays; the result has one row
+    per element of ``fn``'s outputs (concatenated) and one column per element of each
+    ``values[j]`` for ``j`` in ``wrt``. Each shifted input is rounded to ``dtype`` (one
+    dtype, or a dict from input position to dtype) and the
+    quotient uses the step that rounding actually left, so a float32 input is not
+    differentiated with a step it cannot hold.
+    """
+    cols = []
+    for j in wrt:
+        rounding = dtype[j] if isinstance(dtype, dict) else dtype
+        base = np.asarray(values[j], dtype=np.float64)
+        for e in range(base.size):
+            sides = []
+            for sign in (1.0, -1.0):
+                x = base.copy()
+                x.reshape(-1)[e] += sign * eps
+                x = x.astype(rounding).astype(np.float64)
+                args = list(values)
+                args[j] = x
+                sides.append((x.reshape(-1)[e], _flat(fn(args))))
+            (xp, yp), (xm, ym) = sides
+            cols.append((yp - ym) / (xp - xm))
+    if cols:
+        return np.stack(cols, axis=1)
+    return np.zeros((_flat(fn(list(values))).size, 0))
+
+
+def reverse_jacobian(outputs: Sequence[Tensor], inputs: Sequence[Tensor]) -> np.ndarray:
+    """Jacobian of ``outputs`` (rows, concatenated) with respect to ``inputs`` (columns) by
+    one backward pass per output element over the graph already recorded. Outputs that do
+    not require grad, and inputs a pass does not reach, give zeros."""
+    diff = [o for o in outputs if o.requires_grad]
+    n_in = sum(x.numel() for x in inputs)
+    rows = []
+    for o in outputs:
+        if not o.requires_grad:
+            rows.extend(np.zeros(n_in) for _ in range(o.numel()))
+            continue
+        for r in range(o.numel()):
+            cotangents = []
+            for oo in diff:
+                v = np.zeros(oo.numel(), dtype=np.dtype(oo.dtype.name))
+                if oo is o:
+                    v[r] = 1
+                cotangents.append(wrap(oo._backend.from_numpy(v.reshape(tuple(oo.shape)),
+                                                              oo.dtype), oo._backend))
+            grads = autograd_grad(diff, list(inputs), cotangents, retain_graph=True,
+                                  allow_unused=True)
+            rows.append(_flat([np.zeros(x.numel()) if g is None else g.numpy()
+                               for g, x in zip(grads, inputs)]))
+    return np.stack(rows) if rows else np.zeros((0, n_in))
+
+
+def jacobian_mismatch(numeric: np.ndarray, analytic: np.ndarray, *, rtol: float,
+                      atol: float, columns: Sequence[tuple[int, int]] | None = None,
+                      limit: int = 10) -> str | None:
+    """``None`` when the two Jacobians agree within ``rtol``/``atol``; otherwise a report
+    listing up to ``limit`` differing entries as ``d out[r] / d input{j}[e]`` with both
+    values. ``columns[c]`` names column ``c`` as ``(input position, element)``."""
+    if numeric.shape != analytic.shape:
+        return f"Jacobian shapes differ: numeric {numeric.shape}, analytic {analytic.shape}"
+    bad = ~np.isclose(analytic, numeric, rtol=rtol, atol=atol, equal_nan=True)
+    if not bad.any():
+        return None
+    rows = []
+    for r, c in list(zip(*np.nonzero(bad)))[:limit]:
+        j, e = columns[c] if columns is not None else (0, c)
+        rows.append(f"    d out[{r}] / d input{j}[{e}]: numeric {numeric[r, c]:.8g}  analytic "
+                    f"{analytic[r, c]:.8g}  diff {abs(numeric[r, c] - analytic[r, c]):.3g}")
+    return (f"Jacobian mismatch in {int(bad.sum())} of {bad.size} entries (rtol={rtol}, "
+            f"atol={atol}):\n" + "\n".join(rows))
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -25,81 +116,8 @@ def _outputs(func: Callable, inputs: tuple) -> tuple:
     return tuple(o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor))
 
 
-def _with_value(t: Tensor, arr: np.ndarray) -> Tensor:
-    out = wrap(t._backend.from_numpy(arr, t.dtype), t._backend)
-    out._rg = t._rg
-    return out
-
-
-def numeric_jacobian(func: Callable, inputs: tuple, eps: float) -> list[list[np.ndarray]]:
-    """``J[i][k]`` of shape (numel(output k), numel(input i)) by central differences."""
-    inputs = tuple(inputs)
-    jac: list[list[np.ndarray]] = []
-    # grad mode stays on: gradgradcheck's function itself calls autograd.grad
-    base_outs = _outputs(func, inputs)
-    for i, x in enumerate(inputs):
-        if not (isinstance(x, Tensor) and x._rg):
-            jac.append([])
-            continue
-        host = np.array(x._backend.to_numpy(x._data), dtype=np.float64)
-        flat = host.reshape(-1)
-        cols = [np.zeros((o.numel(), flat.size)) for o in base_outs]
-        for j in range(flat.size):
-            orig = flat[j]
-            vals = []
-            for sign in (1, -1):
-                flat[j] = orig + sign * eps
-                args = list(inputs)
-                args[i] = _with_value(x, host.astype(np.dtype(x.dtype.name)))
-                vals.append([np.asarray(o.numpy(), dtype=np.float64).reshape(-1)
-                             for o in _outputs(func, tuple(args))])
-            flat[j] = orig
-            for k in range(len(base_outs)):
-                cols[k][:, j] = (vals[0][k] - vals[1][k]) / (2 * eps)
-        jac.append(cols)
-    return jac
-
-
-def analytic_jacobian(func: Callable, inputs: tuple) -> list[list[np.ndarray]]:
-    """``J[i][k]`` from reverse mode: one backward pass per output element."""
-    outs = _outputs(func, inputs)
-    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x._rg]
-    jac = [[np.zeros((o.numel(), x.numel())) for o in outs] if isinstance(x, Tensor) and x._rg
-           else [] for x in inputs]
-    for k, o in enumerate(outs):
-        if not o._rg:
-            continue
-        for r in range(o.numel()):
-            g = np.zeros(o.numel(), dtype=np.dtype(o.dtype.name))
-            g[r] = 1
-            go = _with_value(o, g.reshape(o._data.shape))
-            go._rg = False
-            grads = autograd_grad([o], diff_inputs, [go], retain_graph=True, allow_unused=True)
-            gi = iter(grads)
-            for i, x in enumerate(inputs):
-                if isinstance(x, Tensor) and x._rg:
-                    gr = next(gi)
-                    if gr is not None:
-                        jac[i][k][r, :] = np.asarray(gr.numpy(), dtype=np.float64).reshape(-1)
-    return jac
-
-
-def _compare(numeric, analytic, inputs, eps, atol, rtol, what: str) -> str | None:
-    for i, (ncols, acols) in enumerate(zip(numeric, analytic)):
-        for k, (n, a) in enumerate(zip(ncols, acols)):
-            bad = ~np.isclose(a, n, rtol=rtol, atol=atol, equal_nan=True)
-            if bad.any():
-                rows = []
-                for (r, c) in list(zip(*np.nonzero(bad)))[:10]:
-                    rows.append(f"    output[{r}] wrt input[{c}]: numeric {n[r, c]:.8g}  "
-                                f"analytic {a[r, c]:.8g}  diff {abs(n[r, c] - a[r, c]):.3g}")
-                x = inputs[i]
-                return (f"Jacobian mismatch for output {k} with respect to input {i} ({what})\n"
-                        f"  input {i}: shape {list(x.shape)}, dtype {x.dtype.name}, device "
-                        f"{x._backend.device}\n  eps={eps}, atol={atol}, rtol={rtol}; "
-                        f"{int(bad.sum())} of {bad.size} elements differ:\n" + "\n".join(rows)
-                        + f"\n  numerical:\n{n}\n  analytical:\n{a}")
-    return None
+def _differentiable(inputs: tuple) -> list[int]:
+    return [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
 
 def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
@@ -112,16 +130,32 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
     Inputs that require grad should be float64 for the default tolerances to be meaningful.
     """
     inputs = _as_tuple(inputs)
-    numeric = numeric_jacobian(func, inputs, eps)
-    analytic = analytic_jacobian(func, inputs)
-    msg = _compare(numeric, analytic, inputs, eps, atol, rtol, "first order")
-    if msg is None and check_grad_dtypes:
-        pass
-    if msg is not None:
-        if raise_exception:
-            raise GradcheckError(msg)
-        return False
-    return True
+    wrt = _differentiable(inputs)
+
+    def on_host(values: list) -> list[np.ndarray]:
+        # grad mode stays on: gradgradcheck's function itself calls autograd.grad
+        args = list(inputs)
+        for i in wrt:
+            x = inputs[i]
+            args[i] = wrap(x._backend.from_numpy(values[i].astype(np.dtype(x.dtype.name)),
+                                                 x.dtype), x._backend).requires_grad_(True)
+        return [o.numpy() for o in _outputs(func, tuple(args))]
+
+    values = [x.numpy().astype(np.float64) if i in wrt else None for i, x in enumerate(inputs)]
+    numeric = numeric_jacobian(on_host, values, wrt, eps,
+                               dtype={i: np.dtype(inputs[i].dtype.name) for i in wrt})
+    analytic = reverse_jacobian(_outputs(func, inputs), [inputs[i] for i in wrt])
+    columns = [(i, e) for i in wrt for e in range(inputs[i].numel())]
+    msg = jacobian_mismatch(numeric, analytic, rtol=rtol, atol=atol, columns=columns)
+    if msg is None:
+        return True
+    if raise_exception:
+        described = "\n".join(f"  input {i}: shape {list(inputs[i].shape)}, dtype "
+                              f"{inputs[i].dtype.name}, device {inputs[i].device}"
+                              for i in wrt)
+        raise GradcheckError(f"{msg}\n{described}\n  eps={eps}\n  numerical:\n{numeric}\n"
+                             f"  analytical:\n{analytic}")
+    return False
 
 
 def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
@@ -135,7 +169,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:
-        grad_outputs = tuple(randn(o._data.shape, dtype=o.dtype, device=o._backend)
+        grad_outputs = tuple(randn(tuple(o.shape), dtype=o.dtype, device=o.device)
                              .requires_grad_(True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
@@ -143,7 +177,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     def first_grads(*args: Any) -> tuple:
         xs, gos = args[:n_in], args[n_in:]
         os_ = _outputs(func, xs)
-        diff = [x for x in xs if isinstance(x, Tensor) and x._rg]
+        diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
         gs = autograd_grad(list(os_), diff, list(gos), create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
