@@ -1,16 +1,22 @@
-"""Global gradient-recording switch: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+"""The gradient-recording switch, one per thread as in PyTorch: no_grad, enable_grad,
+set_grad_enabled, inference_mode."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
 
 
-class _State:
-    # A class attribute read is the cheapest global the dispatch hot path can check.
+class _ThreadState(threading.local):
+    # Each thread starts with recording on (the class attribute) and sees only its own
+    # writes, so a no_grad() in one thread never stops another thread's graph.
     enabled = True
+
+
+_State = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
