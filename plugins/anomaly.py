@@ -105,9 +105,14 @@ def _items(seq: Any) -> list:
 class AnomalyPlugin:
     """The ``xgrad_dispatch`` wrapper behind :func:`detect_anomaly`."""
 
-    def __init__(self, check_nan: bool = True) -> None:
+    def __init__(self, check_nan: bool = True, *, per_thread: bool = False) -> None:
         self.check_nan = check_nan
+        #: driven by detect_anomaly/set_detect_anomaly: act only in threads that turned it on
+        self.per_thread = per_thread
         self._local = threading.local()
+
+    def _checks_nan(self) -> bool:
+        return _THREAD.check_nan if self.per_thread else self.check_nan
 
     def _depth(self) -> int:
         return getattr(self._local, "depth", 0)
@@ -115,10 +120,12 @@ class AnomalyPlugin:
     @hookimpl(wrapper=True)
     def xgrad_dispatch(self, op: str, phase: str, backend: Any, inputs: tuple,
                        node: Any) -> Generator[None, Any, Any]:
+        if self.per_thread and not _THREAD.enabled:  # turned on by another thread only
+            return (yield)
         if phase != "backward":
             outputs = yield
             # Ops run by a backward formula are judged by that backward's outputs.
-            if self.check_nan and self._depth() == 0:
+            if self._checks_nan() and self._depth() == 0:
                 self._check(op, op, phase, backend, inputs, None, _items(outputs))
             return outputs
         self._local.depth = self._depth() + 1
@@ -131,7 +138,7 @@ class AnomalyPlugin:
             raise
         finally:
             self._local.depth -= 1
-        if self.check_nan:
+        if self._checks_nan():
             self._check(op, backward_name(op), phase, backend, inputs, node, _items(outputs))
         return outputs
 
@@ -175,12 +182,19 @@ def _message(op: str, name: str, phase: str, be: Any, inputs: tuple, node: Any, 
     return "\n".join(lines)
 
 
-# ---- global switch -----------------------------------------------------------------------
+# ---- the switch: one setting per thread, one plugin while any thread has it on -------------
+class _ThreadMode(threading.local):
+    enabled = False
+    check_nan = True
+
+
+_THREAD = _ThreadMode()
+
+
 class _Mode:
     lock = threading.RLock()
     plugin: AnomalyPlugin | None = None
-    enabled = False
-    check_nan = True
+    threads_on = 0
     prev_record_stack = False
 
 
@@ -188,28 +202,28 @@ def _apply(enabled: bool, check_nan: bool) -> None:
     from xgrad.registry import register_plugin, unregister_plugin
 
     with _Mode.lock:
-        if enabled and _Mode.plugin is None:
+        _Mode.threads_on += int(enabled) - int(_THREAD.enabled)
+        _THREAD.enabled, _THREAD.check_nan = enabled, check_nan
+        if _Mode.threads_on and _Mode.plugin is None:
             _Mode.prev_record_stack = Dispatch.record_stack
-            _Mode.plugin = AnomalyPlugin(check_nan)
+            _Mode.plugin = AnomalyPlugin(check_nan, per_thread=True)
             register_plugin(_Mode.plugin, name="xgrad.plugins.anomaly")
+            # forward stacks are recorded in every thread while any thread detects
             Dispatch.record_stack = True
-        elif not enabled and _Mode.plugin is not None:
+        elif not _Mode.threads_on and _Mode.plugin is not None:
             unregister_plugin(_Mode.plugin)
             _Mode.plugin = None
             Dispatch.record_stack = _Mode.prev_record_stack
-        if _Mode.plugin is not None:
-            _Mode.plugin.check_nan = check_nan
-        _Mode.enabled, _Mode.check_nan = enabled, check_nan
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether anomaly detection is on."""
-    return _Mode.enabled
+    """Whether anomaly detection is on in this thread."""
+    return _THREAD.enabled
 
 
 def is_anomaly_check_nan_enabled() -> bool:
     """Whether anomaly detection checks op outputs for NaN/Inf (``check_nan``)."""
-    return _Mode.check_nan
+    return _THREAD.check_nan
 
 
 class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
@@ -227,7 +241,7 @@ class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's nam
         self._prev: list[tuple[bool, bool]] = []
 
     def __enter__(self) -> detect_anomaly:
-        self._prev.append((_Mode.enabled, _Mode.check_nan))
+        self._prev.append((_THREAD.enabled, _THREAD.check_nan))
         _apply(True, self.check_nan)
         return self
 
@@ -246,7 +260,7 @@ class set_detect_anomaly:  # noqa: N801 - PyTorch's name
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         if not isinstance(mode, bool):
             raise TypeError(f"set_detect_anomaly(mode) expects a bool, got {type(mode).__name__}")
-        self._prev = (_Mode.enabled, _Mode.check_nan)
+        self._prev = (_THREAD.enabled, _THREAD.check_nan)
         _apply(mode, check_nan)
 
     def __enter__(self) -> set_detect_anomaly:

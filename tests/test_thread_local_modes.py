@@ -123,3 +123,32 @@ def test_new_thread_starts_with_grad_enabled_whatever_the_parent_does():
         _run_threads([lambda: seen.append(xgrad.is_grad_enabled())])
         assert not xgrad.is_grad_enabled()
     assert seen == [True]
+
+
+def test_anomaly_mode_is_per_thread():
+    from xgrad.plugins import anomaly
+
+    x = xgrad.tensor([1.0, 2.0], requires_grad=True)
+    started, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def detecting():
+        with xgrad.autograd.detect_anomaly():
+            started.set()
+            seen["on here"] = anomaly.is_anomaly_enabled()
+            try:
+                (x / 0.0).sum()  # inf in the forward output
+            except RuntimeError as exc:
+                seen["raised"] = "inf" in str(exc).lower()
+            done.wait(timeout=60)
+
+    def plain():
+        started.wait(timeout=60)
+        seen["off there"] = not anomaly.is_anomaly_enabled()
+        seen["plain result"] = float((x / 0.0).sum())  # no detection in this thread
+        done.set()
+
+    _run_threads([detecting, plain])
+    assert seen == {"on here": True, "raised": True, "off there": True,
+                    "plain result": float("inf")}
+    assert not anomaly.is_anomaly_enabled()
