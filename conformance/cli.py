@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
                    "checks, no second order")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression selecting tests")
     p.add_argument("--gradcheck", choices=("auto", "directional", "full"), default=None)
+    p.add_argument("--seed", default=None, help="salt every sample seed (an integer; default "
+                   "$XGRAD_CONFORMANCE_SEED or 0); printed and recorded in the report")
     p.add_argument("--skips-file", default=None, help="test ids to skip")
     p.add_argument("--xfails-file", default=None, help="test ids expected to fail (strict)")
     return p
@@ -83,6 +85,8 @@ def build_args(ns: argparse.Namespace) -> list[str]:
         keyword = f"({keyword}) and not test_gradgrad" if keyword else "not test_gradgrad"
     if keyword:
         args += ["-k", keyword]
+    if ns.seed is not None:
+        args += ["--xgrad-seed", str(ns.seed)]
     if ns.skips_file:
         args += ["--xgrad-skips-file", ns.skips_file]
     if ns.xfails_file:
@@ -142,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     for b, info in report["backends"].items():
         print(f"\n{b}: fused natively: {', '.join(info.get('fused_native', [])) or '-'}")
     s = report["summary"]
+    seed = report.get("seed", 0)
+    print(f"\nseed {seed} (replay with --seed {seed})")
     print(f"\n{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['xfail']} xfail, "
           f"{s['xpass']} unexpected passes; reports in {out}/ (conformance.json, conformance.md, "
           "junit.xml)")

@@ -33,6 +33,9 @@ def pytest_addoption(parser: Any) -> None:
                     help="file of test ids to skip (one a line, '#' comments)")
     group.addoption("--xgrad-xfails-file", dest="xgrad_xfails_file", default=None, metavar="PATH",
                     help="file of test ids expected to fail (strict: an unexpected pass fails)")
+    group.addoption("--xgrad-seed", dest="xgrad_seed", default=None, metavar="N",
+                    help="salt every sample seed with N (default: $XGRAD_CONFORMANCE_SEED, "
+                    "else 0); the report records it so a failure can be replayed")
     group.addoption("--xgrad-report", dest="xgrad_report", default=None, metavar="PATH",
                     help="write the op x dtype x backend JSON report here (and a .md next to it)")
 
@@ -150,6 +153,13 @@ def _skip_reason(report: Any) -> str:
 
 
 def pytest_configure(config: Any) -> None:
+    seed = config.getoption("xgrad_seed")
+    if seed is not None:
+        try:
+            int(seed, 0)
+        except ValueError:
+            raise pytest.UsageError(f"--xgrad-seed expects an integer, got {seed!r}") from None
+        os.environ["XGRAD_CONFORMANCE_SEED"] = seed  # workers and sampling read it
     if config.getoption("xgrad_report") and not hasattr(config, "workerinput"):
         config._xgrad_collector = _Collector()
         config.pluginmanager.register(config._xgrad_collector, "xgrad-conformance-collector")

@@ -25,6 +25,8 @@ def build_report(results: list[dict], sel: Any) -> dict:
     """The JSON-able report of a run from per-test ``results``."""
     import xgrad
 
+    from .sampling import seed_salt
+
     matrix: dict[str, dict] = {}
     summary = {k: 0 for k in ("passed", "failed", "skipped", "xfail", "xpass")}
     for r in sorted(results, key=lambda r: (r["op"], r["backend"], r["dtype"], r["check"])):
@@ -41,6 +43,7 @@ def build_report(results: list[dict], sel: Any) -> dict:
         "backends": {b: _fused_info(b) for b in sel.backends},
         "dtypes": dtypes,
         "gradcheck": sel.mode,
+        "seed": seed_salt(),
         "summary": summary,
         "matrix": matrix,
         "results": sorted(results, key=lambda r: r["nodeid"]),
@@ -63,7 +66,8 @@ def markdown(report: dict) -> str:
     s = report["summary"]
     lines = ["# xgrad conformance report", "",
              f"xgrad {report['xgrad_version']}; dtypes {', '.join(report['dtypes'])}; "
-             f"gradient check: {report['gradcheck']}", "",
+             f"gradient check: {report['gradcheck']}; seed {report.get('seed', 0)} "
+             f"(replay with `xgrad-conformance ... --seed {report.get('seed', 0)}`)", "",
              f"**{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
              f"{s['xfail']} xfail, {s['xpass']} unexpected passes** ({s['total']} tests)", "",
              "## Fused kernels provided natively", "", "| backend | fused natively | decomposed |",

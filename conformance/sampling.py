@@ -6,6 +6,7 @@ same numbers.
 """
 from __future__ import annotations
 
+import os
 import zlib
 from typing import Any
 
@@ -13,11 +14,31 @@ import numpy as np
 
 from .spec import DOMAINS, Const, Idx, Mask, OpCase, T
 
-__all__ = ["seed_for", "draw", "distinct_values", "round_through", "build", "flat_tensors"]
+__all__ = ["SEED_ENV", "seed_salt", "seed_for", "draw", "distinct_values", "round_through", "build",
+           "flat_tensors"]
+
+
+#: Environment variable salting every seed of the suite (``--xgrad-seed`` sets it).
+SEED_ENV = "XGRAD_CONFORMANCE_SEED"
+
+
+def seed_salt() -> int:
+    """The run's seed salt: ``$XGRAD_CONFORMANCE_SEED`` as an integer, 0 when unset."""
+    raw = os.environ.get(SEED_ENV, "").strip()
+    if not raw:
+        return 0
+    try:
+        return int(raw, 0)
+    except ValueError:
+        raise ValueError(f"{SEED_ENV} must be an integer, got {raw!r}") from None
 
 
 def seed_for(*parts: Any) -> int:
-    """A stable 32-bit seed from the parts of a test id (xdist-safe, no global state)."""
+    """A stable 32-bit seed from the parts of a test id and the run's :func:`seed_salt`
+    (xdist-safe: every worker derives the same seed for the same test)."""
+    salt = seed_salt()
+    if salt:
+        parts = (f"seed={salt}",) + parts
     return zlib.crc32("|".join(str(p) for p in parts).encode())
 
 
