@@ -76,9 +76,9 @@ def pytest_collection_modifyitems(config: Any, items: list) -> None:
     if not suite:
         return
     for it in suite:
-        param = getattr(getattr(it, "callspec", None), "params", {}).get("xgrad_op")
-        if param is None:
-            param = getattr(getattr(it, "callspec", None), "params", {}).get("xgrad_item")
+        params = getattr(getattr(it, "callspec", None), "params", {})
+        param = next((params[k] for k in ("xgrad_op", "xgrad_item", "xgrad_counter")
+                      if k in params), None)
         if param is not None:
             backend, dtype, op = param
             check = it.originalname[len("test_"):]

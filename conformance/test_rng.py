@@ -26,6 +26,14 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "bernoulli": ("float32", "xgrad.bernoulli(xgrad.full((3, 4), 0.3, device=dev))", True),
 }
 _RTOL = {"float16": 1e-3, "float32": 1e-6, "float64": 1e-13}
+#: ``random_bits`` calls checked directly, word for word: (shape, seed, offset). Offsets
+#: that are not multiples of 4, counters that cross 2**32 (the high counter word), huge
+#: offsets and keys wider than 32 bits; the frontend alone only reaches a few of these.
+COUNTER_CALLS: tuple[tuple[tuple, int, int], ...] = (
+    ((7,), 1, 0), ((7,), 1, 1), ((6,), 1, 2), ((5,), 1, 3), ((2, 3), 5, 13),
+    ((16,), 7, 4 * 2 ** 32 - 6), ((9,), 2 ** 40 + 11, 4 * 2 ** 32 + 1),
+    ((5,), 3, 2 ** 34 - 2), ((4, 2), 2 ** 63 - 25, 2 ** 60 + 3), ((1,), 0, 2 ** 62 - 1),
+)
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
@@ -41,6 +49,11 @@ def pytest_generate_tests(metafunc: Any) -> None:
                 params.append(pytest.param((be, dt, "rng." + kind), id=f"{be}-{dt}-rng.{kind}",
                                            marks=marks))
         metafunc.parametrize("xgrad_item", params)
+    if "xgrad_counter" in metafunc.fixturenames:
+        sel = selection(metafunc.config)
+        metafunc.parametrize("xgrad_counter", [
+            pytest.param((be, "int64", "rng.random_bits.counters"),
+                         id=f"{be}-int64-rng.random_bits.counters") for be in sel.backends])
 
 
 def _draws(kind: str, device: str) -> list[np.ndarray]:
@@ -76,4 +89,25 @@ def test_rng(xgrad_item: tuple) -> None:
                 f"for dev in ({backend!r}, 'reference'):\n"
                 f"    xgrad.manual_seed({seed})\n"
                 f"    print(dev, [{KINDS[kind][1]}.numpy() for _ in range(2)])\n"
+                "--- end reproducer ---")
+
+
+def test_rng_counters(xgrad_counter: tuple) -> None:
+    """``random_bits`` word for word at unaligned, huge and 2**32-crossing counters."""
+    backend, _, _ = xgrad_counter
+    be = xgrad.backends.get_backend(backend)
+    ref = xgrad.backends.get_backend("reference")
+    for shape, seed, offset in COUNTER_CALLS:
+        got = np.asarray(be.to_numpy(be.random_bits(shape, seed, offset)))
+        want = np.asarray(ref.to_numpy(ref.random_bits(shape, seed, offset)))
+        if got.shape != want.shape or got.dtype != want.dtype or (got != want).any():
+            raise ConformanceFailure(
+                f"random_bits(shape={shape}, seed={seed}, offset={offset}) on {backend!r} "
+                f"differs from the reference backend (bit-identical words expected):\n"
+                f"  got:  {got.dtype}{list(got.shape)} {got.reshape(-1)[:12]}\n"
+                f"  want: {want.dtype}{list(want.shape)} {want.reshape(-1)[:12]}\n"
+                "\n--- reproducer ---\nimport xgrad\n"
+                f"for dev in ({backend!r}, 'reference'):\n"
+                "    be = xgrad.backends.get_backend(dev)\n"
+                f"    print(dev, be.to_numpy(be.random_bits({shape}, {seed}, {offset})))\n"
                 "--- end reproducer ---")
