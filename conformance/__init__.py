@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DOMAINS", "register",
+__all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DOMAINS", "TIES", "register",
            "register_module_case", "register_optim_case", "all_cases", "module_cases",
            "optim_cases"]
 

@@ -7,7 +7,7 @@ whole suite in minutes. Input values are distinct and kept away from kinks (see
 """
 from __future__ import annotations
 
-from .spec import Const, Idx, Mask, OpCase, T, register
+from .spec import TIES, Const, Idx, Mask, OpCase, T, register
 
 __all__ = ["OpCase", "T", "Idx", "Mask", "Const", "NOT_OPS", "PENDING_FUSED", "INPLACE_OF"]
 
@@ -236,6 +236,35 @@ _TABLE = [
     OpCase("argsort", "a.argsort(b)", [(T(2, 4), -1), (T(3, 2), 0)], **_FWD),
     OpCase("topk", "a.topk(b)", [(T(2, 5), 2), (T(6), 3)]),
     OpCase("topk.smallest", "a.topk(b, dim=0, largest=False)", [(T(4, 3), 2)], covers=("topk",)),
+    # ---- ties: the contract's tie rules (stable sort, first of equal extrema) ----------------
+    OpCase("sort.ties", "a.sort(b)", [(T(3, 6), -1), (T(5, 2), 0)], domain=TIES,
+           covers=("sort",), **_FWD),
+    OpCase("sort.descending.ties", "a.sort(b, descending=True)", [(T(3, 6), 1), (T(6, 2), 0)],
+           domain=TIES, covers=("sort",), **_FWD),
+    OpCase("argsort.ties", "a.argsort(b, descending=c)", [(T(2, 7), -1, False), (T(7, 2), 0, True)],
+           domain=TIES, covers=("argsort",), **_FWD),
+    OpCase("topk.ties", "a.topk(b, dim=c, largest=d)", [(T(3, 6), 3, 1, True), (T(6, 2), 2, 0, False)],
+           domain=TIES, covers=("topk",), **_FWD),
+    OpCase("argmax.ties", "a.argmax(b)", [(T(4, 5), 1), (T(5, 3), 0), (T(6), 0)], domain=TIES,
+           covers=("argmax",), **_FWD),
+    OpCase("argmin.ties", "a.argmin(b)", [(T(4, 5), 1), (T(5, 3), 0)], domain=TIES,
+           covers=("argmin",), **_FWD),
+    OpCase("max.dim.ties", "a.max(b)", [(T(4, 5), 1), (T(5, 3), 0)], domain=TIES,
+           covers=("max",), **_FWD),
+    OpCase("min.dim.ties", "a.min(b)", [(T(4, 5), 1), (T(5, 3), 0)], domain=TIES,
+           covers=("min",), **_FWD),
+    OpCase("max.dim.ties.grad", "xgrad.autograd.grad(a.requires_grad_().max(b)[0].sum(), a)[0]",
+           [(T(4, 5), 1), (T(5, 3), 0)], domain=TIES, covers=("max",), **_FWD),
+    OpCase("amax.ties.grad", "xgrad.autograd.grad(a.requires_grad_().amax(b).sum(), a)[0]",
+           [(T(4, 5), 1), (T(4, 5), (0, 1))], domain=TIES, covers=("amax",), **_FWD),
+    OpCase("max_pool2d.ties", "fused.max_pool2d(a, b, c, d, e, f)",
+           [(T(1, 2, 4, 4), (2, 2), (2, 2), (0, 0), (1, 1), False),
+            (T(1, 1, 5, 5), (3, 3), (1, 1), (1, 1), (1, 1), False)],
+           domain=TIES, fused="max_pool2d", covers=("fused.max_pool2d",), **_FWD),
+    OpCase("max_pool2d_backward.ties", "fused.max_pool2d_backward(a, b, c, d, e, f, g)",
+           [(T(1, 2, 4, 4), T(1, 2, 2, 2, dom="real"), (2, 2), (2, 2), (0, 0), (1, 1), False),
+            (T(1, 1, 5, 5), T(1, 1, 5, 5, dom="real"), (3, 3), (1, 1), (1, 1), (1, 1), False)],
+           domain=TIES, fused="max_pool2d_backward", covers=("fused.max_pool2d_backward",), **_FWD),
     # ---- composite and fused ----------------------------------------------------------------
     OpCase("softmax", "a.softmax(b)", [(T(2, 4), -1), (T(3, 2), 0), (T(2, 3, view="transposed"), 1)],
            fused="softmax"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import DOMAINS, Const, Idx, Mask, OpCase, T
+from .spec import DOMAINS, TIE_VALUES, TIES, Const, Idx, Mask, OpCase, T
 
 __all__ = ["SEED_ENV", "seed_salt", "seed_for", "draw", "distinct_values", "round_through", "build",
            "flat_tensors"]
@@ -72,7 +72,9 @@ def draw(case: OpCase, sample: tuple, rng: np.random.Generator) -> list:
     out: list = [None] * len(sample)
     pools: dict[tuple, list[int]] = {}
     for i, spec in enumerate(sample):
-        if isinstance(spec, T):
+        if isinstance(spec, T) and (spec.dom if spec.dom is not None else case.domain) == TIES:
+            out[i] = rng.choice(np.array(TIE_VALUES), size=spec.leaf_shape())
+        elif isinstance(spec, T):
             pools.setdefault(_bands(spec.dom if spec.dom is not None else case.domain), []).append(i)
     for bands, idxs in pools.items():
         sizes = [int(np.prod(sample[i].leaf_shape(), dtype=np.int64)) for i in idxs]

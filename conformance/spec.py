@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DOMAINS",
+__all__ = ["OpCase", "ModuleCase", "OptimCase", "T", "Idx", "Mask", "Const", "DOMAINS", "TIES",
            "register", "register_module_case", "register_optim_case", "ARG_NAMES"]
 
 #: Named input domains: unions of intervals the sampler draws distinct values from.
@@ -20,6 +20,11 @@ DOMAINS: dict[str, tuple[tuple[float, float], ...]] = {
     "frac": ((-1.85, -1.15), (-0.85, -0.15), (0.15, 0.85), (1.15, 1.85)),
     "clampband": ((-2.0, -0.7), (-0.3, 0.3), (0.7, 2.0)),
 }
+#: A domain of few values drawn with repetition, so that equal elements (ties) are common:
+#: for the ops whose contract names a tie rule (stable sort, first maximum). Forward only:
+#: an op is not differentiable at a tie.
+TIES = "ties"
+TIE_VALUES = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
 #: Names the positional arguments of a sample get inside a string ``fn``.
 ARG_NAMES = "abcdefgh"
