@@ -180,7 +180,7 @@ class ArrayModuleBackend(Backend):
             r = z * (num + _ERF_P[4]) / (den + _ERF_Q[4])
             r = (0.56418958354775628695 - r) / yb
             out[big] = 1.0 - self._erfc_tail(yb) * r
-        out = xp.where(v < 0, -out, out)
+        out = xp.copysign(out, v)  # erf is odd, erf(-0.0) is -0.0
         out = xp.where(xp.isnan(v), v, out)
         return out.astype(dt)
 
