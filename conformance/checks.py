@@ -14,7 +14,7 @@ import numpy as np
 from .repro import reproducer
 from .sampling import build, draw, flat_tensors, round_through, seed_for
 from .spec import OpCase, T
-from .special import special_samples
+from .special import special_kind, special_samples
 from .tolerances import fd_eps, tolerance
 
 __all__ = ["ConformanceFailure", "ConformanceSkip", "Run", "CHECKS"]
@@ -476,6 +476,23 @@ def _special_kinds(g: np.ndarray, w: np.ndarray) -> str:
     return "finite value differs"
 
 
+def _special_mismatch(got: np.ndarray, want: np.ndarray, dtype: str, rtol: float, atol: float,
+                      signed_zero: bool) -> np.ndarray:
+    """Where ``got`` differs from the reference ``want``: ``isclose`` with NaN equal, and
+    besides, a tiny nonzero reference value must be matched relatively (``rtol`` plus four
+    ulps of ``dtype``; ``atol`` alone would accept 0 for ``log1p(1e-10)``), and with
+    ``signed_zero`` a zero must carry the reference's sign bit (``abs(-0.0)`` is ``+0.0``)."""
+    bad = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    finite = np.isfinite(got) & np.isfinite(want)
+    tiny = finite & (want != 0) & (np.abs(want) < atol)
+    g, w = np.where(finite, got, 0.0), np.where(finite, want, 0.0)
+    ulp = np.spacing(np.abs(w).astype(dtype)).astype(np.float64)
+    bad |= tiny & (np.abs(g - w) > rtol * np.abs(w) + 4 * ulp)
+    if signed_zero:
+        bad |= finite & (got == 0) & (want == 0) & (np.signbit(got) != np.signbit(want))
+    return bad
+
+
 def check_special(run: Run) -> None:
     """Forward values on ±inf, NaN, ±0, huge and tiny inputs vs the reference backend in the
     same dtype: NaN where the reference has NaN, infinities of the same sign, finite values
@@ -508,7 +525,8 @@ def check_special(run: Run) -> None:
             gv, wv = _host(g), _host(w)
             if g.dtype.is_floating_point:
                 g64, w64 = gv.astype(np.float64), wv.astype(np.float64)
-                bad = ~np.isclose(g64, w64, rtol=rtol, atol=atol, equal_nan=True)
+                bad = _special_mismatch(g64, w64, g.dtype.name, rtol, atol,
+                                        signed_zero=special_kind(run.case) == "elementwise")
             else:
                 bad = gv != wv
             if np.any(bad):

@@ -22,7 +22,7 @@ import numpy as np
 from .sampling import draw, seed_for
 from .spec import OpCase, T
 
-__all__ = ["SPECIAL_KINDS", "special_kind", "special_pool", "special_samples"]
+__all__ = ["SPECIAL_KINDS", "TAILS", "special_kind", "special_pool", "special_samples"]
 
 _EW = "elementwise"
 _RED = "reduction"
@@ -35,7 +35,9 @@ SPECIAL_KINDS: dict[str, str] = {
         "min.other", "lt", "le", "gt", "ge", "__lt__", "__le__", "__gt__", "__ge__",
         "neg", "__neg__", "exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "sqrt",
         "rsqrt", "abs", "__abs__", "sign", "erf", "sigmoid", "relu", "reciprocal", "square",
-        "floor", "gelu", "gelu.tanh", "clamp", "clamp_min", "clamp_max")},
+        "floor", "gelu", "gelu.tanh", "clamp", "clamp_min", "clamp_max",
+        "F.gelu", "F.gelu.tanh", "F.silu", "F.softplus", "F.mish", "F.elu", "F.leaky_relu",
+        "F.relu", "F.relu6", "F.hardtanh", "F.sigmoid", "F.tanh")},
     **{n: _RED for n in (
         "sum", "sum.dim", "mean", "mean.dim", "prod", "amax", "amin", "max", "min",
         "logsumexp", "softmax", "log_softmax", "cumsum")},
@@ -50,13 +52,23 @@ def special_kind(case: OpCase) -> str | None:
     return kind or None
 
 
+#: Moderate magnitudes where exp/tanh/erf/sigmoid/softplus tails live (ordinary samples
+#: stay inside (-2, 2)).
+TAILS = (2.5, 3.5, 5.0, 9.0, 20.0, 45.0, 88.0)
+
+
 def special_pool(dtype: str) -> np.ndarray:
     """The special values of ``dtype`` (as float64): ±inf, NaN, ±0, ±1e30 (float16: ±1e4),
-    ±max/4 of the dtype, ±1e-30 (float16: ±1e-4) and two ordinary values."""
+    ±max/4 of the dtype, ±1e-30 (float16: ±1e-4), ±1e-10 (float16: ±1e-3), ± a subnormal,
+    the tail magnitudes ±:data:`TAILS` and two ordinary values. The first 13 entries are the
+    original pool (reductions draw from them)."""
     info = np.finfo(np.dtype(dtype))
     big, tiny = (1e4, 1e-4) if info.bits == 16 else (1e30, 1e-30)
+    small = 1e-3 if info.bits == 16 else 1e-10
     huge = float(info.max) / 4
-    vals = [np.inf, -np.inf, np.nan, 0.0, -0.0, big, -big, huge, -huge, tiny, -tiny, 1.5, -0.5]
+    sub = float(info.smallest_subnormal) * 3
+    vals = [np.inf, -np.inf, np.nan, 0.0, -0.0, big, -big, huge, -huge, tiny, -tiny, 1.5, -0.5,
+            small, -small, sub, -sub] + [v for t in TAILS for v in (t, -t)]
     return np.array(vals, dtype=np.float64).astype(dtype).astype(np.float64)
 
 
@@ -85,7 +97,7 @@ def _elementwise(case: OpCase, dtype: str) -> list[tuple[tuple, list]]:
 
 
 def _reduction(case: OpCase, dtype: str) -> list[tuple[tuple, list]]:
-    full = special_pool(dtype)
+    full = special_pool(dtype)[:13]
     pool = full[np.isnan(full) | np.isinf(full) | (np.abs(full) < 1) | (full == full[5])]
     out = []
     for i, sample in enumerate(case.inputs):
