@@ -56,7 +56,7 @@ def erf(xp, x: Array) -> Array:
     r = (0.56418958354775628695 - z * (num + _P[4]) / (den + _Q[4])) / yb
     big = 1.0 - _erfc_scaled_tail(xp, yb) * r
     out = xp.where(y <= 0.46875, small, xp.where(y <= 4.0, mid, big))
-    out = xp.where(v < 0, -out, out)
+    out = xp.copysign(out, v)  # erf is odd: erf(-0.0) is -0.0
     out = xp.where(xp.isnan(v), v, out)
     return xp.astype(out, x.dtype)
 
