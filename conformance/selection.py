@@ -22,6 +22,14 @@ class Selection:
     backends: list[str]
     dtypes: list[str]
     mode: str
+    #: no ``--xgrad-dtypes`` given: op cases also run in float16 on backends that declare it
+    default_dtypes: bool = False
+
+    def dtypes_for(self, have: set[str]) -> list[str]:
+        """The dtypes op cases run in on a backend whose dtypes are ``have``."""
+        if self.default_dtypes and "float16" in have and "float16" not in self.dtypes:
+            return ["float16", *self.dtypes]
+        return list(self.dtypes)
 
 
 def _opt(config: Any, name: str, default: Any = None) -> Any:
@@ -66,7 +74,7 @@ def selection(config: Any) -> Selection:
         if d not in _ORDER:
             raise pytest.UsageError(f"--xgrad-dtypes: unknown floating dtype {d!r}; expected some "
                                     f"of {', '.join(reversed(_ORDER))}")
-    sel = Selection(backends, dtypes, _opt(config, "xgrad_gradcheck", "auto"))
+    sel = Selection(backends, dtypes, _opt(config, "xgrad_gradcheck", "auto"), not dts)
     config._xgrad_selection = sel
     return sel
 
@@ -87,7 +95,8 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
     params = []
     for be in sel.backends:
         have = _backend_dtypes(be)
-        widest = next((d for d in _ORDER if d in sel.dtypes and d in have), None)
+        dtypes = sel.dtypes_for(have)
+        widest = next((d for d in _ORDER if d in dtypes and d in have), None)
         for case in (all_cases() if cases is None else cases).values():
             if check in ("grad", "reentrant", "zero_grad") and not case.grad:
                 continue
@@ -97,7 +106,7 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
                 continue
             if check == "special" and special_kind(case) is None:
                 continue
-            for dt in sel.dtypes:
+            for dt in dtypes:
                 if dt not in getattr(case, "dtypes", _ORDER):
                     continue
                 if check == "gradgrad" and dt != widest:

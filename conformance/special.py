@@ -22,7 +22,7 @@ import numpy as np
 from .sampling import draw, seed_for
 from .spec import OpCase, T
 
-__all__ = ["SPECIAL_KINDS", "TAILS", "special_kind", "special_pool", "special_samples"]
+__all__ = ["SPECIAL_KINDS", "TAILS", "ZERO_SIGN_FREE", "special_kind", "special_pool", "special_samples"]
 
 _EW = "elementwise"
 _RED = "reduction"
@@ -42,6 +42,14 @@ SPECIAL_KINDS: dict[str, str] = {
         "sum", "sum.dim", "mean", "mean.dim", "prod", "amax", "amin", "max", "min",
         "logsumexp", "softmax", "log_softmax", "cumsum")},
 }
+
+
+#: Elementwise cases whose result's zero sign is not checked: which of +0 and -0 a max/min
+#: (or a clamp or rectifier built on one) returns for equal zeros is the implementation's
+#: choice (IEEE 754 maxNum/minNum allow either; numpy differs between float16 and float32).
+ZERO_SIGN_FREE = frozenset({
+    "maximum", "minimum", "max.other", "min.other", "clamp", "clamp_min", "clamp_max", "relu",
+    "F.relu", "F.relu6", "F.elu", "F.hardtanh", "F.leaky_relu"})
 
 
 def special_kind(case: OpCase) -> str | None:

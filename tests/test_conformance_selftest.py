@@ -153,6 +153,10 @@ _env = suite_env
 
 
 def run_suite(plugin_dir: Path, out: Path, *args: str) -> tuple[int, dict, str]:
+    """The suite with the broken backends, in float32 and float64 (the id sets below are
+    written for those two; the float16 default is checked on its own)."""
+    if not any(a.startswith("--xgrad-dtypes") for a in args):
+        args = ("--xgrad-dtypes=float32,float64", *args)
     return _run_suite("broken_xgrad", plugin_dir, out, *args)
 
 
@@ -299,3 +303,16 @@ def test_plugin_is_inert_without_options(tmp_path: Path) -> None:
     for opt in ("--xgrad-backend", "--xgrad-dtypes", "--xgrad-gradcheck", "--xgrad-skips-file",
                 "--xgrad-xfails-file", "--xgrad-report"):
         assert opt in helptext
+
+
+def test_default_dtypes_add_float16_where_the_backend_declares_it(plugin_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    rc, report, out = _run_suite("broken_xgrad", plugin_dir, tmp_path, "--xgrad-backend", "numpy",
+                                 "--xgrad-backend", "nofloat64", "-k=test_forward and -exp]")
+    assert rc == 0, out[-3000:]
+    ran = set(_outcomes(report))
+    assert {"test_forward[numpy-float16-exp]", "test_forward[numpy-float32-exp]",
+            "test_forward[numpy-float64-exp]", "test_forward[nofloat64-float16-exp]"} <= ran
+    rc, report, _ = _run_suite("broken_xgrad", plugin_dir, tmp_path, "--xgrad-backend", "numpy",
+                               "--xgrad-dtypes=float32", "-k=test_forward and -exp]")
+    assert set(_outcomes(report)) == {"test_forward[numpy-float32-exp]"}

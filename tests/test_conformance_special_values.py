@@ -72,7 +72,9 @@ _env = suite_env
 
 
 def run_suite(plugin_dir: Path, out: Path, *args: str) -> tuple[int, dict, str]:
-    return _run_suite("special_broken_xgrad", plugin_dir, out, *args)
+    """The suite in float32 and float64, the dtypes the expected ids below name."""
+    return _run_suite("special_broken_xgrad", plugin_dir, out, "--xgrad-dtypes=float32,float64",
+                      *args)
 
 
 _outcomes = outcomes
@@ -146,7 +148,11 @@ def test_special_pool_holds_every_kind_of_special_value(dtype: str) -> None:
     assert sorted(np.signbit(zeros).tolist()) == [False, True]
     finite = pool[np.isfinite(pool) & (pool != 0)]
     assert finite.max() > 1e29 and finite.max() <= info.max  # huge, representable
-    assert np.abs(finite).min() < 1.1e-30 and np.abs(finite).min() >= info.tiny  # tiny, normal
+    normal = finite[np.abs(finite) >= info.tiny]
+    assert np.abs(normal).min() < 1.1e-30  # tiny, normal
+    assert ((np.abs(finite) < info.tiny) & (np.signbit(finite))).any()  # a subnormal, both signs
+    assert ((np.abs(finite) < info.tiny) & ~np.signbit(finite)).any()
+    assert {2.5, 3.5, 5.0, 9.0, 20.0, 45.0, 88.0} <= set(np.abs(finite).tolist())  # the tails
     assert np.array_equal(pool.astype(dtype).astype(np.float64), pool, equal_nan=True)
 
 
