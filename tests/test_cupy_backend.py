@@ -21,7 +21,7 @@ import xgrad
 from xgrad import registry
 from xgrad.backends import BackendUnavailableError
 from xgrad.backends.cupy import CupyBackend, strided_window_view
-from xgrad.backends.cupy_status import unavailable_reason
+from xgrad.backends.cupy.status import unavailable_reason
 from xgrad.backends.numpy import NumpyBackend
 
 _REASON = unavailable_reason()
