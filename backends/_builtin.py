@@ -2,8 +2,8 @@
 third-party backends."""
 from __future__ import annotations
 
+from xgrad.backend import BackendSpec
 from xgrad.hookspecs import hookimpl
-from xgrad.registry import BackendSpec
 
 
 def _numpy(index):
@@ -25,7 +25,7 @@ def _cupy(index):
 
 
 def _cupy_available() -> str | None:
-    from xgrad.backends.cupy_status import unavailable_reason
+    from xgrad.backends.cupy.status import unavailable_reason
 
     return unavailable_reason()
 

@@ -35,6 +35,20 @@ _ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1
           6.05183413124413191e-2, 2.33520497626869185e-3)
 
 
+#: Primitives that are exactly one call of an array-module function: name -> ``xp`` attribute.
+_DIRECT: dict[str, str] = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide",
+    "floordiv": "floor_divide", "remainder": "remainder", "pow": "power", "atan2": "arctan2",
+    "maximum": "maximum", "minimum": "minimum", "neg": "negative", "exp": "exp", "log": "log",
+    "log1p": "log1p", "expm1": "expm1", "sin": "sin", "cos": "cos", "tanh": "tanh",
+    "sqrt": "sqrt", "abs": "abs", "sign": "sign", "floor": "floor", "isnan": "isnan",
+    "isinf": "isinf", "where": "where", "eq": "equal", "ne": "not_equal", "lt": "less",
+    "le": "less_equal", "gt": "greater", "ge": "greater_equal", "logical_and": "logical_and",
+    "logical_or": "logical_or", "logical_xor": "logical_xor", "logical_not": "logical_not",
+    "matmul": "matmul",
+}
+
+
 class ArrayModuleBackend(Backend):
     """The required primitives (and fused ops) written once against ``self.xp``."""
 
@@ -48,16 +62,12 @@ class ArrayModuleBackend(Backend):
         self.xp = xp
         self._native = {d: getattr(xp, _HOST[d].__name__) for d in ALL_DTYPES}
         self._from_native = {_np.dtype(v): k for k, v in self._native.items()}
-        # The hottest primitives are bound straight to ufuncs: no Python frame per call.
-        self.add, self.sub, self.mul = xp.add, xp.subtract, xp.multiply
-        self.neg, self.exp, self.log = xp.negative, xp.exp, xp.log
-        self.maximum, self.minimum = xp.maximum, xp.minimum
-        self.eq, self.ne, self.lt, self.le = xp.equal, xp.not_equal, xp.less, xp.less_equal
-        self.gt, self.ge = xp.greater, xp.greater_equal
-        self.sin, self.cos, self.tanh, self.sqrt = xp.sin, xp.cos, xp.tanh, xp.sqrt
-        self.abs, self.sign, self.floor = xp.abs, xp.sign, xp.floor
-        self.log1p, self.expm1 = xp.log1p, xp.expm1
-        self.matmul = xp.matmul
+        # Primitives that are one xp call are bound straight to that function (no Python
+        # frame per call), unless a subclass overrides the method: then the override runs.
+        cls = type(self)
+        for name, attr in _DIRECT.items():
+            if getattr(cls, name) is _GENERATED[name]:
+                setattr(self, name, getattr(xp, attr))
 
     # ---- introspection ----------------------------------------------------------------
     def dtype(self, x) -> DType:
@@ -84,63 +94,6 @@ class ArrayModuleBackend(Backend):
         return philox_words(self.xp, n, seed, offset).astype(self.xp.int64).reshape(shape)
 
     # ---- elementwise ------------------------------------------------------------------
-    def add(self, a, b):
-        return self.xp.add(a, b)
-
-    def sub(self, a, b):
-        return self.xp.subtract(a, b)
-
-    def mul(self, a, b):
-        return self.xp.multiply(a, b)
-
-    def div(self, a, b):
-        return self.xp.true_divide(a, b)
-
-    def floordiv(self, a, b):
-        return self.xp.floor_divide(a, b)
-
-    def remainder(self, a, b):
-        return self.xp.remainder(a, b)
-
-    def pow(self, a, b):
-        return self.xp.power(a, b)
-
-    def atan2(self, a, b):
-        return self.xp.arctan2(a, b)
-
-    def maximum(self, a, b):
-        return self.xp.maximum(a, b)
-
-    def minimum(self, a, b):
-        return self.xp.minimum(a, b)
-
-    def neg(self, x):
-        return self.xp.negative(x)
-
-    def exp(self, x):
-        return self.xp.exp(x)
-
-    def log(self, x):
-        return self.xp.log(x)
-
-    def log1p(self, x):
-        return self.xp.log1p(x)
-
-    def expm1(self, x):
-        return self.xp.expm1(x)
-
-    def sin(self, x):
-        return self.xp.sin(x)
-
-    def cos(self, x):
-        return self.xp.cos(x)
-
-    def tanh(self, x):
-        return self.xp.tanh(x)
-
-    def sqrt(self, x):
-        return self.xp.sqrt(x)
-
     def erf(self, x):
         xp = self.xp
         dt = x.dtype
@@ -189,54 +142,6 @@ class ArrayModuleBackend(Backend):
         ysq = xp.trunc(y * 16.0) / 16.0
         delta = (y - ysq) * (y + ysq)
         return xp.exp(-ysq * ysq) * xp.exp(-delta)
-
-    def abs(self, x):
-        return self.xp.abs(x)
-
-    def sign(self, x):
-        return self.xp.sign(x)
-
-    def floor(self, x):
-        return self.xp.floor(x)
-
-    def isnan(self, x):
-        return self.xp.isnan(x)
-
-    def isinf(self, x):
-        return self.xp.isinf(x)
-
-    def where(self, cond, a, b):
-        return self.xp.where(cond, a, b)
-
-    def eq(self, a, b):
-        return self.xp.equal(a, b)
-
-    def ne(self, a, b):
-        return self.xp.not_equal(a, b)
-
-    def lt(self, a, b):
-        return self.xp.less(a, b)
-
-    def le(self, a, b):
-        return self.xp.less_equal(a, b)
-
-    def gt(self, a, b):
-        return self.xp.greater(a, b)
-
-    def ge(self, a, b):
-        return self.xp.greater_equal(a, b)
-
-    def logical_and(self, a, b):
-        return self.xp.logical_and(a, b)
-
-    def logical_or(self, a, b):
-        return self.xp.logical_or(a, b)
-
-    def logical_xor(self, a, b):
-        return self.xp.logical_xor(a, b)
-
-    def logical_not(self, x):
-        return self.xp.logical_not(x)
 
     def cast(self, x, dtype):
         return x.astype(self._native[dtype])
@@ -352,9 +257,6 @@ class ArrayModuleBackend(Backend):
         return self.xp.lib.stride_tricks.sliding_window_view(x, span, axis=axes)
 
     # ---- linear algebra ---------------------------------------------------------------
-    def matmul(self, a, b):
-        return self.xp.matmul(a, b)
-
     def assign(self, dst, src):
         if self._writeable(dst):
             dst[...] = src
@@ -578,3 +480,23 @@ class ArrayModuleBackend(Backend):
         tmp *= lr / bc1
         param -= tmp
         return param, exp_avg, exp_avg_sq, max_sq
+
+
+def _direct(name: str, attr: str) -> Any:
+    """The method for primitive ``name``: ``self.xp.<attr>(*args)``."""
+
+    def primitive(self: ArrayModuleBackend, *args: Any) -> Any:
+        return getattr(self.xp, attr)(*args)
+
+    primitive.__name__ = primitive.__qualname__ = name
+    primitive.__doc__ = getattr(Backend, name).__doc__
+    return primitive
+
+
+#: The generated methods, by primitive name (``__init__`` compares against them to tell
+#: whether a subclass overrides one).
+_GENERATED: dict[str, Any] = {name: _direct(name, attr) for name, attr in _DIRECT.items()}
+for _name, _fn in _GENERATED.items():
+    _fn.__qualname__ = f"ArrayModuleBackend.{_name}"
+    setattr(ArrayModuleBackend, _name, _fn)
+del _name, _fn

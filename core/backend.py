@@ -20,12 +20,14 @@ by name: a backend lists the ones it implements in ``fused_ops``.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .dtypes import ALL_DTYPES, DType
 
-__all__ = ["Backend", "CONTRACT_VERSION", "REQUIRED_PRIMITIVES", "FUSED_OPS", "missing_primitives"]
+__all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "REQUIRED_PRIMITIVES", "FUSED_OPS",
+           "missing_primitives"]
 
 CONTRACT_VERSION = 1
 
@@ -469,3 +471,22 @@ def describe_backend(backend: Backend) -> dict:
         "fused_ops": sorted(op for op in FUSED_OPS if backend.has(op)),
         "fused_ops_missing": sorted(op for op in FUSED_OPS if not backend.has(op)),
     }
+
+
+@dataclass
+class BackendSpec:
+    """What a plugin tells xgrad about one backend (the ``xgrad_register_backends`` answer).
+
+    ``factory(index)`` builds the Backend instance for device index ``index`` (``None``
+    when the device string has no ``:N``); it runs on first use, so it may import the
+    array library. ``available()`` returns ``None`` when usable, else a reason string.
+    It lives here, beside :class:`Backend`, so that backend packages and the registry both
+    import it from the contract without importing each other.
+    """
+
+    name: str
+    factory: Callable[[int | None], Backend]
+    aliases: tuple[str, ...] = ()
+    available: Callable[[], str | None] = lambda: None
+    description: str = ""
+    package: str = field(default="", compare=False)

@@ -10,24 +10,34 @@ from .registry import get_backend
 
 __all__ = ["device", "set_default_device", "get_default_device", "resolve"]
 
-_stack: list[Backend] = []
-_default: list[Backend | None] = [None]
+#: What ``with xgrad.device(...)`` blocks and ``set_default_device`` chose, as device *names*
+#: resolved through the registry on every use (the registry's instance cache is the only
+#: place backend identity lives). A Backend object the registry does not know by its device
+#: string is kept as the object: it has no name to resolve.
+_stack: list[str | Backend] = []
+_default: list[str | Backend | None] = [None]
 
 
-def _env_default() -> Backend:
-    name = os.environ.get("XGRAD_DEVICE", "").strip()
-    return get_backend(name or "numpy")
+def _name_of(be: Backend) -> str | Backend:
+    """The device name the registry maps to ``be``, else ``be`` itself."""
+    for key in (be.device, be.name):
+        try:
+            if get_backend(key) is be:
+                return key
+        except Exception:  # noqa: BLE001 - not registered under that name
+            pass
+    return be
 
 
 def resolve(device: Any = None) -> Backend:
     """The Backend for ``device`` (a name, Backend, ``xgrad.device`` object or None)."""
     if device is None:
         if _stack:
-            return _stack[-1]
-        be = _default[0]
-        if be is None:
-            be = _default[0] = _env_default()
-        return be
+            return get_backend(_stack[-1])
+        name = _default[0]
+        if name is None:
+            name = _default[0] = os.environ.get("XGRAD_DEVICE", "").strip() or "numpy"
+        return get_backend(name)
     if isinstance(device, Backend):
         return device
     if isinstance(device, device_cls):
@@ -37,7 +47,18 @@ def resolve(device: Any = None) -> Backend:
 
 def set_default_device(device: Any) -> None:
     """Make ``device`` (``"numpy"``, ``"cpu"``, ``"reference"``, ``"cuda"``...) the default."""
-    _default[0] = None if device is None else resolve(device)
+    _default[0] = None if device is None else _name_of(resolve(device))
+
+
+def save_state() -> tuple[list[str | Backend], str | Backend | None]:
+    """The default device and the ``with xgrad.device`` stack, for :func:`restore_state`."""
+    return list(_stack), _default[0]
+
+
+def restore_state(state: tuple[list[str | Backend], str | Backend | None]) -> None:
+    """Put back what :func:`save_state` returned (used by tests to isolate each other)."""
+    _stack[:] = state[0]
+    _default[0] = state[1]
 
 
 def get_default_device() -> device_cls:
@@ -64,7 +85,7 @@ class device_cls:
         return int(idx) if idx else None
 
     def __enter__(self) -> device_cls:
-        _stack.append(self.backend)
+        _stack.append(_name_of(self.backend))
         return self
 
     def __exit__(self, *exc: Any) -> None:

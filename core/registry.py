@@ -1,21 +1,33 @@
-"""The backend registry: pluggy plugin manager, guarded entry-point loading, lookup."""
+"""The backend registry: pluggy plugin manager, guarded entry-point loading, lookup.
+
+All of it is one object, :data:`REGISTRY` (a :class:`Registry`): the plugin manager, the
+backend specs and aliases, the backend instances (the only place backend identity lives:
+everything else stores a device *name* and resolves it here), the plugins that failed to
+load and the fused-op fallback counts. :meth:`Registry.snapshot` / :meth:`Registry.restore`
+and the :meth:`Registry.isolated` context manager let tests change any of it and put it
+back. The module-level functions are thin delegates to :data:`REGISTRY`.
+"""
 from __future__ import annotations
 
 import os
 import threading
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
 import pluggy
 
 from . import hookspecs
-from .backend import CONTRACT_VERSION, Backend, describe_backend, missing_primitives
+from .backend import CONTRACT_VERSION, Backend, BackendSpec, describe_backend, missing_primitives
+from .dispatch import CoreDispatch, refresh
 
-__all__ = ["BackendSpec", "PluginLoadError", "BackendUnavailableError", "plugin_manager",
-           "get_backend", "available", "failed", "describe", "register_plugin", "resolve_name"]
+__all__ = ["BackendSpec", "PluginLoadError", "BackendUnavailableError", "Registry", "RegistryState",
+           "REGISTRY", "plugin_manager", "get_backend", "available", "failed", "describe",
+           "register_plugin", "unregister_plugin", "resolve_name", "count_fallback",
+           "fallback_counts"]
 
 
 class PluginLoadError(RuntimeError):
@@ -26,191 +38,250 @@ class BackendUnavailableError(RuntimeError):
     """The requested backend is registered but cannot be used here (the reason says why)."""
 
 
-@dataclass
-class BackendSpec:
-    """What a plugin tells xgrad about one backend.
+@dataclass(frozen=True)
+class RegistryState:
+    """A copy of a :class:`Registry`'s tables, taken by :meth:`Registry.snapshot`."""
 
-    ``factory(index)`` builds the Backend instance for device index ``index`` (``None``
-    when the device string has no ``:N``); it runs on first use, so it may import the
-    array library. ``available()`` returns ``None`` when usable, else a reason string.
+    plugins: tuple[tuple[str | None, Any], ...]
+    specs: dict[str, BackendSpec]
+    aliases: dict[str, str]
+    instances: dict[str, Backend]
+    failed: dict[str, str]
+    fallbacks: dict[tuple[str, str], int]
+
+
+class Registry:
+    """Backend specs, aliases, instances, failed plugins and fallback counts, in one place.
+
+    The tables are plain dicts whose identity never changes (:meth:`restore` refills them
+    in place), so a reference to one stays valid.
     """
 
-    name: str
-    factory: Callable[[int | None], Backend]
-    aliases: tuple[str, ...] = ()
-    available: Callable[[], str | None] = lambda: None
-    description: str = ""
-    package: str = field(default="", compare=False)
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.pm: pluggy.PluginManager | None = None
+        self.specs: dict[str, BackendSpec] = {}
+        self.aliases: dict[str, str] = {}
+        self.instances: dict[str, Backend] = {}
+        self.failed: dict[str, str] = {}
+        self.fallbacks: dict[tuple[str, str], int] = {}
 
+    # ---- plugins ------------------------------------------------------------------------
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The pluggy PluginManager (created, with built-ins and entry points, on first call)."""
+        if self.pm is None:
+            self._load()
+        return self.pm  # type: ignore[return-value]
 
-_lock = threading.RLock()
-_pm: pluggy.PluginManager | None = None
-_specs: dict[str, BackendSpec] = {}
-_aliases: dict[str, str] = {}
-_instances: dict[str, Backend] = {}
-_failed: dict[str, str] = {}
-_listeners: list[Callable[[], None]] = []
+    def register_plugin(self, plugin: Any, name: str | None = None) -> None:
+        """Register a plugin object or module at run time (same as an entry point)."""
+        pm = self.plugin_manager()
+        with self.lock:
+            pm.register(plugin, name=name)
+            self._collect_specs(pm, only=plugin)
+        refresh(pm)
 
+    def unregister_plugin(self, plugin: Any) -> None:
+        """Unregister a plugin registered with :meth:`register_plugin`."""
+        pm = self.plugin_manager()
+        with self.lock:
+            pm.unregister(plugin)
+        refresh(pm)
 
-def plugin_manager() -> pluggy.PluginManager:
-    """The process-wide pluggy PluginManager (created and loaded on first call)."""
-    if _pm is None:
-        _load()
-    return _pm  # type: ignore[return-value]
+    def _load(self) -> None:
+        with self.lock:
+            if self.pm is not None:
+                return
+            pm = pluggy.PluginManager(hookspecs.PROJECT)
+            pm.add_hookspecs(hookspecs)
+            from xgrad.backends import _builtin
 
+            pm.register(CoreDispatch(), name="xgrad.core")
+            pm.register(_builtin, name="xgrad.backends")
+            self.pm = pm
+            if os.environ.get("XGRAD_PLUGIN_AUTOLOAD", "1") != "0":
+                self.load_entry_points(pm)
+            self._collect_specs(pm)
+        refresh(pm)
 
-def on_plugins_changed(callback: Callable[[], None]) -> None:
-    """Call ``callback`` whenever a plugin is registered or unregistered."""
-    _listeners.append(callback)
+    def load_entry_points(self, pm: pluggy.PluginManager) -> None:
+        """Register every ``xgrad`` entry point not yet registered; record the ones that fail."""
+        strict = os.environ.get("XGRAD_PLUGINS_STRICT", "0") == "1"
+        for ep in metadata.entry_points(group=hookspecs.PROJECT):
+            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+                pm.register(plugin, name=ep.name)
+                dist = getattr(ep, "dist", None)
+                if dist is not None:
+                    pm._plugin_distinfo.append((plugin, pluggy._manager.DistFacade(dist)))
+            except Exception as exc:  # noqa: BLE001 - any failure of third-party code
+                where = f"{ep.value} (entry point {ep.name!r} in group 'xgrad')"
+                msg = f"xgrad plugin {where} failed to load: {type(exc).__name__}: {exc}"
+                self.failed[ep.name] = msg
+                if strict:
+                    raise PluginLoadError(msg + " [XGRAD_PLUGINS_STRICT=1]") from exc
+                warnings.warn(msg + "; set XGRAD_PLUGINS_STRICT=1 to make this an error",
+                              RuntimeWarning, stacklevel=4)
+        refresh(pm)
 
+    @staticmethod
+    def _package_of(plugin: Any, pm: pluggy.PluginManager) -> str:
+        for p, dist in pm.list_plugin_distinfo():
+            if p is plugin:
+                return f"{dist.project_name} (plugin {pm.get_name(plugin)!r})"
+        mod = getattr(plugin, "__name__", None) or type(plugin).__module__
+        return f"{pm.get_name(plugin) or mod}"
 
-def _notify() -> None:
-    from .dispatch import refresh
+    def _collect_specs(self, pm: pluggy.PluginManager, only: Any = None) -> None:
+        for impl in pm.hook.xgrad_register_backends.get_hookimpls():
+            if only is not None and impl.plugin is not only:
+                continue
+            pkg = self._package_of(impl.plugin, pm)
+            for spec in impl.function() or ():
+                spec.package = spec.package or pkg
+                self._add_spec(spec)
 
-    if _pm is not None:
-        refresh(_pm)
-    for cb in _listeners:
-        cb()
+    def _add_spec(self, spec: BackendSpec) -> None:
+        specs, aliases = self.specs, self.aliases
+        for key in (spec.name, *spec.aliases):
+            owner = specs.get(key) or (specs.get(aliases[key]) if key in aliases else None)
+            if owner is not None and owner is not spec:
+                raise PluginLoadError(
+                    f"two backends are registered under the name {key!r}: one from "
+                    f"{owner.package}, one from {spec.package}; uninstall one of them or set "
+                    "XGRAD_PLUGIN_AUTOLOAD=0 and register the one you want explicitly"
+                )
+        specs[spec.name] = spec
+        for a in spec.aliases:
+            aliases[a] = spec.name
 
+    # ---- lookup -------------------------------------------------------------------------
+    def resolve_name(self, device: str) -> tuple[str, int | None]:
+        """Split ``"cuda:1"`` into the canonical backend name and device index."""
+        self.plugin_manager()
+        base, _, idx = str(device).partition(":")
+        base = base.strip().lower()
+        index: int | None = None
+        if idx:
+            try:
+                index = int(idx)
+            except ValueError:
+                raise ValueError(
+                    f"invalid device string {device!r}: expected 'name' or 'name:N'") from None
+        name = self.aliases.get(base, base)
+        if name not in self.specs:
+            raise RuntimeError(f"unknown device {device!r}. {self._availability_text()}")
+        return name, index
 
-def register_plugin(plugin: Any, name: str | None = None) -> None:
-    """Register a plugin object or module at run time (same as an entry point)."""
-    pm = plugin_manager()
-    with _lock:
-        pm.register(plugin, name=name)
-        _collect_specs(pm, only=plugin)
-    _notify()
+    def _availability_text(self) -> str:
+        rows = []
+        for name, status in self.available().items():
+            al = f" (aliases: {', '.join(status['aliases'])})" if status["aliases"] else ""
+            state = "available" if status["available"] else f"unavailable: {status['reason']}"
+            rows.append(f"{name}{al} - {state}")
+        return "Registered backends: " + "; ".join(rows)
 
+    def get_backend(self, device: str | Backend) -> Backend:
+        """The Backend instance for a device string such as ``"cpu"`` or ``"cuda:0"``."""
+        if isinstance(device, Backend):
+            return device
+        inst = self.instances.get(device)
+        if inst is not None:
+            return inst
+        with self.lock:
+            name, index = self.resolve_name(device)
+            key = name if index is None else f"{name}:{index}"
+            inst = self.instances.get(key)
+            if inst is None:
+                spec = self.specs[name]
+                reason = spec.available()
+                if reason:
+                    raise BackendUnavailableError(f"backend {name!r} is unavailable: {reason}")
+                inst = spec.factory(index)
+                _validate(inst, spec)
+                self.instances[key] = inst
+            self.instances[device] = inst
+            return inst
 
-def unregister_plugin(plugin: Any) -> None:
-    """Unregister a plugin registered with :func:`register_plugin`."""
-    pm = plugin_manager()
-    with _lock:
-        pm.unregister(plugin)
-    _notify()
+    def available(self) -> dict[str, dict]:
+        """Every registered backend: ``{name: {available, reason, aliases, package}}``."""
+        self.plugin_manager()
+        out = {}
+        for name, spec in self.specs.items():
+            try:
+                reason = spec.available()
+            except Exception as exc:  # noqa: BLE001
+                reason = f"availability check failed: {exc}"
+            out[name] = {"available": reason is None, "reason": reason,
+                         "aliases": list(spec.aliases), "package": spec.package,
+                         "description": spec.description}
+        return out
 
+    def failed_plugins(self) -> dict[str, str]:
+        """Plugins whose entry point failed to load: ``{entry point name: error message}``."""
+        self.plugin_manager()
+        return dict(self.failed)
 
-def _package_of(plugin: Any, pm: pluggy.PluginManager) -> str:
-    for p, dist in pm.list_plugin_distinfo():
-        if p is plugin:
-            return f"{dist.project_name} (plugin {pm.get_name(plugin)!r})"
-    mod = getattr(plugin, "__name__", None) or type(plugin).__module__
-    return f"{pm.get_name(plugin) or mod}"
+    # ---- fallbacks ----------------------------------------------------------------------
+    def count_fallback(self, op: str, backend: Backend) -> None:
+        """Record that ``backend`` ran the decomposition of fused op ``op``."""
+        key = (backend.name, op)
+        self.fallbacks[key] = self.fallbacks.get(key, 0) + 1
+        pm = self.pm
+        if pm is not None and pm.hook.xgrad_fallback.get_hookimpls():
+            pm.hook.xgrad_fallback(op=op, backend=backend)
 
+    def fallback_counts(self, name: str | None = None) -> dict[str, int]:
+        """How often each fused op fell back to its decomposition (for one backend name)."""
+        return {op: n for (b, op), n in self.fallbacks.items() if name is None or b == name}
 
-def _collect_specs(pm: pluggy.PluginManager, only: Any = None) -> None:
-    impls = pm.hook.xgrad_register_backends.get_hookimpls()
-    for impl in impls:
-        if only is not None and impl.plugin is not only:
-            continue
-        pkg = _package_of(impl.plugin, pm)
-        for spec in impl.function() or ():
-            spec.package = spec.package or pkg
-            _add_spec(spec)
+    def describe(self, device: str) -> dict:
+        """Capabilities of a backend: primitives, fused ops, dtypes, contract version, fallbacks."""
+        info = describe_backend(self.get_backend(device))
+        info["fallbacks"] = self.fallback_counts(info["name"])
+        return info
 
+    # ---- snapshot / restore -------------------------------------------------------------
+    def snapshot(self) -> RegistryState:
+        """A copy of every table and of the set of registered plugins (loads plugins first)."""
+        pm = self.plugin_manager()
+        with self.lock:
+            return RegistryState(
+                plugins=tuple((pm.get_name(p), p) for p in pm.get_plugins()),
+                specs=dict(self.specs), aliases=dict(self.aliases),
+                instances=dict(self.instances), failed=dict(self.failed),
+                fallbacks=dict(self.fallbacks))
 
-def _add_spec(spec: BackendSpec) -> None:
-    for key in (spec.name, *spec.aliases):
-        owner = _specs.get(key) or (_specs.get(_aliases[key]) if key in _aliases else None)
-        if owner is not None and owner is not spec:
-            raise PluginLoadError(
-                f"two backends are registered under the name {key!r}: one from "
-                f"{owner.package}, one from {spec.package}; uninstall one of them or set "
-                "XGRAD_PLUGIN_AUTOLOAD=0 and register the one you want explicitly"
-            )
-    _specs[spec.name] = spec
-    for a in spec.aliases:
-        _aliases[a] = spec.name
+    def restore(self, state: RegistryState) -> None:
+        """Put the registry back as :meth:`snapshot` found it: plugins registered since are
+        unregistered, plugins unregistered since come back, and the tables are refilled."""
+        pm = self.plugin_manager()
+        with self.lock:
+            keep = {id(p) for _, p in state.plugins}
+            for p in pm.get_plugins():
+                if id(p) not in keep:
+                    pm.unregister(p)
+            for name, p in state.plugins:
+                if not pm.is_registered(p):
+                    pm.register(p, name=name)
+            for table, old in ((self.specs, state.specs), (self.aliases, state.aliases),
+                               (self.instances, state.instances), (self.failed, state.failed),
+                               (self.fallbacks, state.fallbacks)):
+                if table != old:
+                    table.clear()
+                    table.update(old)
+        refresh(pm)
 
-
-def _load() -> None:
-    global _pm
-    with _lock:
-        if _pm is not None:
-            return
-        pm = pluggy.PluginManager(hookspecs.PROJECT)
-        pm.add_hookspecs(hookspecs)
-        from xgrad.backends import _builtin
-
-        from .dispatch import CoreDispatch
-
-        pm.register(CoreDispatch(), name="xgrad.core")
-        pm.register(_builtin, name="xgrad.backends")
-        _pm = pm
-        if os.environ.get("XGRAD_PLUGIN_AUTOLOAD", "1") != "0":
-            _load_entry_points(pm)
-        _collect_specs(pm)
-    _notify()
-
-
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    strict = os.environ.get("XGRAD_PLUGINS_STRICT", "0") == "1"
-    for ep in metadata.entry_points(group=hookspecs.PROJECT):
-        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
-            continue
+    @contextmanager
+    def isolated(self) -> Iterator[Registry]:
+        """``with REGISTRY.isolated(): ...`` — every change made in the block is undone."""
+        state = self.snapshot()
         try:
-            plugin = ep.load()
-            pm.register(plugin, name=ep.name)
-            dist = getattr(ep, "dist", None)
-            if dist is not None:
-                pm._plugin_distinfo.append((plugin, pluggy._manager.DistFacade(dist)))
-        except Exception as exc:  # noqa: BLE001 - any failure of third-party code
-            where = f"{ep.value} (entry point {ep.name!r} in group 'xgrad')"
-            msg = f"xgrad plugin {where} failed to load: {type(exc).__name__}: {exc}"
-            _failed[ep.name] = msg
-            if strict:
-                raise PluginLoadError(msg + " [XGRAD_PLUGINS_STRICT=1]") from exc
-            warnings.warn(msg + "; set XGRAD_PLUGINS_STRICT=1 to make this an error",
-                          RuntimeWarning, stacklevel=3)
-
-
-def resolve_name(device: str) -> tuple[str, int | None]:
-    """Split ``"cuda:1"`` into the canonical backend name and device index."""
-    plugin_manager()
-    base, _, idx = str(device).partition(":")
-    base = base.strip().lower()
-    index: int | None = None
-    if idx:
-        try:
-            index = int(idx)
-        except ValueError:
-            raise ValueError(f"invalid device string {device!r}: expected 'name' or 'name:N'") from None
-    name = _aliases.get(base, base)
-    if name not in _specs:
-        raise RuntimeError(f"unknown device {device!r}. {_availability_text()}")
-    return name, index
-
-
-def _availability_text() -> str:
-    rows = []
-    for name, status in available().items():
-        al = f" (aliases: {', '.join(status['aliases'])})" if status["aliases"] else ""
-        state = "available" if status["available"] else f"unavailable: {status['reason']}"
-        rows.append(f"{name}{al} - {state}")
-    return "Registered backends: " + "; ".join(rows)
-
-
-def get_backend(device: str | Backend) -> Backend:
-    """The Backend instance for a device string such as ``"cpu"``, ``"reference"``, ``"cuda:0"``."""
-    if isinstance(device, Backend):
-        return device
-    inst = _instances.get(device)
-    if inst is not None:
-        return inst
-    with _lock:
-        name, index = resolve_name(device)
-        key = name if index is None else f"{name}:{index}"
-        inst = _instances.get(key)
-        if inst is None:
-            spec = _specs[name]
-            reason = spec.available()
-            if reason:
-                raise BackendUnavailableError(f"backend {name!r} is unavailable: {reason}")
-            inst = spec.factory(index)
-            _validate(inst, spec)
-            _instances[key] = inst
-        _instances[device] = inst
-        return inst
+            yield self
+        finally:
+            self.restore(state)
 
 
 def _validate(inst: Backend, spec: BackendSpec) -> None:
@@ -230,45 +301,67 @@ def _validate(inst: Backend, spec: BackendSpec) -> None:
             f"primitives: {', '.join(missing)}")
 
 
+#: The process-wide registry.
+REGISTRY = Registry()
+
+# The tables under their historical module-level names (the same dict objects).
+_specs = REGISTRY.specs
+_aliases = REGISTRY.aliases
+_instances = REGISTRY.instances
+_failed = REGISTRY.failed
+_fallback_counts = REGISTRY.fallbacks
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """The process-wide pluggy PluginManager (created and loaded on first call)."""
+    return REGISTRY.plugin_manager()
+
+
+def register_plugin(plugin: Any, name: str | None = None) -> None:
+    """Register a plugin object or module at run time (same as an entry point)."""
+    REGISTRY.register_plugin(plugin, name)
+
+
+def unregister_plugin(plugin: Any) -> None:
+    """Unregister a plugin registered with :func:`register_plugin`."""
+    REGISTRY.unregister_plugin(plugin)
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    REGISTRY.load_entry_points(pm)
+
+
+def resolve_name(device: str) -> tuple[str, int | None]:
+    """Split ``"cuda:1"`` into the canonical backend name and device index."""
+    return REGISTRY.resolve_name(device)
+
+
+def get_backend(device: str | Backend) -> Backend:
+    """The Backend instance for a device string such as ``"cpu"``, ``"reference"``, ``"cuda:0"``."""
+    inst = _instances.get(device) if type(device) is str else None
+    return inst if inst is not None else REGISTRY.get_backend(device)
+
+
 def available() -> dict[str, dict]:
     """Every registered backend: ``{name: {available, reason, aliases, package}}``."""
-    plugin_manager()
-    out = {}
-    for name, spec in _specs.items():
-        try:
-            reason = spec.available()
-        except Exception as exc:  # noqa: BLE001
-            reason = f"availability check failed: {exc}"
-        out[name] = {"available": reason is None, "reason": reason,
-                     "aliases": list(spec.aliases), "package": spec.package,
-                     "description": spec.description}
-    return out
+    return REGISTRY.available()
 
 
 def failed() -> dict[str, str]:
     """Plugins whose entry point failed to load: ``{entry point name: error message}``."""
-    plugin_manager()
-    return dict(_failed)
-
-
-_fallback_counts: dict[tuple[str, str], int] = {}
+    return REGISTRY.failed_plugins()
 
 
 def count_fallback(op: str, backend: Backend) -> None:
     """Record that ``backend`` ran the decomposition of fused op ``op``."""
-    key = (backend.name, op)
-    _fallback_counts[key] = _fallback_counts.get(key, 0) + 1
-    if _pm is not None and _pm.hook.xgrad_fallback.get_hookimpls():
-        _pm.hook.xgrad_fallback(op=op, backend=backend)
+    REGISTRY.count_fallback(op, backend)
 
 
 def fallback_counts(name: str | None = None) -> dict[str, int]:
     """How often each fused op fell back to its decomposition (for one backend name)."""
-    return {op: n for (b, op), n in _fallback_counts.items() if name is None or b == name}
+    return REGISTRY.fallback_counts(name)
 
 
 def describe(device: str) -> dict:
     """Capabilities of a backend: primitives, fused ops, dtypes, contract version, fallbacks."""
-    info = describe_backend(get_backend(device))
-    info["fallbacks"] = fallback_counts(info["name"])
-    return info
+    return REGISTRY.describe(device)

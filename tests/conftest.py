@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pytest
+from xgrad.registry import REGISTRY
+
+_devices = sys.modules["xgrad.device"]  # the module (``xgrad.device`` is the class)
 
 BACKENDS = ["numpy", "reference"]
 
@@ -32,3 +36,14 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     import zlib
 
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture(autouse=True)
+def _isolate_registry_and_device():
+    """Every test starts from the registry and default device the previous one found, so the
+    order tests run in does not matter (pytest-randomly shuffles it)."""
+    state = REGISTRY.snapshot()
+    dev = _devices.save_state()
+    yield
+    _devices.restore_state(dev)
+    REGISTRY.restore(state)

@@ -21,7 +21,7 @@ import xgrad
 from xgrad import registry
 from xgrad.backends import BackendUnavailableError
 from xgrad.backends.cupy import CupyBackend, strided_window_view
-from xgrad.backends.cupy_status import unavailable_reason
+from xgrad.backends.cupy.status import unavailable_reason
 from xgrad.backends.numpy import NumpyBackend
 
 _REASON = unavailable_reason()
@@ -80,15 +80,24 @@ def _fake_cupy(device_count=1, count_error: Exception | None = None):
 
 
 @pytest.fixture
+def no_instances():
+    """An empty registry instance cache for the test (the registry is restored after)."""
+    with registry.REGISTRY.isolated():
+        registry.REGISTRY.instances.clear()
+        yield
+
+
+@pytest.fixture
 def fake_cupy(monkeypatch):
     """Install a numpy-backed ``cupy`` (2 devices) and a clean registry instance cache."""
     mod, cupyx = _fake_cupy(device_count=2)
     monkeypatch.setitem(sys.modules, "cupy", mod)
     monkeypatch.setitem(sys.modules, "cupyx", cupyx)
     monkeypatch.setattr(CupyBackend, "_by_index", {})
-    monkeypatch.setattr(registry, "_instances", {})
     _FakeDevice.entered.clear()
-    return mod
+    with registry.REGISTRY.isolated():
+        registry.REGISTRY.instances.clear()
+        yield mod
 
 
 # ---- availability (no GPU needed) -------------------------------------------------------
@@ -104,11 +113,10 @@ def test_importing_xgrad_does_not_import_cupy():
     assert not [m for m in imported if m.split(".")[0] in ("cupy", "cupyx")]
 
 
-def test_reason_when_cupy_is_not_installed(monkeypatch):
+def test_reason_when_cupy_is_not_installed(monkeypatch, no_instances):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "cupy" else real(name, *a))
-    monkeypatch.setattr(registry, "_instances", {})
     reason = "cupy is not installed; pip install 'xgrad[cuda]'"
     status = xgrad.backends.available()["cupy"]
     assert status["available"] is False and status["reason"] == reason
@@ -118,10 +126,9 @@ def test_reason_when_cupy_is_not_installed(monkeypatch):
 
 
 @pytest.mark.parametrize("count,error", [(0, None), (2, RuntimeError("cudaErrorNoDevice"))])
-def test_reason_when_no_device_is_visible(monkeypatch, count, error):
+def test_reason_when_no_device_is_visible(monkeypatch, no_instances, count, error):
     mod, cupyx = _fake_cupy(device_count=count, count_error=error)
     monkeypatch.setitem(sys.modules, "cupy", mod)
-    monkeypatch.setattr(registry, "_instances", {})
     status = xgrad.backends.available()["cupy"]
     assert status["available"] is False
     assert status["reason"].startswith("no CUDA device visible")

@@ -17,19 +17,10 @@ from xgrad.registry import BackendSpec, PluginLoadError
 
 @pytest.fixture
 def clean_registry():
-    """Restore the registry's tables after a test registers throwaway backends."""
-    registry.plugin_manager()
-    saved = (dict(registry._specs), dict(registry._aliases), dict(registry._instances))
-    plugins = []
-    yield plugins
-    for p in plugins:
-        try:
-            registry.unregister_plugin(p)
-        except Exception:  # noqa: BLE001 - a plugin whose registration failed half-way
-            pass
-    for table, old in zip((registry._specs, registry._aliases, registry._instances), saved):
-        table.clear()
-        table.update(old)
+    """Undo whatever a test registers: the list it gets is for the plugins it adds (the
+    registry's restore unregisters them and drops their specs and instances)."""
+    with registry.REGISTRY.isolated():
+        yield []
 
 
 def _plugin(*specs):
@@ -198,3 +189,50 @@ def test_import_xgrad_imports_no_cupy():
     modules = [line.split("|")[-1].strip() for line in res.stderr.splitlines() if "|" in line]
     assert "xgrad" in modules
     assert not [m for m in modules if m.split(".")[0] == "cupy"]
+
+
+def test_isolated_undoes_registrations_instances_and_fallbacks():
+    reg = registry.REGISTRY
+    numpy_be = registry.get_backend("numpy")
+    before = registry.available().keys()
+    counts = registry.fallback_counts()
+
+    class Spy(NumpyBackend):
+        name = device = "spy"
+
+    plugin = _plugin(BackendSpec("spy", lambda i: Spy(), aliases=("spy2",)))
+    with reg.isolated():
+        registry.register_plugin(plugin)
+        assert registry.get_backend("spy2").name == "spy"
+        reg.instances.clear()
+        assert registry.get_backend("numpy") is not numpy_be
+        registry.count_fallback("softmax", numpy_be)
+        reg.failed["x"] = "boom"
+    assert registry.available().keys() == before
+    assert registry.get_backend("numpy") is numpy_be
+    assert registry.fallback_counts() == counts
+    assert "x" not in registry.failed()
+    assert registry.plugin_manager().is_registered(plugin) is False
+    with pytest.raises(RuntimeError, match="unknown device 'spy2'"):
+        registry.get_backend("spy2")
+
+
+def test_restore_brings_back_an_unregistered_plugin():
+    reg = registry.REGISTRY
+    plugin = _plugin(BackendSpec("spy3", lambda i: NumpyBackend()))
+    with reg.isolated():
+        registry.register_plugin(plugin, name="spy3-plugin")
+        state = reg.snapshot()
+        registry.unregister_plugin(plugin)
+        reg.restore(state)
+        assert registry.plugin_manager().get_plugin("spy3-plugin") is plugin
+    assert registry.plugin_manager().get_plugin("spy3-plugin") is None
+
+
+def test_module_tables_are_the_registry_tables():
+    reg = registry.REGISTRY
+    assert registry._specs is reg.specs and registry._instances is reg.instances
+    registry.get_backend("numpy")
+    with reg.isolated():
+        reg.instances.clear()
+    assert registry._instances is reg.instances and "numpy" in reg.instances
