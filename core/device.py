@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from .backend import Backend
@@ -13,9 +14,17 @@ __all__ = ["device", "set_default_device", "get_default_device", "resolve"]
 #: What ``with xgrad.device(...)`` blocks and ``set_default_device`` chose, as device *names*
 #: resolved through the registry on every use (the registry's instance cache is the only
 #: place backend identity lives). A Backend object the registry does not know by its device
-#: string is kept as the object: it has no name to resolve.
-_stack: list[str | Backend] = []
+#: string is kept as the object: it has no name to resolve. The ``with`` stack belongs to
+#: the thread (as PyTorch's device context); the default is the process's.
 _default: list[str | Backend | None] = [None]
+
+
+class _ThreadStack(threading.local):
+    def __init__(self) -> None:
+        self.items: list[str | Backend] = []
+
+
+_THREAD = _ThreadStack()
 
 
 def _name_of(be: Backend) -> str | Backend:
@@ -32,8 +41,9 @@ def _name_of(be: Backend) -> str | Backend:
 def resolve(device: Any = None) -> Backend:
     """The Backend for ``device`` (a name, Backend, ``xgrad.device`` object or None)."""
     if device is None:
-        if _stack:
-            return get_backend(_stack[-1])
+        stack = _THREAD.items
+        if stack:
+            return get_backend(stack[-1])
         name = _default[0]
         if name is None:
             name = _default[0] = os.environ.get("XGRAD_DEVICE", "").strip() or "numpy"
@@ -51,13 +61,14 @@ def set_default_device(device: Any) -> None:
 
 
 def save_state() -> tuple[list[str | Backend], str | Backend | None]:
-    """The default device and the ``with xgrad.device`` stack, for :func:`restore_state`."""
-    return list(_stack), _default[0]
+    """The default device and this thread's ``with xgrad.device`` stack, for
+    :func:`restore_state`."""
+    return list(_THREAD.items), _default[0]
 
 
 def restore_state(state: tuple[list[str | Backend], str | Backend | None]) -> None:
     """Put back what :func:`save_state` returned (used by tests to isolate each other)."""
-    _stack[:] = state[0]
+    _THREAD.items[:] = state[0]
     _default[0] = state[1]
 
 
@@ -85,11 +96,11 @@ class device_cls:
         return int(idx) if idx else None
 
     def __enter__(self) -> device_cls:
-        _stack.append(_name_of(self.backend))
+        _THREAD.items.append(_name_of(self.backend))
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _stack.pop()
+        _THREAD.items.pop()
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):

@@ -152,3 +152,29 @@ def test_anomaly_mode_is_per_thread():
     assert seen == {"on here": True, "raised": True, "off there": True,
                     "plain result": float("inf")}
     assert not anomaly.is_anomaly_enabled()
+
+
+def test_device_context_is_per_thread_and_the_default_is_global():
+    inside, checked = threading.Event(), threading.Event()
+    seen = {}
+
+    def with_reference():
+        with xgrad.device("reference"):
+            inside.set()
+            seen["here"] = xgrad.zeros(2).device.type
+            checked.wait(timeout=60)
+
+    def plain():
+        inside.wait(timeout=60)
+        seen["there"] = xgrad.zeros(2).device.type
+        checked.set()
+
+    _run_threads([with_reference, plain])
+    assert seen == {"here": "reference", "there": "numpy"}
+
+    xgrad.set_default_device("reference")
+    try:
+        _run_threads([lambda: seen.__setitem__("new thread", xgrad.zeros(1).device.type)])
+    finally:
+        xgrad.set_default_device(None)
+    assert seen["new thread"] == "reference"
