@@ -23,6 +23,7 @@ import pluggy
 from . import hookspecs
 from .backend import CONTRACT_VERSION, Backend, BackendSpec, describe_backend, missing_primitives
 from .dispatch import CoreDispatch, refresh
+from .plugin_loader import distribution_of, load_entry_point
 
 __all__ = ["BackendSpec", "PluginLoadError", "BackendUnavailableError", "Registry", "RegistryState",
            "REGISTRY", "plugin_manager", "get_backend", "available", "failed", "describe",
@@ -98,33 +99,58 @@ class Registry:
 
             pm.register(CoreDispatch(), name="xgrad.core")
             pm.register(_builtin, name="xgrad.backends")
+            self._collect_specs(pm)  # the built-ins first: they keep their names
             self.pm = pm
+            problems = []
             if os.environ.get("XGRAD_PLUGIN_AUTOLOAD", "1") != "0":
-                self.load_entry_points(pm)
-            self._collect_specs(pm)
+                problems = self._load_entry_points(pm)
         refresh(pm)
+        self._report(problems)
 
     def load_entry_points(self, pm: pluggy.PluginManager) -> None:
-        """Register every ``xgrad`` entry point not yet registered; record the ones that fail."""
-        strict = os.environ.get("XGRAD_PLUGINS_STRICT", "0") == "1"
+        """Register every ``xgrad`` entry point not yet registered; record the ones that fail
+        in :meth:`failed_plugins` (a warning each; ``XGRAD_PLUGINS_STRICT=1``: an error)."""
+        with self.lock:
+            problems = self._load_entry_points(pm)
+        refresh(pm)
+        self._report(problems)
+
+    def _load_entry_points(self, pm: pluggy.PluginManager) -> list[str]:
+        problems = []
         for ep in metadata.entry_points(group=hookspecs.PROJECT):
             if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
                 continue
-            try:
-                plugin = ep.load()
-                pm.register(plugin, name=ep.name)
-                dist = getattr(ep, "dist", None)
-                if dist is not None:
-                    pm._plugin_distinfo.append((plugin, pluggy._manager.DistFacade(dist)))
-            except Exception as exc:  # noqa: BLE001 - any failure of third-party code
-                where = f"{ep.value} (entry point {ep.name!r} in group 'xgrad')"
-                msg = f"xgrad plugin {where} failed to load: {type(exc).__name__}: {exc}"
-                self.failed[ep.name] = msg
-                if strict:
-                    raise PluginLoadError(msg + " [XGRAD_PLUGINS_STRICT=1]") from exc
-                warnings.warn(msg + "; set XGRAD_PLUGINS_STRICT=1 to make this an error",
-                              RuntimeWarning, stacklevel=4)
-        refresh(pm)
+            got = load_entry_point(ep)
+            error = got.error
+            if error is None:
+                try:
+                    pm.register(got.plugin, name=ep.name)
+                except Exception as exc:  # noqa: BLE001 - e.g. a hook with a wrong signature
+                    error = (f"xgrad plugin {distribution_of(ep)} failed to register: "
+                             f"{type(exc).__name__}: {exc}")
+                else:
+                    dist = getattr(ep, "dist", None)
+                    if dist is not None:
+                        pm._plugin_distinfo.append((got.plugin, pluggy._manager.DistFacade(dist)))
+                    errors = self._collect_specs(pm, only=got.plugin, raising=False)
+                    if errors:
+                        pm.unregister(got.plugin)  # none of its backends, hooks or wrappers
+                        error = "; ".join(errors)
+            if error is not None:
+                self.failed[ep.name] = error
+                problems.append(error)
+        return problems
+
+    @staticmethod
+    def _report(problems: list[str]) -> None:
+        if not problems:
+            return
+        if os.environ.get("XGRAD_PLUGINS_STRICT", "0") == "1":
+            raise PluginLoadError("\n".join(problems) + "\n[XGRAD_PLUGINS_STRICT=1; the "
+                                  "built-in backends stay usable]")
+        for msg in problems:
+            warnings.warn(msg + "; set XGRAD_PLUGINS_STRICT=1 to make this an error",
+                          RuntimeWarning, stacklevel=5)
 
     @staticmethod
     def _package_of(plugin: Any, pm: pluggy.PluginManager) -> str:
@@ -134,16 +160,36 @@ class Registry:
         mod = getattr(plugin, "__name__", None) or type(plugin).__module__
         return f"{pm.get_name(plugin) or mod}"
 
-    def _collect_specs(self, pm: pluggy.PluginManager, only: Any = None) -> None:
+    def _collect_specs(self, pm: pluggy.PluginManager, only: Any = None,
+                       raising: bool = True) -> list[str]:
+        """Add the backends the plugins' ``xgrad_register_backends`` hooks return. A hook
+        that raises, returns something other than BackendSpecs or reuses a taken name is an
+        error: raised (``raising``) or returned as messages, its specs not added."""
+        errors = []
         for impl in pm.hook.xgrad_register_backends.get_hookimpls():
             if only is not None and impl.plugin is not only:
                 continue
             pkg = self._package_of(impl.plugin, pm)
-            for spec in impl.function() or ():
-                spec.package = spec.package or pkg
+            try:
+                specs = list(impl.function() or ())
+                for spec in specs:
+                    if not isinstance(spec, BackendSpec):
+                        raise TypeError(f"xgrad_register_backends returned "
+                                        f"{type(spec).__name__}, expected BackendSpec")
+                    spec.package = spec.package or pkg
+                    self._check_names(spec)
+            except Exception as exc:  # noqa: BLE001 - third-party hook code
+                if raising:
+                    raise
+                errors.append(exc.args[0] if isinstance(exc, PluginLoadError) else
+                              f"xgrad plugin {pkg}: its xgrad_register_backends hook failed: "
+                              f"{type(exc).__name__}: {exc}")
+                continue
+            for spec in specs:
                 self._add_spec(spec)
+        return errors
 
-    def _add_spec(self, spec: BackendSpec) -> None:
+    def _check_names(self, spec: BackendSpec) -> None:
         specs, aliases = self.specs, self.aliases
         for key in (spec.name, *spec.aliases):
             owner = specs.get(key) or (specs.get(aliases[key]) if key in aliases else None)
@@ -153,9 +199,12 @@ class Registry:
                     f"{owner.package}, one from {spec.package}; uninstall one of them or set "
                     "XGRAD_PLUGIN_AUTOLOAD=0 and register the one you want explicitly"
                 )
-        specs[spec.name] = spec
+
+    def _add_spec(self, spec: BackendSpec) -> None:
+        self._check_names(spec)
+        self.specs[spec.name] = spec
         for a in spec.aliases:
-            aliases[a] = spec.name
+            self.aliases[a] = spec.name
 
     # ---- lookup -------------------------------------------------------------------------
     def resolve_name(self, device: str) -> tuple[str, int | None]:
@@ -214,6 +263,11 @@ class Registry:
                 reason = spec.available()
             except Exception as exc:  # noqa: BLE001
                 reason = f"availability check failed: {exc}"
+            if reason is None:  # usable here: build it, so a broken backend says so now
+                try:
+                    self.get_backend(name)
+                except Exception as exc:  # noqa: BLE001 - the factory is third-party code
+                    reason = f"{type(exc).__name__}: {exc}"
             out[name] = {"available": reason is None, "reason": reason,
                          "aliases": list(spec.aliases), "package": spec.package,
                          "description": spec.description}
