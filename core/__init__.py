@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins as _builtins
 
 from . import ops as _ops  # binds methods onto Tensor
+from .amp import autocast
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
 from .creation import (
@@ -126,7 +127,7 @@ def __getattr__(name: str) -> object:
     import importlib
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
-                "testing"):
+                "testing", "cuda", "amp", "accelerator", "onnx"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 

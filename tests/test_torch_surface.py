@@ -1,0 +1,162 @@
+"""The torch.* surface that real training scripts touch: cuda/amp/accelerator/onnx/backends
+flags, Tensor.__format__/__index__, legacy constructors. PyTorch (CPU build) is the oracle."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xgrad
+
+torch = pytest.importorskip("torch")
+
+
+# ---- xgrad.cuda ------------------------------------------------------------------------------
+def test_cuda_availability_follows_the_registry():
+    status = xgrad.backends.available()["cupy"]
+    assert xgrad.cuda.is_available() is status["available"]
+    if not status["available"]:
+        assert xgrad.cuda.device_count() == 0
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            xgrad.cuda.current_device()
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            xgrad.cuda.get_device_name()
+
+
+def test_cuda_harmless_calls_without_gpu():
+    xgrad.cuda.synchronize()
+    xgrad.cuda.empty_cache()
+    xgrad.cuda.reset_peak_memory_stats()
+    assert isinstance(xgrad.cuda.memory_allocated(), int)
+    assert xgrad.cuda.max_memory_allocated() >= xgrad.cuda.memory_allocated()
+    assert xgrad.cuda.is_bf16_supported() is False
+    if not xgrad.cuda.is_available():
+        assert xgrad.cuda.memory_allocated() == torch.cuda.memory_allocated() == 0
+        assert xgrad.cuda.max_memory_allocated() == 0
+
+
+def test_cuda_manual_seed_seeds_the_shared_stream():
+    xgrad.cuda.manual_seed(123)
+    a = xgrad.rand(5)
+    xgrad.cuda.manual_seed_all(123)
+    b = xgrad.rand(5)
+    xgrad.manual_seed(123)
+    c = xgrad.rand(5)
+    assert np.array_equal(a.numpy(), b.numpy()) and np.array_equal(a.numpy(), c.numpy())
+    assert xgrad.cuda.initial_seed() == 123
+
+
+def test_accelerator_and_onnx_and_flags():
+    import xgrad.accelerator
+    import xgrad.onnx
+
+    assert xgrad.accelerator.is_available() is xgrad.cuda.is_available()
+    if not xgrad.cuda.is_available():
+        assert xgrad.accelerator.current_accelerator() is None
+        assert xgrad.accelerator.device_count() == 0 == torch.accelerator.device_count()
+    with pytest.raises(NotImplementedError, match="not implemented yet.*xgrad.save"):
+        xgrad.onnx.export(xgrad.nn.Linear(2, 2), (xgrad.zeros(1, 2),), "m.onnx")
+    flags = xgrad.backends
+    assert flags.cuda.matmul.allow_tf32 is torch.backends.cuda.matmul.allow_tf32
+    flags.cuda.matmul.allow_tf32 = True
+    flags.cudnn.benchmark = True
+    flags.cudnn.deterministic = True
+    assert flags.cudnn.benchmark and flags.cudnn.deterministic and flags.cudnn.enabled
+    assert flags.mps.is_available() is False
+    flags.cuda.matmul.allow_tf32 = False
+    flags.cudnn.benchmark = flags.cudnn.deterministic = False
+    # the namespace does not shadow the device alias
+    assert xgrad.registry.resolve_name("cuda")[0] == "cupy"
+    import importlib.util
+
+    assert importlib.util.find_spec("xgrad.backends.cuda") is None
+
+
+# ---- amp -----------------------------------------------------------------------------------
+def _model_and_opt(lib, seed=0):
+    w = np.random.default_rng(seed).standard_normal((3, 2)).astype(np.float32)
+    p = lib.tensor(w, requires_grad=True)
+    opt = lib.optim.SGD([p], lr=0.1)
+    return p, opt
+
+
+@pytest.mark.parametrize("bad_step", [False, True])
+def test_grad_scaler_matches_torch_on_cpu(bad_step):
+    results = []
+    for lib, scaler in ((torch, torch.amp.GradScaler("cpu", init_scale=8.0, growth_interval=2)),
+                        (xgrad, xgrad.amp.GradScaler("cpu", init_scale=8.0, growth_interval=2))):
+        p, opt = _model_and_opt(lib)
+        scales = []
+        for step in range(4):
+            opt.zero_grad()
+            loss = (p * p).sum()
+            if bad_step and step == 1:
+                loss = loss * float("inf")
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            grad = p.grad.detach().clone().numpy()
+            scaler.step(opt)
+            scaler.update()
+            scales.append(scaler.get_scale())
+        results.append((p.detach().numpy().copy(), scales, grad, scaler.state_dict()))
+    (tp, ts, tg, tsd), (xp, xs, xg, xsd) = results
+    assert ts == xs
+    np.testing.assert_allclose(xp, tp, rtol=1e-6)
+    np.testing.assert_allclose(xg, tg, rtol=1e-6)
+    assert tsd == xsd
+
+
+def test_grad_scaler_without_cuda_warns_and_passes_through():
+    if xgrad.cuda.is_available():
+        pytest.skip("CUDA present")
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        s = xgrad.amp.GradScaler()
+    assert not s.is_enabled() and s.state_dict() == {} and s.get_scale() == 1.0
+    with pytest.warns(FutureWarning, match="deprecated"), pytest.warns(UserWarning):
+        from xgrad.cuda.amp import GradScaler
+
+        GradScaler()
+    p, opt = _model_and_opt(xgrad)
+    loss = (p * p).sum()
+    assert s.scale(loss) is loss
+    loss.backward()
+    s.step(opt)
+    s.update()
+    assert not np.allclose(p.detach().numpy(), _model_and_opt(xgrad)[0].detach().numpy())
+
+
+def test_grad_scaler_errors_match_torch():
+    for lib in (torch, xgrad):
+        with pytest.raises(AssertionError, match="growth factor"):
+            lib.amp.GradScaler("cpu", growth_factor=0.5)
+    s = xgrad.amp.GradScaler("cpu")
+    p, opt = _model_and_opt(xgrad)
+    s.scale((p * p).sum()).backward()
+    s.unscale_(opt)
+    with pytest.raises(RuntimeError, match="already been called"):
+        s.unscale_(opt)
+    s.step(opt)
+    with pytest.raises(RuntimeError, match="step\\(\\) has already been called"):
+        s.step(opt)
+    s.update()
+    s2 = xgrad.amp.GradScaler("cpu")
+    s2.load_state_dict(s.state_dict())
+    assert s2.get_scale() == s.get_scale()
+
+
+def test_autocast_is_a_noop_context_and_decorator():
+    x = xgrad.ones(2, 2)
+    with xgrad.autocast("cuda", dtype=xgrad.float16):
+        y = x @ x
+    assert y.dtype is xgrad.float32
+    with xgrad.amp.autocast(device_type="cpu"):
+        pass
+
+    @xgrad.autocast("cpu")
+    def f(a):
+        return a + 1
+
+    assert f(x).dtype is xgrad.float32
+    with pytest.raises(ValueError, match="device_type"):
+        xgrad.autocast(0)
+    with pytest.warns(FutureWarning):
+        with xgrad.cuda.amp.autocast():
+            pass
