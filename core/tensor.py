@@ -221,6 +221,13 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __format__(self, format_spec: str) -> str:
+        """``f"{t:.4f}"``: a 0-d tensor formats its Python value; an empty spec gives
+        ``str(t)``; a non-empty spec on a tensor with dimensions raises TypeError (as PyTorch)."""
+        if self._data.shape == ():
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
+
     def __reduce_ex__(self, protocol):
         raise TypeError("xgrad tensors are not pickled; use xgrad.save (safetensors) instead")
 

@@ -160,3 +160,53 @@ def test_autocast_is_a_noop_context_and_decorator():
     with pytest.warns(FutureWarning):
         with xgrad.cuda.amp.autocast():
             pass
+
+
+# ---- __format__ / __index__ ----------------------------------------------------------------
+@pytest.mark.parametrize("value", [1.23456, 3, True, -0.5])
+@pytest.mark.parametrize("spec", ["", ".4f", "8.2e", ">10", "+"])
+def test_format_0d_matches_torch(value, spec):
+    if isinstance(value, bool) and spec in (".4f", "8.2e", "+"):
+        pytest.skip("bool formats as int in both")
+    x, t = xgrad.tensor(value), torch.tensor(value)
+    try:
+        expected = format(t, spec)
+    except (TypeError, ValueError) as e:
+        with pytest.raises(type(e)):
+            format(x, spec)
+        return
+    assert format(x, spec) == expected
+
+
+def test_format_multi_element():
+    x, t = xgrad.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    assert f"{x}" == str(x)
+    for a in (x, t, xgrad.tensor([2.5]), torch.tensor([2.5])):
+        with pytest.raises(TypeError, match="unsupported format string"):
+            f"{a:.2f}"
+
+
+def test_index_with_0d_and_int_like_tensors():
+    data_x = xgrad.arange(20.0)
+    data_t = torch.arange(20.0)
+    for i in (xgrad.randint(0, 10, (1,))[0], xgrad.tensor(4), xgrad.tensor([3])):
+        j = torch.tensor(int(i.item()))
+        np.testing.assert_array_equal(data_x[i:i + 8].numpy(), data_t[j:j + 8].numpy())
+        np.testing.assert_array_equal(data_x[i:].numpy(), data_t[j:].numpy())
+        assert list(range(10))[i] == int(i.item())
+        assert i.__index__() == j.__index__()
+    np.testing.assert_array_equal(data_x[xgrad.tensor(4)].numpy(), data_t[torch.tensor(4)].numpy())
+    np.testing.assert_array_equal(data_x[np.int64(2):np.int64(9):np.int32(3)].numpy(),
+                                  data_t[2:9:3].numpy())
+    assert data_x[np.int64(5)].item() == 5.0
+    # gradient flows through a tensor-bounded slice
+    w = xgrad.arange(6.0, requires_grad=True)
+    w[xgrad.tensor(1):xgrad.tensor(4)].sum().backward()
+    assert w.grad.tolist() == [0, 1, 1, 1, 0, 0]
+    for lib in (torch, xgrad):
+        with pytest.raises(TypeError, match="only integer tensors of a single element"):
+            lib.tensor(1.5).__index__()
+        with pytest.raises(TypeError):
+            lib.arange(5)[lib.tensor(1.0):3]
+        with pytest.raises(TypeError):
+            lib.arange(5)[lib.tensor([1, 2]):3]
