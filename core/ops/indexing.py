@@ -1,6 +1,7 @@
 """Indexing: ``__getitem__``/``__setitem__``, gather, scatter, index_select, masked_fill."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ..autograd.grad_mode import _State
@@ -55,6 +56,12 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
                 basic = False
                 dim += 1
                 continue
+        elif (not isinstance(i, (int, slice)) and i is not None and i is not Ellipsis
+              and hasattr(type(i), "__index__") and getattr(i, "ndim", 0) == 0):
+            try:
+                i = operator.index(i)  # numpy integer scalars, other int-likes
+            except TypeError:
+                pass
         if isinstance(i, bool):
             i = _native_index(a, i, bool_)
             out.append(i)
@@ -69,9 +76,8 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
             out.append(i + n if i < 0 else i)
             dim += 1
         elif isinstance(i, slice):
-            for part in (i.start, i.stop, i.step):
-                if part is not None and not isinstance(part, int):
-                    raise TypeError(f"slice indices must be integers or None, got {type(part).__name__}")
+            if not all(p is None or type(p) is int for p in (i.start, i.stop, i.step)):
+                i = slice(*(_slice_bound(p) for p in (i.start, i.stop, i.step)))
             if i.step is not None and i.step == 0:
                 raise ValueError("slice step cannot be zero")
             out.append(i)
@@ -100,6 +106,18 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
     if dim > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return tuple(out), basic
+
+
+def _slice_bound(part: Any) -> int | None:
+    """A slice bound as an int: None, ints and anything with ``__index__`` (0-d/one-element
+    integer tensors, numpy integers)."""
+    if part is None or isinstance(part, int):
+        return None if part is None else int(part)
+    try:
+        return operator.index(part)
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ method") \
+            from None
 
 
 def _consumed(i: Any) -> int:
