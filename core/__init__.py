@@ -47,6 +47,7 @@ from .random import (
     bernoulli,
     initial_seed,
     manual_seed,
+    multinomial,
     normal,
     rand,
     rand_like,
