@@ -6,6 +6,7 @@ from typing import Any
 
 from ..autograd.grad_mode import _State
 from ..autograd.node import record
+from ..creation import arange, zeros
 from ..dispatch import run
 from ..dtypes import bool_, int64
 from ..shapes import wrap_dim
@@ -413,3 +414,35 @@ def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
 def take_along_dim(a: Tensor, indices: Tensor, dim: int) -> Tensor:
     """``numpy.take_along_axis`` semantics."""
     return gather(a, dim, indices)
+
+
+def _triangle_mask(a: Tensor, diagonal: Any, fn: str, lower: bool) -> Tensor:
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: input tensor must have at least 2 dimensions")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, int):
+        try:
+            diagonal = operator.index(diagonal)
+        except TypeError:
+            raise TypeError(f"{fn}(): argument 'diagonal' must be int, not "
+                            f"{type(diagonal).__name__}") from None
+    n, m = a.shape[-2], a.shape[-1]
+    offset = arange(m, device=a._backend).reshape(1, m) - arange(n, device=a._backend).reshape(n, 1)
+    return offset <= diagonal if lower else offset >= diagonal
+
+
+def _zero(a: Tensor) -> Tensor:
+    return zeros((), dtype=a.dtype, device=a._backend)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions of ``input``: elements with
+    ``col - row <= diagonal`` kept, the rest zero (``diagonal`` > 0 keeps diagonals above the
+    main one, < 0 drops some below it). Batched over leading dimensions; differentiable."""
+    return where(_triangle_mask(input, diagonal, "tril", True), input, _zero(input))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions of ``input``: elements with
+    ``col - row >= diagonal`` kept, the rest zero. Batched over leading dimensions;
+    differentiable."""
+    return where(_triangle_mask(input, diagonal, "triu", False), input, _zero(input))
