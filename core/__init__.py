@@ -110,18 +110,24 @@ def from_dlpack(obj: object) -> Tensor:
     return _fd(obj)
 
 
-def save(obj: object, f: object) -> None:
-    """Save a (nested) state dict of tensors and plain values as safetensors + JSON metadata."""
+def save(obj: object, f: object, pickle_module: object = None, pickle_protocol: _builtins.int = 2,
+         _use_new_zipfile_serialization: _builtins.bool = True) -> None:
+    """Save ``obj`` (state dicts, tensors, plain data; other objects pickled) as a safetensors
+    file with JSON metadata, atomically when ``f`` is a path."""
     from .serialization import save as _save
 
-    _save(obj, f)
+    _save(obj, f, pickle_module, pickle_protocol, _use_new_zipfile_serialization)
 
 
-def load(f: object, map_location: object = None, weights_only: _builtins.bool = True) -> object:
-    """Load what :func:`save` wrote, onto ``map_location`` (a device) if given."""
+def load(f: object, map_location: object = None, pickle_module: object = None, *,
+         weights_only: _builtins.bool | None = None, mmap: _builtins.bool | None = None,
+         **pickle_load_args: object) -> object:
+    """Load what :func:`save` wrote, onto ``map_location`` (a device) if given; plain data only
+    unless ``weights_only=False`` (see :func:`xgrad.serialization.load`)."""
     from .serialization import load as _load
 
-    return _load(f, map_location=map_location)
+    return _load(f, map_location, pickle_module, weights_only=weights_only, mmap=mmap,
+                 **pickle_load_args)
 
 
 def __getattr__(name: str) -> object:
