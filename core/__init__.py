@@ -41,6 +41,7 @@ from .dtypes import (
 )
 from .dtypes import bool_ as _bool_dtype
 from .hookspecs import hookimpl, hookspec
+from .legacy import BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .ops import table as _op_table
 from .random import (
     Generator,
@@ -58,8 +59,15 @@ from .random import (
     randperm,
     seed,
 )
+from .settings import (
+    get_float32_matmul_precision,
+    get_num_threads,
+    set_float32_matmul_precision,
+    set_num_threads,
+)
 from .shapes import broadcast_shapes as _broadcast_shapes
 from .tensor import Size, Tensor
+from .typeinfo import finfo, iinfo
 
 __version__ = "0.1.0"
 

@@ -210,3 +210,120 @@ def test_index_with_0d_and_int_like_tensors():
             lib.arange(5)[lib.tensor(1.0):3]
         with pytest.raises(TypeError):
             lib.arange(5)[lib.tensor([1, 2]):3]
+
+
+# ---- legacy constructors -------------------------------------------------------------------
+_LEGACY = [(), (2, 3), (0,), ([1, 2],), ([[1.5, 2.0]],), ((2, 3),), ("size",)]
+
+
+@pytest.mark.parametrize("args", _LEGACY)
+@pytest.mark.parametrize("name", ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor",
+                                  "IntTensor", "BoolTensor", "HalfTensor"])
+def test_legacy_constructors_match_torch(name, args):
+    if args == ("size",):
+        args = (torch.Size([2, 2]),)
+        xargs = (xgrad.Size([2, 2]),)
+    else:
+        xargs = args
+    t = getattr(torch, name)(*args)
+    x = getattr(xgrad, name)(*xargs)
+    assert type(x) is xgrad.Tensor
+    assert tuple(x.shape) == tuple(t.shape) and x.dtype.name == str(t.dtype).split(".")[1]
+    if args and isinstance(args[0], list):
+        np.testing.assert_array_equal(x.numpy(), t.numpy())
+    elif args and not isinstance(args[0], tuple):
+        assert not x.numpy().any()  # zeros (PyTorch's memory is uninitialised)
+    assert isinstance(x, getattr(xgrad, name)) and isinstance(t, getattr(torch, name))
+
+
+@pytest.mark.parametrize("args", [(2.5,), ("abc",), ([1, 2], 3), (True,)])
+def test_legacy_constructor_errors_match_torch(args):
+    with pytest.raises(TypeError) as te:
+        torch.Tensor(*args)
+    with pytest.raises(TypeError) as xe:
+        xgrad.Tensor(*args)
+    assert str(xe.value).split(" - ")[0] == str(te.value).split(" - ")[0]
+    with pytest.raises(TypeError):
+        xgrad.LongTensor(*args)
+
+
+def test_tensor_constructor_keeps_keywords():
+    x = xgrad.Tensor([1, 2], dtype=xgrad.int64, device="reference", requires_grad=False)
+    assert x.dtype is xgrad.int64 and x.device == xgrad.device("reference")
+    assert xgrad.Tensor(data=[1.0]).tolist() == [1.0]
+    assert xgrad.Tensor(xgrad.tensor([1.0, 2.0])).tolist() == [1.0, 2.0]
+    assert xgrad.Tensor(3, device="reference").shape == (3,)
+    assert not isinstance(xgrad.ones(2), xgrad.LongTensor)
+
+
+# ---- finfo / iinfo / settings / grad-mode decorators -----------------------------------------
+@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+def test_finfo_matches_torch(name):
+    x, t = xgrad.finfo(getattr(xgrad, name)), torch.finfo(getattr(torch, name))
+    for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        assert getattr(x, attr) == getattr(t, attr), attr
+    assert repr(x) == repr(t)
+
+
+@pytest.mark.parametrize("name", ["int32", "int64"])
+def test_iinfo_matches_torch(name):
+    x, t = xgrad.iinfo(getattr(xgrad, name)), torch.iinfo(getattr(torch, name))
+    assert (x.bits, x.max, x.min, x.dtype) == (t.bits, t.max, t.min, t.dtype)
+    assert repr(x) == repr(t)
+
+
+def test_finfo_iinfo_errors_match_torch():
+    assert xgrad.finfo().dtype == torch.finfo().dtype == "float32"
+    for lib in (torch, xgrad):
+        with pytest.raises(TypeError, match="requires a floating point input type"):
+            lib.finfo(lib.int64)
+        with pytest.raises(TypeError, match="requires an integer input type"):
+            lib.iinfo(lib.float32)
+        with pytest.raises(TypeError, match="is not supported by"):
+            lib.iinfo(lib.bool)
+        with pytest.raises(TypeError, match="must be"):
+            lib.finfo("float32")
+
+
+def test_matmul_precision_and_threads():
+    assert xgrad.get_float32_matmul_precision() == "highest"
+    try:
+        xgrad.set_float32_matmul_precision("high")
+        assert xgrad.get_float32_matmul_precision() == "high"
+        with pytest.warns(UserWarning, match="no effect"):
+            xgrad.set_float32_matmul_precision("bad")
+        assert xgrad.get_float32_matmul_precision() == "high"
+    finally:
+        xgrad.set_float32_matmul_precision("highest")
+    n = xgrad.get_num_threads()
+    assert isinstance(n, int) and n >= 1
+    for bad in (0, 1.5):
+        with pytest.raises(RuntimeError) as te:
+            torch.set_num_threads(bad)
+        with pytest.raises(RuntimeError) as xe:
+            xgrad.set_num_threads(bad)
+        assert str(xe.value) == str(te.value)
+    xgrad.set_num_threads(1)
+    assert xgrad.get_num_threads() == 1
+    xgrad.set_num_threads(n)
+
+
+def test_grad_mode_decorators_with_and_without_parentheses():
+    w = xgrad.ones(2, requires_grad=True)
+
+    @xgrad.inference_mode
+    def a(x):
+        return x * 2
+
+    @xgrad.inference_mode()
+    def b(x):
+        return x * 2
+
+    @xgrad.no_grad
+    def c(x):
+        return x * 2
+
+    assert not a(w).requires_grad and not b(w).requires_grad and not c(w).requires_grad
+    assert a.__name__ == "a"
+    with xgrad.inference_mode(False):
+        assert (w * 2).requires_grad
