@@ -213,6 +213,8 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
         return t.copy_(z * std + mean)
 
 
+_MULTINOMIAL_CHUNK = 1 << 22
+
 #: PyTorch's names for dtypes in its error messages.
 _TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                       "uint8": "Byte", "bool": "Bool", "float32": "Float", "float64": "Double",
@@ -263,9 +265,15 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         if rows and not bool((total > 0).all().item()):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if replacement:
-            cdf = p2.cumsum(-1) / total  # the last entry is exactly 1
-            u = _uniform01(be, (rows, num_samples), wide, gen)
-            out = (cdf.unsqueeze(1) <= u.unsqueeze(2)).to(int64).sum(-1)
+            cdf = (p2.cumsum(-1) / total).unsqueeze(1)  # the last entry is exactly 1
+            u = _uniform01(be, (rows, num_samples), wide, gen).unsqueeze(2)
+            # index = how many cdf entries are <= u, counted over chunks of categories so the
+            # comparison holds at most ~_MULTINOMIAL_CHUNK elements at a time
+            step = max(1, _MULTINOMIAL_CHUNK // max(1, rows * num_samples))
+            out = None
+            for j in range(0, k, step):
+                part = (cdf[:, :, j:j + step] <= u).to(int64).sum(-1)
+                out = part if out is None else out + part
             out = out.clamp(max=k - 1)
         else:
             e = -(1.0 - _uniform01(be, (rows, k), wide, gen)).log()  # Exp(1) in [0, inf)

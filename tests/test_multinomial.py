@@ -86,3 +86,14 @@ def test_errors_match_torch(data, n, repl):
     with pytest.raises(RuntimeError) as xe:
         xgrad.multinomial(xgrad.tensor(data), n, repl)
     assert str(xe.value) == str(te.value)
+
+
+def test_chunked_counting_gives_the_same_draws(monkeypatch):
+    from xgrad import random as xrandom
+
+    p = xgrad.tensor([[0.1, 0.2, 0.7, 0.0], [1.0, 1.0, 0.0, 2.0]])
+    xgrad.manual_seed(11)
+    whole = xgrad.multinomial(p, 64, True).tolist()
+    monkeypatch.setattr(xrandom, "_MULTINOMIAL_CHUNK", 7)
+    xgrad.manual_seed(11)
+    assert xgrad.multinomial(p, 64, True).tolist() == whole
