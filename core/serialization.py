@@ -4,9 +4,9 @@ The tensors (and numpy arrays) go into the safetensors body, keyed by their path
 saved structure (a module's ``state_dict`` keeps its own key names, so
 ``safetensors.torch.load_file`` reads it back under the same names). The structure itself is
 JSON in the header's ``__metadata__`` under ``"xgrad"``: dicts (with their key types,
-``OrderedDict`` kept), lists, tuples, ints, floats, strings, bytes, bools, ``None``, numpy
-arrays and scalars, xgrad dtypes and devices. Loading that is parsing data only: a hostile
-file cannot run code.
+``OrderedDict`` kept), lists, tuples, sets, ints, floats, complex numbers, strings, bytes,
+bytearrays, bools, ``None``, numpy arrays and scalars, xgrad dtypes, devices and Sizes.
+Loading that is parsing data only: a hostile file cannot run code.
 
 Anything else (a whole ``nn.Module``, a custom class) is pickled into the file as a blob,
 with its tensors still stored as safetensors entries (pickle persistent ids). As in PyTorch
@@ -37,6 +37,7 @@ import numpy as _np
 from .device import device as _device
 from .device import resolve
 from .dtypes import DType, dtype_from_name
+from .shapes import Size
 from .tensor import Tensor, wrap
 
 __all__ = ["save", "load"]
@@ -67,6 +68,14 @@ class _Encoder:
             return {"v": obj}
         if type(obj) is bytes:
             return {"b": base64.b64encode(obj).decode("ascii")}
+        if type(obj) is bytearray:
+            return {"ba": base64.b64encode(bytes(obj)).decode("ascii")}
+        if type(obj) is complex:
+            return {"c": [obj.real, obj.imag]}
+        if type(obj) is Size:
+            return {"z": [int(n) for n in obj]}
+        if type(obj) is set:
+            return {"set": [self.encode(v, _join(path, i)) for i, v in enumerate(obj)]}
         if type(obj) is _np.ndarray and _storable(obj.dtype):
             return {"n": self._array(obj, path)}
         if isinstance(obj, DType):
@@ -283,7 +292,7 @@ def _weights_only_error(name: str, type_name: str, at: str) -> pickle.Unpickling
         f"Weights only load failed: {name!r} contains a pickled {type_name} object at {at!r}, "
         "and "
         "xgrad.load defaults to weights_only=True, which loads only plain data (tensors, "
-        "numbers, strings, bytes, None, lists/tuples/dicts, numpy arrays, dtypes, devices) "
+        "numbers, strings, bytes, None, lists/tuples/sets/dicts, numpy arrays, dtypes, devices) "
         "and never unpickles, since unpickling can run arbitrary code.\n"
         "  (1) If you trust the source of this file, load it with "
         "xgrad.load(f, weights_only=False).\n"
@@ -338,6 +347,14 @@ class _Decoder:
             return self._raw(value).reshape(())[()]
         if kind == "b":
             return base64.b64decode(value)
+        if kind == "ba":
+            return bytearray(base64.b64decode(value))
+        if kind == "c":
+            return complex(value[0], value[1])
+        if kind == "z":
+            return Size(value)
+        if kind == "set":
+            return {self.decode(v) for v in value}
         if kind == "dt":
             return dtype_from_name(value)
         if kind == "dv":

@@ -28,7 +28,8 @@ def _plain(lib):
         "b": b"\x00\xffbytes", "none": None, "flag": True,
         "nested": [1, (2.0, [t, {"k": None}]), {7: "seven"}],
         "od": OrderedDict([("z", 1), ("a", 2)]), "dtype": lib.float64, "empty": [],
-        "fkeys": {1.5: 1, None: 2, False: 3},
+        "fkeys": {1.5: 1, None: 2, False: 3}, "set": {1, "a", (2, 3)}, "complex": 1 - 2j,
+        "bytearray": bytearray(b"ab"), "size": lib.Size([2, 3]),
     }
 
 
@@ -45,6 +46,9 @@ def _check_plain(out, lib):
     assert type(out["od"]) is OrderedDict and list(out["od"]) == ["z", "a"]
     assert out["dtype"] == lib.float64
     assert out["empty"] == [] and out["fkeys"] == {1.5: 1, None: 2, False: 3}
+    assert out["set"] == {1, "a", (2, 3)} and out["complex"] == 1 - 2j
+    assert type(out["bytearray"]) is bytearray and out["bytearray"] == b"ab"
+    assert type(out["size"]) is lib.Size and out["size"] == (2, 3)
 
 
 def _check_numpy(out):
