@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from xgrad.backends.flags import cuda, cudnn, mkldnn, mps, openmp  # noqa: F401  (PyTorch's flag namespaces)
 from xgrad.registry import (
     BackendSpec,
     BackendUnavailableError,

@@ -205,6 +205,11 @@ _TABLE = [
                                                      (T(3, 4), 0, Idx((4, 4), 3), T(4, 4))]),
     OpCase("index_select", "a.index_select(b, c)", [(T(4, 3), 0, Idx((5,), 4)), (T(4, 3), -1, Idx((2,), 3))]),
     OpCase("masked_fill", "a.masked_fill(b, c)", [(T(2, 3), Mask((2, 3)), 0.5), (T(2, 3), Mask((3,)), -1.0)]),
+    OpCase("tril", "a.tril(b)", [(T(3, 4), 0), (T(2, 3, 3), -1), (T(4, 3), 2), (T(0, 3), 0)],
+           covers=("tril", "xgrad.tril")),
+    OpCase("triu", "a.triu(b)", [(T(3, 4), 0), (T(2, 3, 3), 1), (T(4, 3), -2),
+                                 (T(3, 4, view="transposed"), 0)],
+           covers=("triu", "xgrad.triu")),
     OpCase("take_along_dim", "a.take_along_dim(b, c)", [(T(3, 4), Idx((3, 2), 4), 1)]),
     OpCase("index_put_add", "a.index_put_add((b,), c)", [(T(4, 3), Idx((5,), 4), T(5, 3))]),
     OpCase("__getitem__", "a[b]", [(T(4, 3), 1), (T(4, 3), (slice(None), slice(1, 3))),
@@ -357,6 +362,7 @@ INPLACE_OF: dict[str, str] = {n + "_": n for n in (
     "floor_divide", "remainder", "maximum", "minimum", "sign", "reciprocal", "square")}
 INPLACE_OF.update({"clip_": "clamp", "__iadd__": "add", "__isub__": "sub", "__imul__": "mul",
                    "__itruediv__": "div", "__ipow__": "pow"})
+INPLACE_OF.update({"tril_": "tril", "triu_": "triu"})
 
 
 def _fits_inplace(sample: tuple) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins as _builtins
 
 from . import ops as _ops  # binds methods onto Tensor
+from .amp import autocast
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
 from .creation import (
@@ -40,12 +41,14 @@ from .dtypes import (
 )
 from .dtypes import bool_ as _bool_dtype
 from .hookspecs import hookimpl, hookspec
+from .legacy import BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .ops import table as _op_table
 from .random import (
     Generator,
     bernoulli,
     initial_seed,
     manual_seed,
+    multinomial,
     normal,
     rand,
     rand_like,
@@ -56,8 +59,15 @@ from .random import (
     randperm,
     seed,
 )
+from .settings import (
+    get_float32_matmul_precision,
+    get_num_threads,
+    set_float32_matmul_precision,
+    set_num_threads,
+)
 from .shapes import broadcast_shapes as _broadcast_shapes
 from .tensor import Size, Tensor
+from .typeinfo import finfo, iinfo
 
 __version__ = "0.1.0"
 
@@ -108,25 +118,31 @@ def from_dlpack(obj: object) -> Tensor:
     return _fd(obj)
 
 
-def save(obj: object, f: object) -> None:
-    """Save a (nested) state dict of tensors and plain values as safetensors + JSON metadata."""
+def save(obj: object, f: object, pickle_module: object = None, pickle_protocol: _builtins.int = 2,
+         _use_new_zipfile_serialization: _builtins.bool = True) -> None:
+    """Save ``obj`` (state dicts, tensors, plain data; other objects pickled) as a safetensors
+    file with JSON metadata, atomically when ``f`` is a path."""
     from .serialization import save as _save
 
-    _save(obj, f)
+    _save(obj, f, pickle_module, pickle_protocol, _use_new_zipfile_serialization)
 
 
-def load(f: object, map_location: object = None, weights_only: _builtins.bool = True) -> object:
-    """Load what :func:`save` wrote, onto ``map_location`` (a device) if given."""
+def load(f: object, map_location: object = None, pickle_module: object = None, *,
+         weights_only: _builtins.bool | None = None, mmap: _builtins.bool | None = None,
+         **pickle_load_args: object) -> object:
+    """Load what :func:`save` wrote, onto ``map_location`` (a device) if given; plain data only
+    unless ``weights_only=False`` (see :func:`xgrad.serialization.load`)."""
     from .serialization import load as _load
 
-    return _load(f, map_location=map_location)
+    return _load(f, map_location, pickle_module, weights_only=weights_only, mmap=mmap,
+                 **pickle_load_args)
 
 
 def __getattr__(name: str) -> object:
     import importlib
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
-                "testing"):
+                "testing", "cuda", "amp", "accelerator", "onnx"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from .autograd.grad_mode import no_grad
 from .device import resolve
-from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype
+from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
 from .shapes import int_sizes
 from .tensor import Tensor, wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn",
            "randint", "randperm", "rand_like", "randn_like", "randint_like", "bernoulli",
-           "normal", "uniform_", "normal_"]
+           "multinomial", "normal", "uniform_", "normal_"]
 
 
 class Generator:
@@ -211,3 +211,85 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
     with no_grad():
         z = randn(t._data.shape, generator=generator, dtype=t.dtype, device=t._backend)
         return t.copy_(z * std + mean)
+
+
+_MULTINOMIAL_CHUNK = 1 << 22
+
+#: PyTorch's names for dtypes in its error messages.
+_TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                      "uint8": "Byte", "bool": "Bool", "float32": "Float", "float64": "Double",
+                      "float16": "Half"}
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Sample category indices from the unnormalised probabilities in the last dimension of
+    ``input`` (1-D: one distribution; 2-D: one per row), as an int64 tensor of shape
+    ``(num_samples,)`` or ``(rows, num_samples)``.
+
+    With ``replacement`` each draw inverts the cumulative distribution at a uniform sample.
+    Without it, each category races an exponential clock of rate ``p`` and the first
+    ``num_samples`` to fire are taken, which is sequential sampling without replacement;
+    zero-probability categories fire only after every positive one.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    nd = input.ndim
+    if nd not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        name = _TORCH_DTYPE_NAMES.get(input.dtype.name, input.dtype.name)
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {name}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int):
+        try:
+            num_samples = int(num_samples.__index__())
+        except (AttributeError, TypeError):
+            raise TypeError(f"multinomial(): argument 'num_samples' must be int, not "
+                            f"{type(num_samples).__name__}") from None
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    k = input.shape[-1]
+    if not replacement and num_samples > k:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    be = input._backend
+    gen = generator or default_generator
+    wide = float64 if float64 in be.dtypes else float32
+    with no_grad():
+        p = input.detach().to(wide)
+        if p.numel() and not bool(((p >= 0) & p.isfinite()).all().item()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        p2 = p.reshape(1, k) if nd == 1 else p
+        rows = p2.shape[0]
+        total = p2.sum(-1, keepdim=True)
+        if rows and not bool((total > 0).all().item()):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if replacement:
+            cdf = (p2.cumsum(-1) / total).unsqueeze(1)  # the last entry is exactly 1
+            u = _uniform01(be, (rows, num_samples), wide, gen).unsqueeze(2)
+            # index = how many cdf entries are <= u, counted over chunks of categories so the
+            # comparison holds at most ~_MULTINOMIAL_CHUNK elements at a time
+            step = max(1, _MULTINOMIAL_CHUNK // max(1, rows * num_samples))
+            out = None
+            for j in range(0, k, step):
+                part = (cdf[:, :, j:j + step] <= u).to(int64).sum(-1)
+                out = part if out is None else out + part
+            out = out.clamp(max=k - 1)
+        else:
+            e = -(1.0 - _uniform01(be, (rows, k), wide, gen)).log()  # Exp(1) in [0, inf)
+            positive = p2 > 0
+            clock = (e / p2.where(positive, 1.0)).where(positive, math.inf)
+            out = clock.argsort(dim=-1, stable=True)[:, :num_samples]
+        return out.reshape(num_samples) if nd == 1 else out
+
+
+def _multinomial_method(self: Tensor, num_samples: int, replacement: bool = False, *,
+                        generator: Generator | None = None) -> Tensor:
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+_multinomial_method.__doc__ = multinomial.__doc__
+_multinomial_method.__name__ = "multinomial"
+# Random sampling has no op-table row (no value to check a backend against), so its
+# Tensor method is bound here, next to the sampler.
+Tensor.multinomial = _multinomial_method

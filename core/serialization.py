@@ -1,10 +1,20 @@
-"""Checkpoints: ``xgrad.save`` / ``xgrad.load`` as one safetensors file, never pickle.
+"""Checkpoints: ``xgrad.save`` / ``xgrad.load`` as one safetensors file.
 
-The tensors go into the safetensors body, keyed by their path in the saved structure (a
-module's ``state_dict`` keeps its own key names, so ``safetensors.torch.load_file`` reads it
-back under the same names). The structure itself — dicts (with their key types), lists,
-tuples, ints, floats, strings, bools and ``None`` — is JSON in the header's ``__metadata__``
-under ``"xgrad"``. Loading parses data only: a hostile file cannot run code.
+The tensors (and numpy arrays) go into the safetensors body, keyed by their path in the
+saved structure (a module's ``state_dict`` keeps its own key names, so
+``safetensors.torch.load_file`` reads it back under the same names). The structure itself is
+JSON in the header's ``__metadata__`` under ``"xgrad"``: dicts (with their key types,
+``OrderedDict`` kept), lists, tuples, sets, ints, floats, complex numbers, strings, bytes,
+bytearrays, bools, ``None``, numpy arrays and scalars, xgrad dtypes, devices and Sizes.
+Loading that is parsing data only: a hostile file cannot run code.
+
+Anything else (a whole ``nn.Module``, a custom class) is pickled into the file as a blob,
+with its tensors still stored as safetensors entries (pickle persistent ids). As in PyTorch
+>= 2.6, ``load`` defaults to ``weights_only=True`` and then refuses such a blob without
+unpickling it, telling the caller to pass ``weights_only=False`` for a file they trust.
+
+Format version 1 files (tensors and JSON values only) read unchanged: version 2 only adds
+node kinds.
 
 Writes are atomic: the bytes go to a temporary file in the target's directory, are flushed
 and fsync'ed, then ``os.replace`` puts it in place, so an interrupted save leaves any
@@ -12,22 +22,29 @@ previous checkpoint untouched.
 """
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import pickle
 import struct
 import tempfile
+from collections import OrderedDict
 from typing import Any, BinaryIO
 
 import numpy as _np
 
+from .device import device as _device
 from .device import resolve
-from .dtypes import dtype_from_name
+from .dtypes import DType, dtype_from_name
+from .shapes import Size
 from .tensor import Tensor, wrap
 
 __all__ = ["save", "load"]
 
 _META_KEY = "xgrad"
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
+_TENSOR_TAG = "xgrad.tensor"
 _MAX_HEADER = 100_000_000
 
 PathOrFile = str | os.PathLike | BinaryIO
@@ -35,56 +52,131 @@ PathOrFile = str | os.PathLike | BinaryIO
 
 # ---- encoding -------------------------------------------------------------------------------
 class _Encoder:
-    """Walks the object, collecting tensors (as host arrays) and the JSON tree."""
+    """Walks the object, collecting tensors and arrays (as host arrays) and the JSON tree."""
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: int = 2) -> None:
         self.arrays: dict[str, _np.ndarray] = {}
         self._by_id: dict[int, str] = {}
+        self._protocol = protocol
 
     def encode(self, obj: Any, path: str) -> Any:
         if isinstance(obj, Tensor):
             return {"t": self._tensor(obj, path)}
+        if isinstance(obj, _np.generic) and _storable(obj.dtype):
+            return {"s": self._array(_np.asarray(obj), path)}
         if obj is None or isinstance(obj, (bool, int, float, str)):
             return {"v": obj}
-        if isinstance(obj, dict):
-            items = []
-            for k, v in obj.items():
-                if not (k is None or isinstance(k, (bool, int, float, str))):
-                    raise TypeError(f"xgrad.save: dict keys must be str, int, float, bool or None; "
-                                    f"found a key of type {type(k).__name__} at {path or '<root>'!r}")
-                items.append([k, self.encode(v, _join(path, k))])
-            return {"d": items}
-        if isinstance(obj, tuple):
+        if type(obj) is bytes:
+            return {"b": base64.b64encode(obj).decode("ascii")}
+        if type(obj) is bytearray:
+            return {"ba": base64.b64encode(bytes(obj)).decode("ascii")}
+        if type(obj) is complex:
+            return {"c": [obj.real, obj.imag]}
+        if type(obj) is Size:
+            return {"z": [int(n) for n in obj]}
+        if type(obj) is set:
+            return {"set": [self.encode(v, _join(path, i)) for i, v in enumerate(obj)]}
+        if type(obj) is _np.ndarray and _storable(obj.dtype):
+            return {"n": self._array(obj, path)}
+        if isinstance(obj, DType):
+            return {"dt": obj.name}
+        if isinstance(obj, _device):
+            return {"dv": str(obj)}
+        if isinstance(obj, dict) and all(_plain_key(k) for k in obj):
+            items = [[k, self.encode(v, _join(path, k))] for k, v in obj.items()]
+            return {"o": items} if type(obj) is OrderedDict else {"d": items}
+        if type(obj) is tuple:
             return {"u": [self.encode(v, _join(path, i)) for i, v in enumerate(obj)]}
         if isinstance(obj, list):
             return {"l": [self.encode(v, _join(path, i)) for i, v in enumerate(obj)]}
-        raise TypeError(f"xgrad.save stores tensors, dicts, lists, tuples and int/float/str/bool/None "
-                        f"values (never pickle); found {type(obj).__module__}.{type(obj).__name__} "
-                        f"at {path or '<root>'!r}")
+        return self._pickle(obj, path)
+
+    def _pickle(self, obj: Any, path: str) -> Any:
+        """Anything outside the plain-data kinds: a pickle blob whose tensors are stored as
+        safetensors entries (persistent ids), loadable only with ``weights_only=False``."""
+        buf = io.BytesIO()
+        pickler = _Pickler(buf, self, _join(path, "<pickled>") if path else "<pickled>",
+                           self._protocol)
+        try:
+            pickler.dump(obj)
+        except (pickle.PicklingError, TypeError, AttributeError) as e:
+            raise TypeError(f"xgrad.save cannot store the {_type_name(obj)} at "
+                            f"{path or '<root>'!r}: it is not plain data and pickling it failed "
+                            f"({e})") from None
+        key = self._array(_np.frombuffer(buf.getvalue(), dtype=_np.uint8),
+                          _join(path, "<pickle>") if path else "<pickle>")
+        return {"p": key, "type": _type_name(obj), "at": path or "<root>"}
+
+    def _unique(self, base: str) -> str:
+        key, n = base, 1
+        while key in self.arrays:
+            key = f"{base}#{n}"
+            n += 1
+        return key
+
+    def _array(self, arr: _np.ndarray, path: str) -> str:
+        key = self._unique(path or "array")
+        self.arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
+        return key
 
     def _tensor(self, t: Tensor, path: str) -> str:
         key = self._by_id.get(id(t))
         if key is not None:
             return key
-        key = path or "tensor"
-        n = 1
-        while key in self.arrays:
-            key = f"{path or 'tensor'}#{n}"
-            n += 1
+        key = self._unique(path or "tensor")
         arr = _np.asarray(t._backend.to_numpy(t._data))
         self.arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
         self._by_id[id(t)] = key
         return key
 
 
+class _Pickler(pickle.Pickler):
+    """Pickles an object but hands its tensors to the encoder (stored as safetensors)."""
+
+    def __init__(self, file: BinaryIO, enc: _Encoder, path: str, protocol: int) -> None:
+        super().__init__(file, protocol=protocol)
+        self._enc = enc
+        self._path = path
+        self._n = 0
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, Tensor):
+            key = self._enc._by_id.get(id(obj))
+            if key is None:
+                key = self._enc._tensor(obj, f"{self._path}.{self._n}")
+                self._n += 1
+            return (_TENSOR_TAG, key, type(obj), bool(obj._rg))
+        return None
+
+
+def _storable(dt: _np.dtype) -> bool:
+    """Whether safetensors stores numpy arrays of this dtype."""
+    return dt.kind in "biuf" and dt.byteorder in "=|<"
+
+
+def _plain_key(k: Any) -> bool:
+    return k is None or isinstance(k, (bool, int, float, str))
+
+
+def _type_name(obj: Any) -> str:
+    t = type(obj)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
 def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def save(obj: Any, f: PathOrFile) -> None:
-    """Save ``obj`` — a (nested) state dict of tensors and plain values — to ``f`` (a path, or a
-    binary file object) as a safetensors file with the structure in its metadata."""
-    enc = _Encoder()
+def save(obj: Any, f: PathOrFile, pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True) -> None:
+    """Save ``obj`` to ``f`` (a path, or a binary file object such as ``io.BytesIO``) as a
+    safetensors file with the structure in its metadata.
+
+    Plain data (tensors, numbers, strings, bytes, None, containers, numpy arrays, dtypes,
+    devices) is stored as data; any other object (a whole module) is pickled, and loading it
+    then needs ``xgrad.load(f, weights_only=False)``. A path is written atomically.
+    """
+    enc = _Encoder(pickle_protocol)
     tree = enc.encode(obj, "")
     metadata = {"format": "pt", _META_KEY: json.dumps(tree), "xgrad_format_version": _FORMAT_VERSION}
     from safetensors.numpy import save as _st_save
@@ -195,30 +287,125 @@ def _to_backend(arr: _np.ndarray, be: Any, key: str, name: str) -> Tensor:
     return wrap(be.from_numpy(arr, dtype), be)
 
 
-def _decode(node: Any, tensors: dict[str, Tensor], name: str) -> Any:
-    if not isinstance(node, dict) or len(node) != 1:
-        raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (node {node!r})")
-    kind, value = next(iter(node.items()))
-    if kind == "t":
-        if value not in tensors:
-            raise ValueError(f"xgrad.load: {name!r} is corrupted: its metadata names tensor "
-                             f"{value!r}, which the file does not contain")
-        return tensors[value]
-    if kind == "v":
-        return value
-    if kind == "d":
-        return {k: _decode(v, tensors, name) for k, v in value}
-    if kind == "l":
-        return [_decode(v, tensors, name) for v in value]
-    if kind == "u":
-        return tuple(_decode(v, tensors, name) for v in value)
-    raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (unknown kind {kind!r})")
+def _weights_only_error(name: str, type_name: str, at: str) -> pickle.UnpicklingError:
+    return pickle.UnpicklingError(
+        f"Weights only load failed: {name!r} contains a pickled {type_name} object at {at!r}, "
+        "and "
+        "xgrad.load defaults to weights_only=True, which loads only plain data (tensors, "
+        "numbers, strings, bytes, None, lists/tuples/sets/dicts, numpy arrays, dtypes, devices) "
+        "and never unpickles, since unpickling can run arbitrary code.\n"
+        "  (1) If you trust the source of this file, load it with "
+        "xgrad.load(f, weights_only=False).\n"
+        "  (2) To keep weights_only=True, save plain data instead, e.g. "
+        "xgrad.save(model.state_dict(), f), and load that into a freshly built model with "
+        "model.load_state_dict(xgrad.load(f)).")
 
 
-def load(f: PathOrFile, map_location: Any = None) -> Any:
+class _Decoder:
+    """Rebuilds the saved structure; tensors are made on first reference, once each."""
+
+    def __init__(self, arrays: dict[str, _np.ndarray], be: Any, name: str,
+                 weights_only: bool) -> None:
+        self.arrays = arrays
+        self.be = be
+        self.name = name
+        self.weights_only = weights_only
+        self.tensors: dict[str, Tensor] = {}
+
+    def _raw(self, key: Any) -> _np.ndarray:
+        if not isinstance(key, str) or key not in self.arrays:
+            raise ValueError(f"xgrad.load: {self.name!r} is corrupted: its metadata names tensor "
+                             f"{key!r}, which the file does not contain")
+        return self.arrays[key]
+
+    def tensor(self, key: Any) -> Tensor:
+        t = self.tensors.get(key)
+        if t is None:
+            t = self.tensors[key] = _to_backend(self._raw(key), self.be, key, self.name)
+        return t
+
+    def decode(self, node: Any) -> Any:
+        name = self.name
+        if not isinstance(node, dict) or not node:
+            raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (node {node!r})")
+        kind, value = next(iter(node.items()))
+        if kind == "t":
+            return self.tensor(value)
+        if kind == "v":
+            return value
+        if kind == "d":
+            return {k: self.decode(v) for k, v in value}
+        if kind == "o":
+            return OrderedDict((k, self.decode(v)) for k, v in value)
+        if kind == "l":
+            return [self.decode(v) for v in value]
+        if kind == "u":
+            return tuple(self.decode(v) for v in value)
+        if kind == "n":
+            return self._raw(value).copy()
+        if kind == "s":
+            return self._raw(value).reshape(())[()]
+        if kind == "b":
+            return base64.b64decode(value)
+        if kind == "ba":
+            return bytearray(base64.b64decode(value))
+        if kind == "c":
+            return complex(value[0], value[1])
+        if kind == "z":
+            return Size(value)
+        if kind == "set":
+            return {self.decode(v) for v in value}
+        if kind == "dt":
+            return dtype_from_name(value)
+        if kind == "dv":
+            return _device(value)
+        if kind == "p":
+            if self.weights_only:
+                raise _weights_only_error(name, str(node.get("type", "object")),
+                                          str(node.get("at", "<root>")))
+            return _Unpickler(io.BytesIO(self._raw(value).tobytes()), self).load()
+        raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (unknown kind {kind!r})")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Unpickles a blob written by :class:`_Pickler` (``weights_only=False`` only)."""
+
+    def __init__(self, file: BinaryIO, dec: _Decoder) -> None:
+        super().__init__(file)
+        self._dec = dec
+        self._made: dict[str, Tensor] = {}
+
+    def persistent_load(self, pid: Any) -> Any:
+        if not (isinstance(pid, tuple) and len(pid) == 4 and pid[0] == _TENSOR_TAG):
+            raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
+        _, key, cls, rg = pid
+        made = self._made.get(key)
+        if made is not None:
+            return made
+        t = self._dec.tensor(key)
+        if cls is not Tensor and isinstance(cls, type) and issubclass(cls, Tensor):
+            t = cls(t, rg)  # e.g. nn.Parameter(data, requires_grad)
+        elif rg and not t._rg:
+            t.requires_grad_(True)
+        self._made[key] = t
+        return t
+
+
+def load(f: PathOrFile, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None,
+         **pickle_load_args: Any) -> Any:
     """Load what :func:`save` wrote (or any safetensors file: a flat dict of tensors) with its
     tensors on ``map_location`` (``"cpu"``, ``"reference"``, ``"cuda"``, an ``xgrad.device``;
-    default: the current default device)."""
+    default: the current default device).
+
+    ``weights_only`` defaults to True (as PyTorch >= 2.6): only plain data is loaded and
+    nothing is unpickled; a file holding a pickled object (``xgrad.save(model, f)``) raises
+    ``pickle.UnpicklingError`` unless ``weights_only=False`` is passed for a trusted file.
+    """
+    if weights_only is None:
+        weights_only = True
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
     if map_location is not None and (callable(map_location) or isinstance(map_location, dict)):
         raise TypeError("xgrad.load: map_location must be a device name or xgrad.device, got "
                         f"{type(map_location).__name__}")
@@ -232,15 +419,14 @@ def load(f: PathOrFile, map_location: Any = None) -> Any:
         arrays = _st_load(data)
     except (SafetensorError, ValueError, TypeError) as e:
         raise ValueError(f"xgrad.load: {name!r} is not a valid safetensors checkpoint: {e}") from None
-    tensors = {k: _to_backend(a, be, k, name) for k, a in arrays.items()}
     meta = header.get("__metadata__") or {}
     tree = meta.get(_META_KEY) if isinstance(meta, dict) else None
     if tree is None:
         order = sorted((k for k in header if k != "__metadata__"),
                        key=lambda k: header[k]["data_offsets"][0])
-        return {k: tensors[k] for k in order}
+        return {k: _to_backend(arrays[k], be, k, name) for k in order}
     try:
         tree = json.loads(tree)
     except ValueError as e:
         raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata: {e}") from None
-    return _decode(tree, tensors, name)
+    return _Decoder(arrays, be, name, bool(weights_only)).decode(tree)

@@ -44,10 +44,12 @@ class Tensor:
     #: in-place ops rebased it; nodes created before ``seq`` still see the old position.
     _inplace_log = None
 
-    def __init__(self, data: Any = None, *, dtype: DType | None = None, device: Any = None,
-                 requires_grad: bool = False) -> None:
-        if data is None:
-            data = []
+    def __init__(self, *args: Any, data: Any = None, dtype: DType | None = None,
+                 device: Any = None, requires_grad: bool = False) -> None:
+        """``Tensor(data)`` copies a sequence/array/tensor (integers become the default float
+        dtype); ``Tensor(2, 3)`` or ``Tensor(xgrad.Size([2, 3]))`` makes a tensor of that shape
+        (zeros: PyTorch leaves it uninitialised); ``Tensor()`` is empty."""
+        data = _legacy_data(args if data is None else (*args, data))
         t = from_data(data, dtype, device, float_default=True)
         self._data = t._data
         self._backend = t._backend
@@ -221,6 +223,13 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __format__(self, format_spec: str) -> str:
+        """``f"{t:.4f}"``: a 0-d tensor formats its Python value; an empty spec gives
+        ``str(t)``; a non-empty spec on a tensor with dimensions raises TypeError (as PyTorch)."""
+        if self._data.shape == ():
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
+
     def __reduce_ex__(self, protocol):
         raise TypeError("xgrad tensors are not pickled; use xgrad.save (safetensors) instead")
 
@@ -345,6 +354,31 @@ def _infer_dtype(arr: np.ndarray, data: Any, float_default: bool) -> DType:
     except KeyError:
         raise TypeError(f"can't convert a numpy array of dtype {arr.dtype}; supported: float16, "
                         "float32, float64, int32, int64, bool (and smaller ints)") from None
+
+
+def _legacy_data(args: tuple) -> Any:
+    """What PyTorch's legacy constructor ``Tensor(*args)`` means: ints (or one Size) are a
+    shape, one sequence/array/tensor is data, a lone number or string is refused."""
+    if not args or (len(args) == 1 and args[0] is None):
+        return []
+    if all(type(a) is int or (isinstance(a, np.integer)) for a in args) or \
+            (len(args) == 1 and isinstance(args[0], Size)):
+        shape = tuple(int(a) for a in (args[0] if isinstance(args[0], Size) else args))
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension "
+                               f"{min(shape)}: {list(shape)}")
+        return np.zeros(shape, dtype=np.float32)
+    if len(args) == 1:
+        data = args[0]
+        if isinstance(data, str):
+            raise TypeError("new(): invalid data type 'str'")
+        if isinstance(data, (bool, int, float, complex)):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        return data
+    got = ", ".join(type(a).__name__ for a in args)
+    raise TypeError(f"new() received an invalid combination of arguments - got ({got}), but "
+                    "expected one of: (*, device), (tuple of ints size, *, device), "
+                    "(object data, *, device)")
 
 
 def _unsupported(be: Backend, dt: DType) -> TypeError:

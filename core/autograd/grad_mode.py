@@ -27,6 +27,13 @@ def is_grad_enabled() -> bool:
 class _GradModeContext:
     _target: bool
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # ``@no_grad`` / ``@inference_mode`` without parentheses decorate directly, as PyTorch
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], bool) \
+                and cls is not set_grad_enabled:
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __enter__(self) -> None:
         self._prev = _State.enabled
         _State.enabled = self._target

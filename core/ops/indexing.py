@@ -1,10 +1,12 @@
 """Indexing: ``__getitem__``/``__setitem__``, gather, scatter, index_select, masked_fill."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ..autograd.grad_mode import _State
 from ..autograd.node import record
+from ..creation import arange, zeros
 from ..dispatch import run
 from ..dtypes import bool_, int64
 from ..shapes import wrap_dim
@@ -55,6 +57,12 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
                 basic = False
                 dim += 1
                 continue
+        elif (not isinstance(i, (int, slice)) and i is not None and i is not Ellipsis
+              and hasattr(type(i), "__index__") and getattr(i, "ndim", 0) == 0):
+            try:
+                i = operator.index(i)  # numpy integer scalars, other int-likes
+            except TypeError:
+                pass
         if isinstance(i, bool):
             i = _native_index(a, i, bool_)
             out.append(i)
@@ -69,9 +77,8 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
             out.append(i + n if i < 0 else i)
             dim += 1
         elif isinstance(i, slice):
-            for part in (i.start, i.stop, i.step):
-                if part is not None and not isinstance(part, int):
-                    raise TypeError(f"slice indices must be integers or None, got {type(part).__name__}")
+            if not all(p is None or type(p) is int for p in (i.start, i.stop, i.step)):
+                i = slice(*(_slice_bound(p) for p in (i.start, i.stop, i.step)))
             if i.step is not None and i.step == 0:
                 raise ValueError("slice step cannot be zero")
             out.append(i)
@@ -100,6 +107,18 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
     if dim > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return tuple(out), basic
+
+
+def _slice_bound(part: Any) -> int | None:
+    """A slice bound as an int: None, ints and anything with ``__index__`` (0-d/one-element
+    integer tensors, numpy integers)."""
+    if part is None or isinstance(part, int):
+        return None if part is None else int(part)
+    try:
+        return operator.index(part)
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ method") \
+            from None
 
 
 def _consumed(i: Any) -> int:
@@ -395,3 +414,35 @@ def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
 def take_along_dim(a: Tensor, indices: Tensor, dim: int) -> Tensor:
     """``numpy.take_along_axis`` semantics."""
     return gather(a, dim, indices)
+
+
+def _triangle_mask(a: Tensor, diagonal: Any, fn: str, lower: bool) -> Tensor:
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: input tensor must have at least 2 dimensions")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, int):
+        try:
+            diagonal = operator.index(diagonal)
+        except TypeError:
+            raise TypeError(f"{fn}(): argument 'diagonal' must be int, not "
+                            f"{type(diagonal).__name__}") from None
+    n, m = a.shape[-2], a.shape[-1]
+    offset = arange(m, device=a._backend).reshape(1, m) - arange(n, device=a._backend).reshape(n, 1)
+    return offset <= diagonal if lower else offset >= diagonal
+
+
+def _zero(a: Tensor) -> Tensor:
+    return zeros((), dtype=a.dtype, device=a._backend)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions of ``input``: elements with
+    ``col - row <= diagonal`` kept, the rest zero (``diagonal`` > 0 keeps diagonals above the
+    main one, < 0 drops some below it). Batched over leading dimensions; differentiable."""
+    return where(_triangle_mask(input, diagonal, "tril", True), input, _zero(input))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions of ``input``: elements with
+    ``col - row >= diagonal`` kept, the rest zero. Batched over leading dimensions;
+    differentiable."""
+    return where(_triangle_mask(input, diagonal, "triu", False), input, _zero(input))

@@ -233,6 +233,8 @@ OPS: tuple[OpDef, ...] = (
     _row("scatter_add", I.scatter_add, "index", inplace=True, primitive="put_along_axis_add"),
     _row("index_select", I.index_select, "index"),
     _row("masked_fill", I.masked_fill, "index", inplace=True),
+    _row("tril", I.tril, "index", inplace=True),
+    _row("triu", I.triu, "index", inplace=True),
     _row("take_along_dim", I.take_along_dim, "index", primitive="take_along_axis"),
     _row("index_put_add", I.index_put_add, "index", function=False, primitive="index_add"),
     # ---- linear algebra ------------------------------------------------------------------
