@@ -73,6 +73,17 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
     return a
 
 
+def store_(a: Tensor, data: Any) -> Tensor:
+    """Write native array ``data`` (``a``'s shape and dtype) into ``a`` in place, untracked:
+    into ``a``'s storage when the backend's arrays are mutable (every alias sees it), else
+    ``a`` takes the new array; ``a``'s version is bumped. For ops that never record a graph
+    (the optimizer steps); differentiable in-place ops go through :func:`apply_inplace`."""
+    if data is not a._data:
+        a._data = a._backend.assign(a._data, data)
+    a._version = a._version + 1
+    return a
+
+
 def _saves_output(node: Any, a: Tensor) -> bool:
     saved = node.saved
     for s in (saved if isinstance(saved, tuple) else (saved,)):
