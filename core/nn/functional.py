@@ -65,7 +65,7 @@ def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
 
 
 def _scalar_like(x: Tensor, value: float) -> Tensor:
-    return full((), value, dtype=x.dtype, device=x._backend)
+    return full((), value, dtype=x.dtype, device=x.backend)
 
 
 # ---- activations -------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         out = input * 0.0
     else:
-        keep = rand(input._data.shape, dtype=input.dtype, device=input._backend) >= p
+        keep = rand(input.shape, dtype=input.dtype, device=input.backend) >= p
         out = input * keep.to(input.dtype) * (1.0 / (1.0 - p))
     return input.copy_(out) if inplace else out
 
@@ -161,7 +161,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if input.dtype.is_floating_point:
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.dtype} instead")
-    n = weight._data.shape[0]
+    n = weight.shape[0]
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
@@ -195,13 +195,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if tensor.amax().item() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    classes = arange(num_classes, dtype=tensor.dtype, device=tensor._backend)
+    classes = arange(num_classes, dtype=tensor.dtype, device=tensor.backend)
     return (tensor.unsqueeze(-1) == classes).to(int64)
 
 
 # ---- normalization -------------------------------------------------------------------------
 def _channel_shape(x: Tensor) -> tuple:
-    return (1, x._data.shape[1]) + (1,) * (x.ndim - 2)
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -211,7 +211,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     in place with the unbiased batch variance, as PyTorch does."""
     if input.ndim < 2:
         raise ValueError(f"expected 2D or more input (got {input.ndim}D input)")
-    c = input._data.shape[1]
+    c = input.shape[1]
     shape = _channel_shape(input)
     axes = (0,) + tuple(range(2, input.ndim))
     if training:
@@ -244,7 +244,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input._data.shape[input.ndim - len(ns):]) != ns or input.ndim < len(ns):
+    if tuple(input.shape[input.ndim - len(ns):]) != ns or input.ndim < len(ns):
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
                            f"[*, {', '.join(map(str, ns))}], but got input of size "
                            f"{list(input.shape)}")
@@ -263,7 +263,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise each group of ``C / num_groups`` channels per sample."""
-    shape = input._data.shape
+    shape = input.shape
     if input.ndim < 2 or shape[1] % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
                            f"but got input of shape {list(shape)} and num_groups={num_groups}")
@@ -298,15 +298,15 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     """``y_k = x1^T W_k x2 + b_k`` with ``weight`` of shape (out, in1, in2)."""
     from ..ops.linalg import einsum
 
-    if input1._data.shape[:-1] != input2._data.shape[:-1]:
+    if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
                            f"{list(input1.shape)} and {list(input2.shape)}")
-    o, i1, i2 = weight._data.shape
-    if input1._data.shape[-1] != i1 or input2._data.shape[-1] != i2:
+    o, i1, i2 = weight.shape
+    if input1.shape[-1] != i1 or input2.shape[-1] != i2:
         raise RuntimeError(f"bilinear(): expected inputs of {i1} and {i2} features for weight "
                            f"{list(weight.shape)}, got {list(input1.shape)} and "
                            f"{list(input2.shape)}")
-    lead = input1._data.shape[:-1]
+    lead = input1.shape[:-1]
     a = input1.reshape(-1, i1)
     b = input2.reshape(-1, i2)
     t = a.matmul(weight.permute(1, 0, 2).reshape(i1, o * i2)).reshape(-1, o, i2)
@@ -324,15 +324,15 @@ def _conv_check(input: Tensor, weight: Tensor, groups: int, nd: int, transposed:
     if weight.ndim != nd + 2:
         raise RuntimeError(f"conv{nd}d: expected a {nd + 2}-d weight, got weight of size "
                            f"{list(weight.shape)}")
-    c = input._data.shape[1]
+    c = input.shape[1]
     if transposed:
-        if weight._data.shape[0] != c:
+        if weight.shape[0] != c:
             raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, "
                                f"expected input{list(input.shape)} to have "
-                               f"{weight._data.shape[0]} channels, but got {c} channels instead")
-    elif weight._data.shape[1] * groups != c:
+                               f"{weight.shape[0]} channels, but got {c} channels instead")
+    elif weight.shape[1] * groups != c:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
-                           f"input{list(input.shape)} to have {weight._data.shape[1] * groups} "
+                           f"input{list(input.shape)} to have {weight.shape[1] * groups} "
                            f"channels, but got {c} channels instead")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type ({input.dtype}) and weight type ({weight.dtype}) "
@@ -347,7 +347,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                       groups).squeeze(0)
     _conv_check(input, weight, groups, 2, False)
     stride, dilation = _pair(stride), _pair(dilation)
-    ks = weight._data.shape[2:]
+    ks = weight.shape[2:]
     if isinstance(padding, str):
         if padding == "valid":
             padding = (0, 0)
@@ -471,17 +471,17 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     total = win.sum((-2, -1))
     if divisor_override:
         return total / divisor_override
-    h, w = input._data.shape[-2:]
+    h, w = input.shape[-2:]
     if not count_include_pad and not any(p) and not ceil_mode:
         return total / (k[0] * k[1])
     # divisor per output pixel: pool a mask of the positions PyTorch counts
     (_, r0), (_, r1) = (_pool_geometry(h, k[0], s[0], p[0], 1, ceil_mode),
                         _pool_geometry(w, k[1], s[1], p[1], 1, ceil_mode))
     if count_include_pad:
-        mask = ones((h + 2 * p[0], w + 2 * p[1]), dtype=input.dtype, device=input._backend)
+        mask = ones((h + 2 * p[0], w + 2 * p[1]), dtype=input.dtype, device=input.backend)
         mask = pad_constant(mask, ((0, r0 - p[0]), (0, r1 - p[1])), 0.0)
     else:
-        mask = ones((h, w), dtype=input.dtype, device=input._backend)
+        mask = ones((h, w), dtype=input.dtype, device=input.backend)
         mask = pad_constant(mask, ((p[0], r0), (p[1], r1)), 0.0)
     mwin = sliding_window(mask, k, s, d)[:oh, :ow]
     return total / mwin.sum((-2, -1))
@@ -504,7 +504,7 @@ def _adaptive_matrix(n_in: int, n_out: int, x: Tensor) -> Tensor:
         start = (i * n_in) // n_out
         end = -((-(i + 1) * n_in) // n_out)
         rows.append([1.0 / (end - start) if start <= j < end else 0.0 for j in range(n_in)])
-    return tensor(rows, dtype=x.dtype, device=x._backend)
+    return tensor(rows, dtype=x.dtype, device=x.backend)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
@@ -513,7 +513,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{list(input.shape)}")
-    h, w = input._data.shape[-2:]
+    h, w = input.shape[-2:]
     osz = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
     oh, ow = (h if osz[0] is None else int(osz[0])), (w if osz[1] is None else int(osz[1]))
     if h % oh == 0 and w % ow == 0:
@@ -555,7 +555,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for i in range(len(pad) // 2):
         widths[nd - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if mode == "constant":
-        crop = tuple(slice(max(-b, 0), input._data.shape[i] - max(-a, 0))
+        crop = tuple(slice(max(-b, 0), input.shape[i] - max(-a, 0))
                      for i, (b, a) in enumerate(widths))
         x = input[crop] if any(b < 0 or a < 0 for b, a in widths) else input
         pos = tuple((max(b, 0), max(a, 0)) for b, a in widths)
@@ -568,12 +568,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for dim, (b, a) in enumerate(widths):
         if b == 0 and a == 0:
             continue
-        n = out._data.shape[dim]
+        n = out.shape[dim]
         if mode == "reflect" and (b >= n or a >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
                                f"input dimension, but got: padding ({b}, {a}) at dimension "
                                f"{dim} of input {list(input.shape)}")
-        idx = tensor(_edge_index(n, b, a, mode), dtype=int64, device=input._backend)
+        idx = tensor(_edge_index(n, b, a, mode), dtype=int64, device=input.backend)
         out = index_select(out, dim, idx)
     return out
 
@@ -595,7 +595,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         raise ValueError(f"interpolate expects at least 3-d input, got {list(input.shape)}")
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
-    in_sp = input._data.shape[2:]
+    in_sp = input.shape[2:]
     if size is not None:
         out_sp = tuple(size) if isinstance(size, (tuple, list)) else (size,) * nsp
         scales = [None] * nsp
@@ -615,7 +615,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
                 src = [min(int(math.floor(j * ratio)), n_in - 1) for j in range(n_out)]
             else:
                 src = [min(int(math.floor((j + 0.5) * ratio)), n_in - 1) for j in range(n_out)]
-            out = index_select(out, 2 + i, tensor(src, dtype=int64, device=input._backend))
+            out = index_select(out, 2 + i, tensor(src, dtype=int64, device=input.backend))
         return out
     if mode not in ("linear", "bilinear", "trilinear"):
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
@@ -630,7 +630,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         i0 = [min(int(math.floor(v)), n_in - 1) for v in src]
         i1 = [min(a + 1, n_in - 1) for a in i0]
         lam = [v - a for v, a in zip(src, i0)]
-        be = input._backend
+        be = input.backend
         shape = [1] * out.ndim
         shape[2 + i] = n_out
         w1 = tensor(lam, dtype=input.dtype, device=be).reshape(shape)
@@ -699,7 +699,7 @@ def _class_last(input: Tensor) -> Tensor:
         return input.unsqueeze(0)
     if input.ndim == 2:
         return input
-    c = input._data.shape[1]
+    c = input.shape[1]
     perm = (0,) + tuple(range(2, input.ndim)) + (1,)
     return input.permute(perm).reshape(-1, c)
 
@@ -710,14 +710,14 @@ def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
     if input.ndim == 1:
         ok = target.ndim == 0
     else:
-        ok = target.ndim == input.ndim - 1 and target._data.shape[0] == input._data.shape[0] \
-            and target._data.shape[1:] == input._data.shape[2:]
+        ok = target.ndim == input.ndim - 1 and target.shape[0] == input.shape[0] \
+            and target.shape[1:] == input.shape[2:]
     if not ok:
         if input.ndim == 2 and target.ndim == 1:
-            raise ValueError(f"Expected input batch_size ({input._data.shape[0]}) to match target "
-                             f"batch_size ({target._data.shape[0]}).")
-        raise RuntimeError(f"expected target of shape {[input._data.shape[0]] if input.ndim > 1 else []}"
-                           f"{list(input._data.shape[2:]) if input.ndim > 2 else ''} for input "
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                             f"batch_size ({target.shape[0]}).")
+        raise RuntimeError(f"expected target of shape {[input.shape[0]] if input.ndim > 1 else []}"
+                           f"{list(input.shape[2:]) if input.ndim > 2 else ''} for input "
                            f"of shape {list(input.shape)}, got target of shape {list(target.shape)}")
 
 
@@ -747,7 +747,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     class ``weight`` and ``ignore_index``; ``'mean'`` divides by the summed target weights."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_nll_shapes(input, target)
-    c = input._data.shape[1] if input.ndim > 1 else input._data.shape[0]
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_weight(weight, c)
     _F.check_targets(target, c, ignore_index)
     return _nll_core(_class_last(input), target, weight, ignore_index, reduction,
@@ -770,7 +770,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    c = input._data.shape[1] if input.ndim > 1 else input._data.shape[0]
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_weight(weight, c)
     if target.dtype.is_floating_point:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
@@ -862,7 +862,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
         safe = _where(pos, target, 1.0)
         loss = target * safe.log() - target * input
     if reduction == "batchmean":
-        return loss.sum() / (input._data.shape[0] if input.ndim else 1)
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
 
 

@@ -97,7 +97,7 @@ def eye_(tensor: Tensor) -> Tensor:
 
     with no_grad():
         n, m = tensor.shape
-        return tensor.copy_(eye(n, m, dtype=tensor.dtype, device=tensor._backend))
+        return tensor.copy_(eye(n, m, dtype=tensor.dtype, device=tensor.backend))
 
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
@@ -108,7 +108,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 
     shape = tensor.shape
     out_per = shape[0] // groups
-    w = zeros(shape, dtype=tensor.dtype, device=tensor._backend)
+    w = zeros(shape, dtype=tensor.dtype, device=tensor.backend)
     centre = tuple(s // 2 for s in shape[2:])
     with no_grad():
         for g in range(groups):
@@ -202,7 +202,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     cols = tensor.numel() // rows
     with no_grad():
         flat = randn((rows, cols), generator=generator, dtype=tensor.dtype,
-                     device=tensor._backend)
+                     device=tensor.backend)
         if rows < cols:
             flat = flat.t()
         q = _gram_schmidt(flat)

@@ -347,7 +347,7 @@ class Module:
                 if p is None or (floating_only and not p.dtype.is_floating_point):
                     continue
                 new = fn(p)
-                p._data, p._backend = new._data, new._backend
+                p.data = new  # swap the storage (and device), untracked
                 if p.grad is not None:
                     p.grad = fn(p.grad)
             for k, b in self._buffers.items():

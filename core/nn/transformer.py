@@ -36,8 +36,8 @@ _LOWEST = {"float16": -65504.0, "float32": -3.4028234663852886e38,
 
 def _causal(n_q: int, n_k: int, like: Tensor) -> Tensor:
     """Boolean (L, S) mask, True on and below the diagonal (top-left aligned)."""
-    i = arange(n_q, device=like._backend).reshape(n_q, 1)
-    j = arange(n_k, device=like._backend).reshape(1, n_k)
+    i = arange(n_q, device=like.backend).reshape(n_q, 1)
+    j = arange(n_k, device=like.backend).reshape(1, n_k)
     return j <= i
 
 
@@ -274,7 +274,7 @@ class MultiheadAttention(Module):
 
         q, k, v = heads(q), heads(k), heads(v)
         if self.add_zero_attn:
-            z = zeros(n, h, 1, hd, dtype=k.dtype, device=k._backend)
+            z = zeros(n, h, 1, hd, dtype=k.dtype, device=k.backend)
             k, v = cat([k, z], 2), cat([v, z], 2)
             attn_mask = _pad_last(attn_mask)
             key_padding_mask = _pad_last(key_padding_mask)
@@ -334,7 +334,7 @@ def _pad_last(mask: Tensor | None) -> Tensor | None:
     """Append one column (allowed / zero) to a mask's last dimension."""
     if mask is None:
         return None
-    pad = zeros(*mask.shape[:-1], 1, dtype=mask.dtype, device=mask._backend)
+    pad = zeros(*mask.shape[:-1], 1, dtype=mask.dtype, device=mask.backend)
     return cat([mask, pad], -1)
 
 
