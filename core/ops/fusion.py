@@ -13,7 +13,6 @@ from ..autograd.node import RULES, record
 from ..dispatch import run
 from ..registry import count_fallback
 from ..tensor import Tensor, wrap
-from .inplace import store_
 from .operands import device_mismatch
 
 __all__ = ["FusedOp", "FUSED", "apply_fused", "apply_fused_", "use_fused", "decomposed_only",
@@ -104,21 +103,24 @@ def apply_fused_(op: FusedOp, tensors: tuple, params: tuple) -> tuple:
     Otherwise ``op.decompose(*tensors, *params)`` runs and returns the same tuple. Neither
     path records a graph: call it under :func:`xgrad.no_grad` when the tensors require grad.
     """
-    first = tensors[0]
-    be = first._backend
+    be = tensors[0]._backend
     for t in tensors:
         if t is not None and t._backend is not be:
-            raise device_mismatch(op.name, first, t)
+            raise device_mismatch(op.name, tensors[0], t)
     name = op.name
     if fusion_mode.force_decomposition or not be.has(name):
         count_fallback(name, be)
         return op.decompose(*tensors, *params)
-    arrays = run(name, be, *[None if t is None else t._data for t in tensors], *params)
+    arrays = [None if t is None else t._data for t in tensors]
+    results = run(name, be, *arrays, *params)
     outs = []
-    for i, data in zip(op.mutates, arrays):
+    for i, data in zip(op.mutates, results):
         t = tensors[i]
         if t is None:
             outs.append(None if data is None else wrap(data, be))
-            continue
-        outs.append(store_(t, data))
+        else:
+            if data is not arrays[i]:
+                t._data = be.assign(t._data, data)
+            t._version = t._version + 1
+            outs.append(t)
     return tuple(outs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad_mode import _State
 from ..tensor import Tensor
 from .fusion import FusedOp, apply_fused_, register_fused
 from .inplace import store_
@@ -30,17 +30,21 @@ def _check(op: str, param: Tensor, grad: Tensor, *state: Tensor | None) -> None:
     if not isinstance(param, Tensor) or not isinstance(grad, Tensor):
         raise TypeError(f"{op}(): expected Tensors for param and grad, got "
                         f"{type(param).__name__} and {type(grad).__name__}")
-    if grad.backend is not param.backend:
-        raise RuntimeError(f"parameter is on device {param.backend.device!r} but its gradient is "
-                           f"on {grad.backend.device!r}")
-    if grad.shape != param.shape:
+    be, shape = param._backend, param._data.shape
+    if grad._backend is not be:
+        raise RuntimeError(f"parameter is on device {be.device!r} but its gradient is on "
+                           f"{grad._backend.device!r}")
+    if grad._data.shape != shape:
         raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match parameter of "
                            f"shape {list(param.shape)}")
+    rg = param._rg or grad._rg
     for s in state:
-        if s is not None and s.shape != param.shape:
-            raise RuntimeError(f"{op}(): state tensor of shape {list(s.shape)} does not match "
-                               f"parameter of shape {list(param.shape)}")
-    if is_grad_enabled() and any(t is not None and t.requires_grad for t in (param, grad, *state)):
+        if s is not None:
+            if s._data.shape != shape:
+                raise RuntimeError(f"{op}(): state tensor of shape {list(s.shape)} does not match "
+                                   f"parameter of shape {list(param.shape)}")
+            rg = rg or s._rg
+    if rg and _State.enabled:
         raise RuntimeError(f"{op}() updates tensors in place and is not differentiable; call it "
                            "under xgrad.no_grad()")
 
