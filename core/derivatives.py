@@ -578,3 +578,9 @@ def _max_pool2d_backward(node, gg):
     x, g = node.inputs
     params, _ = node.saved
     return (None, _gather_at(gg, max_pool2d_indices(x, *params)) if g._rg else None)
+
+
+@rule("sgd_step", "adam_step")
+def _optimizer_step(node, g):
+    # never recorded: the in-place optimizer steps refuse to run where a graph would be built
+    raise RuntimeError(f"{node!r}: optimizer steps are not differentiable")

@@ -56,6 +56,25 @@ class Tensor:
         self._node = None
         self._rg = bool(requires_grad)
 
+    @staticmethod
+    def _make_subclass(cls: type, data: Tensor, require_grad: bool = False) -> Any:
+        """A new leaf instance of Tensor subclass ``cls`` sharing ``data``'s storage and device,
+        with ``requires_grad=require_grad`` (PyTorch's ``Tensor._make_subclass``: how
+        ``nn.Parameter`` and ``nn.Buffer`` are built)."""
+        if not isinstance(data, Tensor):
+            raise TypeError(f"_make_subclass(): expected data to be a Tensor, got "
+                            f"{type(data).__name__}")
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"_make_subclass(): cls must be a subclass of Tensor, got {cls!r}")
+        t = _new(cls)
+        t._data = data._data
+        t._backend = data._backend
+        t._node = None
+        t._rg = False
+        if require_grad:
+            t.requires_grad = True
+        return t
+
     # ---- properties -------------------------------------------------------------------
     @property
     def shape(self) -> Size:

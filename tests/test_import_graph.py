@@ -31,11 +31,6 @@ LAZY_OK = {
 #: Packages whose function-level imports are not checked: they sit on top of everything
 #: and load their parts on demand so that importing them stays cheap.
 LAZY_FREE = ("xgrad.conformance", "xgrad.plugins")
-#: Known violations that in-flight work removes (nn on the public API).
-#: The list may only shrink: an entry that no longer occurs fails the test.
-PENDING_CYCLES = [["xgrad.nn.dropout", "xgrad.nn.functional", "xgrad.nn.linear",
-                   "xgrad.nn.normalization", "xgrad.nn.transformer"]]
-PENDING_LAZY = ("xgrad.nn.",)
 #: What a backend may import from the frontend: the contract and what it is made of.
 BACKEND_MAY_IMPORT = {"xgrad.backend", "xgrad.dtypes", "xgrad.registry", "xgrad.hookspecs"}
 
@@ -148,8 +143,7 @@ def test_the_graph_sees_the_package() -> None:
 
 def test_no_import_cycle() -> None:
     graph = _graph()
-    cycles = [c for c in _cycles(graph) if c not in PENDING_CYCLES]
-    assert all(c in _cycles(graph) for c in PENDING_CYCLES), "a pending cycle is gone: drop it"
+    cycles = _cycles(graph)
     detail = ["  " + " -> ".join(sorted(graph[m] & set(c))) + f"  (from {m})"
               for c in cycles for m in c]
     assert cycles == [], "import cycles:\n" + "\n".join(detail)
@@ -190,7 +184,6 @@ def test_imports_inside_functions_have_a_reason() -> None:
             continue
         for target, _, in_fn, ln in imps:
             known = _known(target)
-            if in_fn and known != mod and (mod, known) not in LAZY_OK \
-                    and not f"{mod}:".startswith(PENDING_LAZY):
+            if in_fn and known != mod and (mod, known) not in LAZY_OK:
                 bad.append(f"{mod}:{ln} imports {target} inside a function")
     assert bad == [], "\n".join(bad)

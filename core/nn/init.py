@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 
 from ..autograd.grad_mode import no_grad
+from ..creation import eye, zeros
+from ..ops.elementwise import where
+from ..ops.shape import stack
 from ..random import Generator, randn
 from ..random import normal_ as _normal_
 from ..random import uniform_ as _uniform_
@@ -93,22 +96,18 @@ def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-d tensor with the identity matrix."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    from ..creation import eye
-
     with no_grad():
         n, m = tensor.shape
-        return tensor.copy_(eye(n, m, dtype=tensor.dtype, device=tensor._backend))
+        return tensor.copy_(eye(n, m, dtype=tensor.dtype, device=tensor.backend))
 
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """Fill a 3-5 d conv weight with the Dirac delta (identity convolution)."""
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
-    from ..creation import zeros
-
     shape = tensor.shape
     out_per = shape[0] // groups
-    w = zeros(shape, dtype=tensor.dtype, device=tensor._backend)
+    w = zeros(shape, dtype=tensor.dtype, device=tensor.backend)
     centre = tuple(s // 2 for s in shape[2:])
     with no_grad():
         for g in range(groups):
@@ -182,8 +181,6 @@ def _erfinv(y: Tensor) -> Tensor:
     for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
               0.00943887047, 1.00167406, 2.83297682):
         p2 = c + p2 * wl
-    from ..ops.elementwise import where
-
     x = where(small, p1, p2) * y
     for _ in range(2):
         err = x.erf() - y
@@ -202,7 +199,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     cols = tensor.numel() // rows
     with no_grad():
         flat = randn((rows, cols), generator=generator, dtype=tensor.dtype,
-                     device=tensor._backend)
+                     device=tensor.backend)
         if rows < cols:
             flat = flat.t()
         q = _gram_schmidt(flat)
@@ -213,8 +210,6 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
 
 def _gram_schmidt(a: Tensor) -> Tensor:
     """Q of the thin QR of ``a`` (m >= n) with R's diagonal made positive."""
-    from ..ops.shape import stack
-
     cols: list[Tensor] = []
     for j in range(a.shape[1]):
         v = a[:, j]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
+from ..dtypes import float16, float32, float64
 from ..ops.methods import parse_to_args
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
@@ -347,7 +348,7 @@ class Module:
                 if p is None or (floating_only and not p.dtype.is_floating_point):
                     continue
                 new = fn(p)
-                p._data, p._backend = new._data, new._backend
+                p.data = new  # swap the storage (and device), untracked
                 if p.grad is not None:
                     p.grad = fn(p.grad)
             for k, b in self._buffers.items():
@@ -377,20 +378,14 @@ class Module:
 
     def float(self) -> Module:
         """Cast floating parameters and buffers to float32."""
-        from ..dtypes import float32
-
         return self._apply(lambda t: t.to(float32), floating_only=True)
 
     def double(self) -> Module:
         """Cast floating parameters and buffers to float64."""
-        from ..dtypes import float64
-
         return self._apply(lambda t: t.to(float64), floating_only=True)
 
     def half(self) -> Module:
         """Cast floating parameters and buffers to float16."""
-        from ..dtypes import float16
-
         return self._apply(lambda t: t.to(float16), floating_only=True)
 
     def cpu(self) -> Module:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..creation import empty
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
@@ -16,19 +17,10 @@ class Parameter(Tensor):
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
         if data is None:
-            from ..creation import empty
-
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): expected data to be a Tensor, got {type(data).__name__}")
-        t = object.__new__(cls)
-        t._data = data._data
-        t._backend = data._backend
-        t._node = None
-        t._rg = False
-        if requires_grad:
-            t.requires_grad = True
-        return t
+        return Tensor._make_subclass(cls, data, requires_grad)
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         pass
@@ -41,7 +33,7 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
-        out = Parameter(self.detach().clone(), self._rg)
+        out = Parameter(self.detach().clone(), self.requires_grad)
         memo[id(self)] = out
         return out
 
@@ -54,14 +46,8 @@ class Buffer(Tensor):
 
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Any:
         if data is None:
-            from ..creation import empty
-
             data = empty(0)
-        t = object.__new__(cls)
-        t._data = data._data
-        t._backend = data._backend
-        t._node = None
-        t._rg = False
+        t = Tensor._make_subclass(cls, data, False)
         t.persistent = persistent
         return t
 

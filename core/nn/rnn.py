@@ -168,7 +168,7 @@ class RNNBase(Module):
         w = self.weight_ih_l0
         if input.dtype is not w.dtype:
             raise RuntimeError(f"input must have the type {w.dtype}, got type {input.dtype}")
-        if input._backend is not w._backend:
+        if input.backend is not w.backend:
             raise RuntimeError(f"{self._name()}: input is on device '{input.device.type}' but "
                                f"the parameters are on '{w.device.type}'")
         batched = input.ndim == 3
@@ -182,7 +182,7 @@ class RNNBase(Module):
         dirs = 2 if self.bidirectional else 1
         expected = (self.num_layers * dirs, x.shape[1], size)
         if h is None:
-            return zeros(*expected, dtype=x.dtype, device=x._backend)
+            return zeros(*expected, dtype=x.dtype, device=x.backend)
         if not isinstance(h, Tensor):
             raise TypeError(f"{self._name()}: expected the initial {what} state to be a Tensor, "
                             f"got {type(h).__name__}")
@@ -198,7 +198,7 @@ class RNNBase(Module):
             got = list(h.shape) if batched else [h.shape[0], h.shape[2]]
             exp = list(expected) if batched else [expected[0], expected[2]]
             raise RuntimeError(f"Expected {what} size {tuple(exp)}, got {got}")
-        if h.dtype is not x.dtype or h._backend is not x._backend:
+        if h.dtype is not x.dtype or h.backend is not x.backend:
             raise RuntimeError(f"{self._name()}: expected the {what} state with dtype "
                                f"{x.dtype} on '{x.device.type}', got {h.dtype} on "
                                f"'{h.device.type}'")
@@ -394,7 +394,7 @@ class RNNCellBase(Module):
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         if hx is None:
-            z = zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x._backend)
+            z = zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.backend)
             return x, (z,) * n_states, batched
         states = tuple(hx) if n_states == 2 else (hx,)
         out = []

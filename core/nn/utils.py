@@ -79,8 +79,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 def _check_same_device(params: list[Tensor]) -> None:
     if params:
-        be = params[0]._backend
+        be = params[0].backend
         for p in params[1:]:
-            if p._backend is not be:
+            if p.backend is not be:
                 raise TypeError(f"Found two parameters on different devices, this is currently "
-                                f"not supported: {be.name} and {p._backend.name}")
+                                f"not supported: {be.name} and {p.backend.name}")

@@ -13,6 +13,7 @@ from ..tensor import Tensor, wrap
 from .fusion import FUSED, FusedOp, apply_fused, decomposed_only, fusion_mode, register_fused, use_fused
 from .indexing import index_put
 from .linalg import einsum
+from .optimizer_steps import ADAM_STEP, SGD_STEP, adam_step_, sgd_step_  # noqa: F401  (registers them)
 from .pooling import (  # noqa: F401  (the fused max-pool pair lives there; re-exported here)
     MAX_POOL2D,
     MAX_POOL2D_BACKWARD,

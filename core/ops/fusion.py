@@ -15,7 +15,8 @@ from ..registry import count_fallback
 from ..tensor import Tensor, wrap
 from .operands import device_mismatch
 
-__all__ = ["FusedOp", "FUSED", "apply_fused", "use_fused", "decomposed_only", "register_fused"]
+__all__ = ["FusedOp", "FUSED", "apply_fused", "apply_fused_", "use_fused", "decomposed_only",
+           "register_fused"]
 
 
 class fusion_mode:
@@ -38,12 +39,17 @@ def decomposed_only() -> Iterator[None]:
 class FusedOp:
     """One fusable op: ``name`` (the backend method and the recorded op name), ``decompose``
     (the same op in primitives) and ``saves_output`` (whether the backward rule reads the
-    output). Its backward rule is the derivatives table's entry for ``name``."""
+    output). Its backward rule is the derivatives table's entry for ``name``.
 
-    def __init__(self, name: str, decompose: Callable, saves_output: bool = False) -> None:
+    An in-place op (run by :func:`apply_fused_`) names in ``mutates`` the positions of its
+    tensor arguments that its outputs are written into, one per output."""
+
+    def __init__(self, name: str, decompose: Callable, saves_output: bool = False,
+                 mutates: tuple[int, ...] = ()) -> None:
         self.name = name
         self.decompose = decompose
         self.saves_output = saves_output
+        self.mutates = mutates
 
     @property
     def backward(self) -> Callable:
@@ -85,3 +91,36 @@ def apply_fused(op: FusedOp, tensors: tuple, params: tuple) -> Tensor:
         saved = (params, weakref.ref(out) if op.saves_output else None)
         record(out, name, tensors, saved, [(t, t._version) for t in tensors])
     return out
+
+
+def apply_fused_(op: FusedOp, tensors: tuple, params: tuple) -> tuple:
+    """Run the in-place fused op ``op`` on ``tensors`` (``None`` for an absent optional
+    tensor) with extra ``params``; return its outputs as Tensors.
+
+    Fused, each output array is written into the tensor at its ``op.mutates`` position (the
+    backend's storage when it is mutable, every alias seeing the change) and that tensor's
+    version is bumped; an output whose position holds ``None`` comes back as a new tensor.
+    Otherwise ``op.decompose(*tensors, *params)`` runs and returns the same tuple. Neither
+    path records a graph: call it under :func:`xgrad.no_grad` when the tensors require grad.
+    """
+    be = tensors[0]._backend
+    for t in tensors:
+        if t is not None and t._backend is not be:
+            raise device_mismatch(op.name, tensors[0], t)
+    name = op.name
+    if fusion_mode.force_decomposition or not be.has(name):
+        count_fallback(name, be)
+        return op.decompose(*tensors, *params)
+    arrays = [None if t is None else t._data for t in tensors]
+    results = run(name, be, *arrays, *params)
+    outs = []
+    for i, data in zip(op.mutates, results):
+        t = tensors[i]
+        if t is None:
+            outs.append(None if data is None else wrap(data, be))
+        else:
+            if data is not arrays[i]:
+                t._data = be.assign(t._data, data)
+            t._version = t._version + 1
+            outs.append(t)
+    return tuple(outs)

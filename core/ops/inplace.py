@@ -32,8 +32,21 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
     for the graph (its storage is rebound, not overwritten). Otherwise the backend writes into
     ``a``'s storage, so every alias of it sees the change.
     """
-    recording = _State.enabled and (a._rg or any(isinstance(o, Tensor) and o._rg for o in others))
     prev = a._node
+    if prev is None and not _State.enabled:
+        # the common no_grad case (optimizer updates, initialisers): no graph can be recorded,
+        # so ``fn`` reads ``a`` itself and the result is written once into its storage
+        out = fn(a)
+        data, old = out._data, a._data
+        if data is not old:
+            if data.shape != old.shape or data.dtype != old.dtype:
+                _check(a, out)
+                if out.dtype is not a.dtype:
+                    data = out.to(a.dtype)._data
+            a._data = a._backend.assign(old, data)
+        a._version = a._version + 1
+        return a
+    recording = _State.enabled and (a._rg or any(isinstance(o, Tensor) and o._rg for o in others))
     if prev is not None and _saves_output(prev, a):
         # ``a`` is the saved output of its own node: backward would read the new value
         prev.check = (*(prev.check or ()), (a, a._version))
@@ -60,15 +73,34 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
         if node is not None and isinstance(node.saved, weakref.ref) and node.saved() is out:
             node.saved = weakref.ref(a)
     else:
-        prev = _State.enabled
-        _State.enabled = False
-        try:
+        # no graph: compute the new value (grad mode off, so nothing fn calls records) and
+        # write it into ``a``'s storage, the one copy an in-place op on a mutable backend makes
+        if _State.enabled:
+            _State.enabled = False
+            try:
+                out = fn(wrap(a._data, a._backend))
+            finally:
+                _State.enabled = True
+        else:
             out = fn(wrap(a._data, a._backend))
-        finally:
-            _State.enabled = prev
-        _check(a, out)
-        a._data = a._backend.assign(a._data, out.to(a.dtype)._data if out.dtype is not a.dtype
-                                    else out._data)
+        data, old = out._data, a._data
+        if data.shape != old.shape or data.dtype != old.dtype:
+            _check(a, out)
+            if out.dtype is not a.dtype:
+                data = out.to(a.dtype)._data
+        if data is not old:
+            a._data = a._backend.assign(old, data)
+    a._version = a._version + 1
+    return a
+
+
+def store_(a: Tensor, data: Any) -> Tensor:
+    """Write native array ``data`` (``a``'s shape and dtype) into ``a`` in place, untracked:
+    into ``a``'s storage when the backend's arrays are mutable (every alias sees it), else
+    ``a`` takes the new array; ``a``'s version is bumped. For ops that never record a graph
+    (the optimizer steps); differentiable in-place ops go through :func:`apply_inplace`."""
+    if data is not a._data:
+        a._data = a._backend.assign(a._data, data)
     a._version = a._version + 1
     return a
 

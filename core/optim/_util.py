@@ -1,30 +1,12 @@
-"""Helpers shared by the optimizers: fused-kernel selection, argument checks, state creation."""
+"""Helpers shared by the optimizers: argument checks, state creation, the descent gradient."""
 from __future__ import annotations
 
 from typing import Any
 
-from ..dispatch import Dispatch, call_kernel
-from ..ops.fusion import fusion_mode
-from ..registry import count_fallback
-from ..tensor import Tensor, wrap
+from ..creation import full_like
+from ..tensor import Tensor
 
-__all__ = ["use_fused", "run_fused", "check_range", "zeros_state", "full_state", "grad_for"]
-
-
-def use_fused(p: Tensor, op: str) -> bool:
-    """Whether ``p``'s backend runs the fused kernel ``op``; counts the fallback otherwise."""
-    be = p._backend
-    if not fusion_mode.force_decomposition and be.has(op):
-        return True
-    count_fallback(op, be)
-    return False
-
-
-def run_fused(op: str, p: Tensor, *args: Any) -> Any:
-    """Call the backend's fused kernel ``op`` (through the dispatch hook when a plugin listens)."""
-    be = p._backend
-    fn = getattr(be, op)
-    return call_kernel(op, be, fn, *args) if Dispatch.active else fn(*args)
+__all__ = ["check_range", "check_betas", "zeros_state", "full_state", "grad_for"]
 
 
 def check_range(name: str, value: Any, low: float = 0.0) -> None:
@@ -44,21 +26,20 @@ def check_betas(betas: Any) -> None:
 
 def full_state(p: Tensor, value: float) -> Tensor:
     """A new state tensor like ``p`` (device, dtype, shape) filled with ``value``."""
-    be = p._backend
-    return wrap(be.full(p._data.shape, value, p.dtype), be)
+    return full_like(p, value)
 
 
 def zeros_state(p: Tensor) -> Tensor:
     """A new zero state tensor like ``p``."""
-    return full_state(p, 0)
+    return full_like(p, 0)
 
 
 def grad_for(p: Tensor, grad: Tensor, maximize: bool) -> Tensor:
     """The gradient to descend along, after checking it matches ``p``."""
-    if grad._backend is not p._backend:
-        raise RuntimeError(f"parameter is on device {p._backend.device!r} but its gradient is on "
-                           f"{grad._backend.device!r}")
-    if grad._data.shape != p._data.shape:
-        raise RuntimeError(f"gradient of shape {list(grad._data.shape)} does not match parameter "
-                           f"of shape {list(p._data.shape)}")
+    if grad.backend is not p.backend:
+        raise RuntimeError(f"parameter is on device {p.backend.device!r} but its gradient is on "
+                           f"{grad.backend.device!r}")
+    if grad.shape != p.shape:
+        raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match parameter "
+                           f"of shape {list(p.shape)}")
     return -grad if maximize else grad

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from ._util import check_range, grad_for, zeros_state
-from .optimizer import Optimizer, write_
+from .optimizer import Optimizer
 
 __all__ = ["Adadelta"]
 
@@ -45,7 +45,7 @@ class Adadelta(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         sq, acc = state["square_avg"], state["acc_delta"]
-        write_(sq, sq * rho + (1 - rho) * (g * g))
+        sq.mul_(rho).add_(g * g, alpha=1 - rho)
         delta = (acc + eps).sqrt() / (sq + eps).sqrt() * g
-        write_(acc, acc * rho + (1 - rho) * (delta * delta))
-        write_(p, p - float(group["lr"]) * delta)
+        acc.mul_(rho).add_(delta * delta, alpha=1 - rho)
+        p.sub_(delta, alpha=float(group["lr"]))

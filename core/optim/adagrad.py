@@ -6,7 +6,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from ._util import check_range, full_state, grad_for
-from .optimizer import Optimizer, write_
+from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
 
@@ -49,5 +49,5 @@ class Adagrad(Optimizer):
             g = g + group["weight_decay"] * p
         clr = float(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         s = state["sum"]
-        write_(s, s + g * g)
-        write_(p, p - clr * (g / (s.sqrt() + group["eps"])))
+        s.add_(g * g)
+        p.sub_(g / (s.sqrt() + group["eps"]), alpha=clr)

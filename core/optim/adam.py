@@ -1,13 +1,13 @@
 """Adam and AdamW (decoupled weight decay)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..tensor import Tensor, wrap
-from ._util import check_betas, check_range, grad_for, run_fused, use_fused, zeros_state
-from .optimizer import Optimizer, write_
+from ..ops.optimizer_steps import adam_step_
+from ..tensor import Tensor
+from ._util import check_betas, check_range, zeros_state
+from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 
@@ -21,7 +21,8 @@ class Adam(Optimizer):
         v_max = max(v_max, v)               (amsgrad; then v_max replaces v below)
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    Uses the backend's fused ``adam_step`` kernel when it has one.
+    Each parameter's update is one :func:`xgrad.ops.optimizer_steps.adam_step_` (the backend's
+    fused ``adam_step`` kernel when it has one).
     """
 
     _decoupled = False
@@ -54,33 +55,10 @@ class Adam(Optimizer):
         elif amsgrad and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = zeros_state(p)
         state["step"] = step = state["step"] + 1
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        vmax = state.get("max_exp_avg_sq") if amsgrad else None
-        if use_fused(p, "adam_step"):
-            grad_for(p, grad, False)
-            out = run_fused("adam_step", p, p._data, grad._data, m._data, v._data,
-                            None if vmax is None else vmax._data, step, lr, beta1, beta2, eps, wd,
-                            decoupled, amsgrad, maximize)
-            be = p._backend
-            for t, data in zip((p, m, v, vmax), out):
-                if t is not None:
-                    write_(t, wrap(data, be))
-            return
-        g = grad_for(p, grad, maximize)
-        if wd:
-            if decoupled:
-                write_(p, p * (1 - lr * wd))
-            else:
-                g = g + wd * p
-        write_(m, m + (1 - beta1) * (g - m))
-        write_(v, v * beta2 + (1 - beta2) * (g * g))
-        bc1 = 1 - beta1 ** step
-        bc2_sqrt = math.sqrt(1 - beta2 ** step)
-        if amsgrad:
-            write_(vmax, vmax.maximum(v))
-            v = vmax
-        denom = v.sqrt() / bc2_sqrt + eps
-        write_(p, p - (lr / bc1) * (m / denom))
+        adam_step_(p, grad, state["exp_avg"], state["exp_avg_sq"],
+                   state.get("max_exp_avg_sq") if amsgrad else None, step=step, lr=lr,
+                   beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd,
+                   decoupled_weight_decay=decoupled, amsgrad=amsgrad, maximize=maximize)
 
 
 class AdamW(Adam):

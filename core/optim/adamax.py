@@ -6,7 +6,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from ._util import check_betas, check_range, grad_for, zeros_state
-from .optimizer import Optimizer, write_
+from .optimizer import Optimizer
 
 __all__ = ["Adamax"]
 
@@ -44,7 +44,7 @@ class Adamax(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         m, u = state["exp_avg"], state["exp_inf"]
-        write_(m, m + (1 - beta1) * (g - m))
-        write_(u, (u * beta2).maximum(g.abs() + group["eps"]))
+        m.add_(g - m, alpha=1 - beta1)
+        u.mul_(beta2).maximum_(g.abs() + group["eps"])
         clr = float(group["lr"]) / (1 - beta1 ** step)
-        write_(p, p - clr * (m / u))
+        p.sub_(m / u, alpha=clr)

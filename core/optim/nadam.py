@@ -6,7 +6,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from ._util import check_betas, check_range, grad_for, zeros_state
-from .optimizer import Optimizer, write_
+from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
 
@@ -50,7 +50,7 @@ class NAdam(Optimizer):
         g = grad_for(p, grad, group["maximize"])
         if wd:
             if group["decoupled_weight_decay"]:
-                write_(p, p * (1 - lr * wd))
+                p.mul_(1 - lr * wd)
             else:
                 g = g + wd * p
         bc2 = 1 - beta2 ** step
@@ -58,8 +58,8 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))
         state["mu_product"] = mu_product = state["mu_product"] * mu
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        write_(m, m + (1 - beta1) * (g - m))
-        write_(v, v * beta2 + (1 - beta2) * (g * g))
+        m.add_(g - m, alpha=1 - beta1)
+        v.mul_(beta2).add_(g * g, alpha=1 - beta2)
         denom = (v / bc2).sqrt() + eps
-        write_(p, p - (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-               - (lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom))
+        p.sub_(g / denom, alpha=lr * (1.0 - mu) / (1.0 - mu_product))
+        p.sub_(m / denom, alpha=lr * mu_next / (1.0 - mu_product * mu_next))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
 
@@ -20,15 +20,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def write_(t: Tensor, value: Tensor) -> Tensor:
-    """Store ``value``'s data into ``t`` in place (``t`` keeps its identity and aliases)."""
-    data = value._data
-    if data is not t._data:
-        t._data = t._backend.assign(t._data, data)
-    t._version = t._version + 1
-    return t
 
 
 class Optimizer:
@@ -199,8 +190,9 @@ def _cast_state(name: str, value: Any, p: Tensor) -> Any:
     if isinstance(value, Tensor):
         if name == "step" or name == "mu_product":
             return value.item()
-        out = value.detach().to(p._backend)
+        out = value.detach().to(p.device)
         if out.dtype.is_floating_point and out.dtype is not p.dtype:
             out = out.to(p.dtype)
-        return wrap(out._backend.copy(out._data), out._backend)
+        with no_grad():
+            return out.clone()
     return copy.deepcopy(value)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from ._util import check_range, grad_for, zeros_state
-from .optimizer import Optimizer, write_
+from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
 
@@ -51,17 +51,17 @@ class RMSprop(Optimizer):
         if wd:
             g = g + wd * p
         sq = state["square_avg"]
-        write_(sq, sq * alpha + (1 - alpha) * (g * g))
+        sq.mul_(alpha).add_(g * g, alpha=1 - alpha)
         if centered:
             ga = state["grad_avg"]
-            write_(ga, ga + (1 - alpha) * (g - ga))
+            ga.add_(g - ga, alpha=1 - alpha)
             avg = (sq - ga * ga).sqrt()
         else:
             avg = sq.sqrt()
         avg = avg + eps
         if momentum > 0:
             buf = state["momentum_buffer"]
-            write_(buf, buf * momentum + g / avg)
-            write_(p, p - lr * buf)
+            buf.mul_(momentum).add_(g / avg)
+            p.sub_(buf, alpha=lr)
         else:
-            write_(p, p - lr * (g / avg))
+            p.sub_(g / avg, alpha=lr)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..tensor import Tensor, wrap
-from ._util import check_range, grad_for, run_fused, use_fused
-from .optimizer import Optimizer, write_
+from ..ops.optimizer_steps import sgd_step_
+from ..tensor import Tensor
+from ._util import check_range
+from .optimizer import Optimizer
 
 __all__ = ["SGD"]
 
@@ -19,7 +20,8 @@ class SGD(Optimizer):
         g = g + momentum * b if nesterov else b
         p = p - lr * g
 
-    Uses the backend's fused ``sgd_step`` kernel when it has one.
+    Each parameter's update is one :func:`xgrad.ops.optimizer_steps.sgd_step_` (the backend's
+    fused ``sgd_step`` kernel when it has one).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
@@ -37,28 +39,10 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
-        lr, momentum, dampening = float(group["lr"]), group["momentum"], group["dampening"]
-        wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-        buf = state.get("momentum_buffer")
-        if use_fused(p, "sgd_step"):
-            grad_for(p, grad, False)
-            pd, bd = run_fused("sgd_step", p, p._data, grad._data,
-                               None if buf is None else buf._data, lr, momentum, dampening, wd,
-                               nesterov, maximize, buf is None)
-            write_(p, wrap(pd, p._backend))
-            if momentum:
-                if buf is None:
-                    state["momentum_buffer"] = wrap(bd, p._backend)
-                else:
-                    write_(buf, wrap(bd, p._backend))
-            return
-        g = grad_for(p, grad, maximize)
-        if wd:
-            g = g + wd * p
+        momentum = group["momentum"]
+        buf = sgd_step_(p, grad, state.get("momentum_buffer"), lr=float(group["lr"]),
+                        momentum=momentum, dampening=group["dampening"],
+                        weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                        maximize=group["maximize"])
         if momentum:
-            if buf is None:
-                buf = state["momentum_buffer"] = g.clone()
-            else:
-                write_(buf, buf * momentum + (1 - dampening) * g)
-            g = g + momentum * buf if nesterov else buf
-        write_(p, p - lr * g)
+            state["momentum_buffer"] = buf

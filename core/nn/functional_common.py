@@ -1,0 +1,46 @@
+"""Argument helpers shared by the :mod:`xgrad.nn.functional` modules."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.elementwise import where
+from ..tensor import Tensor
+
+
+def _pair(v: Any, n: int = 2) -> tuple:
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            return tuple(int(v[0]) for _ in range(n))
+        if len(v) != n:
+            raise ValueError(f"expected {n} values, got {list(v)}")
+        return tuple(int(x) for x in v)
+    return (int(v),) * n
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _where(cond: Tensor, a: Any, b: Any) -> Tensor:
+    return where(cond, a, b)
+
+
+# ---- normalization -------------------------------------------------------------------------
+def _channel_shape(x: Tensor) -> tuple:
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)

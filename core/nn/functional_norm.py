@@ -1,0 +1,102 @@
+"""Batch, layer and group normalization, ``normalize`` and ``cosine_similarity`` of
+:mod:`xgrad.nn.functional`."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from .functional_common import _channel_shape
+
+__all__ = [
+    "batch_norm", "layer_norm", "group_norm", "normalize", "cosine_similarity",
+]
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise over every dim but the channel dim (1); in training, update running stats
+    in place with the unbiased batch variance, as PyTorch does."""
+    if input.ndim < 2:
+        raise ValueError(f"expected 2D or more input (got {input.ndim}D input)")
+    c = input.shape[1]
+    shape = _channel_shape(input)
+    axes = (0,) + tuple(range(2, input.ndim))
+    if training:
+        n = input.numel() // c
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        mean = input.mean(axes, keepdim=True)
+        d = input - mean
+        var = (d * d).mean(axes, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                m = momentum
+                running_mean.copy_(running_mean * (1 - m) + mean.detach().reshape(c) * m)
+                unbiased = var.detach().reshape(c) * (n / (n - 1))
+                running_var.copy_(running_var * (1 - m) + unbiased * m)
+        out = d * (var + eps).rsqrt()
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(ns):]) != ns or input.ndim < len(ns):
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*, {', '.join(map(str, ns))}], but got input of size "
+                           f"{list(input.shape)}")
+    axes = tuple(range(input.ndim - len(ns), input.ndim))
+    mean = input.mean(axes, keepdim=True)
+    d = input - mean
+    var = (d * d).mean(axes, keepdim=True)
+    out = d * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each group of ``C / num_groups`` channels per sample."""
+    shape = input.shape
+    if input.ndim < 2 or shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {list(shape)} and num_groups={num_groups}")
+    n = shape[0]
+    x = input.reshape(n, num_groups, -1)
+    mean = x.mean(2, keepdim=True)
+    d = x - mean
+    var = (d * d).mean(2, keepdim=True)
+    out = (d * (var + eps).rsqrt()).reshape(shape)
+    cs = _channel_shape(input)
+    if weight is not None:
+        out = out * weight.reshape(cs)
+    if bias is not None:
+        out = out + bias.reshape(cs)
+    return out
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim``."""
+    return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms clamped at ``eps``)."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
