@@ -1,4 +1,4 @@
-"""Write docs/api.md from the op table (tests/test_op_table.py checks it is current)."""
+"""Write docs/api.md from the op table (tests/core/test_op_table.py checks it is current)."""
 from pathlib import Path
 
 from xgrad.ops.table import api_markdown

@@ -96,9 +96,9 @@ XGRAD_DEVICE=cuda timeout 150 "$PY" -m pytest "${XDIST[@]}" -q "${PLUGIN[@]}" \
     --junitxml="$OUT/pytest-junit.xml" tests > "$OUT/pytest.log" 2>&1 || TEST_RC=$?
 tail -n 15 "$OUT/pytest.log" | sed 's/^/[gpu-check]   /' | tee -a "$SUMMARY"
 log "pytest with XGRAD_DEVICE=cuda: exit $TEST_RC ($(elapsed))"
-XGRAD_DEVICE=cuda timeout 40 "$PY" -m pytest -q -rs tests/test_cupy_backend.py \
+XGRAD_DEVICE=cuda timeout 40 "$PY" -m pytest -q -rs tests/backends/test_cupy_backend.py \
     > "$OUT/pytest-cupy.log" 2>&1
-log "tests/test_cupy_backend.py: $(tail -n 1 "$OUT/pytest-cupy.log")"
+log "tests/backends/test_cupy_backend.py: $(tail -n 1 "$OUT/pytest-cupy.log")"
 
 # ---- 3. benchmarks: cupy vs torch CUDA (and the numpy backend on this machine's CPU) ------
 BENCH_RC=0

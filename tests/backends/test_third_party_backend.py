@@ -13,7 +13,7 @@ import pytest
 import xgrad
 from xgrad.backend import REQUIRED_PRIMITIVES, missing_primitives
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "xgrad_arrayapi"
 
 

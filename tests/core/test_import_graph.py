@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"core": "xgrad", "backends": "xgrad.backends", "plugins": "xgrad.plugins",
            "conformance": "xgrad.conformance"}
 

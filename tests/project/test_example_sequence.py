@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sequence_model.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sequence_model.py"
 
 
 def test_sequence_model_quick_run_learns_to_sort():

@@ -13,7 +13,7 @@ from xgrad import registry
 from xgrad.dispatch import Dispatch
 from xgrad.ops.fused import decomposed_only
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "writing-a-plugin.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "writing-a-plugin.md"
 
 
 def _blocks(lang: str) -> list[str]:

@@ -8,7 +8,7 @@ import xgrad
 from xgrad.backend import FUSED_OPS, REQUIRED_PRIMITIVES
 from xgrad.ops import table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_names_are_unique() -> None:

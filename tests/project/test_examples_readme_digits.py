@@ -10,7 +10,7 @@ import pytest
 import xgrad
 from xgrad import nn
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(script: str, *args: str, timeout: float = 240) -> str:
