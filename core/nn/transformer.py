@@ -1,5 +1,6 @@
-"""Attention as ``torch.nn``: ``scaled_dot_product_attention``, ``MultiheadAttention``,
-``TransformerEncoderLayer`` and ``TransformerEncoder``.
+"""Attention layers as ``torch.nn``: ``MultiheadAttention``, ``TransformerEncoderLayer`` and
+``TransformerEncoder``, built on ``nn.functional.scaled_dot_product_attention`` (re-exported
+here for old imports).
 
 Scores are ``q @ k^T * scale`` plus an additive float mask; positions a boolean mask
 excludes get the dtype's lowest finite value (not -inf, so gradients stay finite), and a
