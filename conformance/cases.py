@@ -18,6 +18,12 @@ NOT_OPS: dict[str, str] = {
     "retain_grad": "autograd bookkeeping, not an op",
     "register_post_accumulate_grad_hook": "autograd hook registration, not an op",
     "broadcast_shapes": "computes a shape tuple, no tensor data",
+    "is_contiguous": "layout metadata, no tensor data (checked by the view programs)",
+    "stride": "layout metadata, no tensor data (checked by the view programs)",
+    "storage_offset": "layout metadata, no tensor data (checked by the view programs)",
+    "untyped_storage": "storage identity, no tensor data",
+    "data_ptr": "storage identity, no tensor data",
+    "_is_view": "view bookkeeping, no tensor data",
 }
 
 #: Fused ops of the backend contract that no case checks yet, with the reason (sgd_step and

@@ -51,7 +51,11 @@ class Backend:
     * ``device`` — device string of this instance (``"numpy"``, ``"cupy:0"``);
     * ``contract_version`` — the contract it was written for (:data:`CONTRACT_VERSION`);
     * ``dtypes`` — the DTypes it stores natively (a backend lacking float64 omits it);
-    * ``fused_ops`` — names from :data:`FUSED_OPS` that it implements.
+    * ``fused_ops`` — names from :data:`FUSED_OPS` that it implements;
+    * ``mutable`` — whether its arrays can be written in place (``assign``). On an immutable
+      backend the frontend never writes into an array: an in-place op rebinds the tensor to
+      a new array. Views work the same either way: the frontend owns them and never relies
+      on a primitive's result aliasing its input.
     """
 
     name: str = "abstract"
@@ -59,6 +63,7 @@ class Backend:
     contract_version: int = CONTRACT_VERSION
     dtypes: frozenset = frozenset(ALL_DTYPES)
     fused_ops: frozenset = frozenset()
+    mutable: bool = True
     #: True when operations run asynchronously (GPU); the profiler then calls synchronize().
     asynchronous: bool = False
 

@@ -43,6 +43,13 @@ class Tensor:
     #: ``[(seq, node, output index), ...]``: the graph positions this tensor held before
     #: in-place ops rebased it; nodes created before ``seq`` still see the old position.
     _inplace_log = None
+    #: View bookkeeping (see :mod:`xgrad.ops.views`): the base whose storage a view shares,
+    #: the view steps from that base, a base's weak references to its views, and whether
+    #: the view tracks history (``detach()``/``.data`` do not).
+    _vbase = None
+    _steps = ()
+    _views = None
+    _untracked = False
 
     def __init__(self, *args: Any, data: Any = None, dtype: DType | None = None,
                  device: Any = None, requires_grad: bool = False) -> None:
@@ -159,6 +166,12 @@ class Tensor:
     def is_leaf(self) -> bool:
         """Whether the tensor was not produced by a recorded op (user-created or detached)."""
         return self._node is None
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose storage this view shares (None unless this is a view; the
+        aliases ``detach()`` and ``.data`` are not views, as in PyTorch)."""
+        return None if self._untracked else self._vbase
 
     @property
     def data(self) -> Tensor:

@@ -11,6 +11,7 @@ from ..dtypes import bool_, dtype_from_name, get_default_dtype, scalar_dtype
 from ..tensor import Tensor, wrap
 from .fusion import use_fused
 from .operands import binary_operands, check_broadcast, device_mismatch, float_natives
+from .views import mark_alias
 
 # ---- binary arithmetic -------------------------------------------------------------------
 _new = object.__new__
@@ -462,5 +463,6 @@ def clone(a: Tensor) -> Tensor:
 
 
 def detach(a: Tensor) -> Tensor:
-    """The same data, cut from the graph."""
-    return wrap(a._data, a._backend)
+    """The same data, cut from the graph: shares ``a``'s storage (a write into either shows
+    in both) without tracking history."""
+    return mark_alias(a, wrap(a._data, a._backend))

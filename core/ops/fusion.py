@@ -13,6 +13,7 @@ from ..autograd.node import RULES, record
 from ..dispatch import run
 from ..registry import count_fallback
 from ..tensor import Tensor, wrap
+from .inplace import store_
 from .operands import device_mismatch
 
 __all__ = ["FusedOp", "FUSED", "apply_fused", "apply_fused_", "use_fused", "decomposed_only",
@@ -119,8 +120,6 @@ def apply_fused_(op: FusedOp, tensors: tuple, params: tuple) -> tuple:
         if t is None:
             outs.append(None if data is None else wrap(data, be))
         else:
-            if data is not arrays[i]:
-                t._data = be.assign(t._data, data)
-            t._version = t._version + 1
+            store_(t, data)
             outs.append(t)
     return tuple(outs)

@@ -14,6 +14,7 @@ from ..tensor import Tensor, from_data, wrap
 from .elementwise import where
 from .inplace import apply_inplace
 from .operands import device_mismatch
+from .views import mark_view
 
 
 def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
@@ -79,8 +80,8 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
         elif isinstance(i, slice):
             if not all(p is None or type(p) is int for p in (i.start, i.stop, i.step)):
                 i = slice(*(_slice_bound(p) for p in (i.start, i.stop, i.step)))
-            if i.step is not None and i.step == 0:
-                raise ValueError("slice step cannot be zero")
+            if i.step is not None and i.step <= 0:
+                raise ValueError("step must be greater than zero")
             out.append(i)
             dim += 1
         elif i is None:
@@ -206,7 +207,7 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     out = wrap(run("getitem", be, a._data, idx), be)
     if _State.enabled and a._rg:
         record(out, "index", (a,), (idx, basic))
-    return out
+    return mark_view(a, out, ("index", idx)) if basic else out
 
 
 def getitem_native(a: Tensor, idx: tuple) -> Tensor:

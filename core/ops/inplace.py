@@ -7,6 +7,7 @@ from typing import Any
 
 from ..autograd.grad_mode import _State
 from ..tensor import Tensor, wrap
+from .views import check_writable, push_to_base, refresh_views
 
 _new = object.__new__
 
@@ -32,6 +33,8 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
     for the graph (its storage is rebound, not overwritten). Otherwise the backend writes into
     ``a``'s storage, so every alias of it sees the change.
     """
+    if a._vbase is not None or a._views:
+        return _inplace_aliased(a, fn, others)
     prev = a._node
     if prev is None and not _State.enabled:
         # the common no_grad case (optimizer updates, initialisers): no graph can be recorded,
@@ -43,7 +46,7 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
                 _check(a, out)
                 if out.dtype is not a.dtype:
                     data = out.to(a.dtype)._data
-            a._data = a._backend.assign(old, data)
+            _store(a, data)
         a._version = a._version + 1
         return a
     recording = _State.enabled and (a._rg or any(isinstance(o, Tensor) and o._rg for o in others))
@@ -89,9 +92,98 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
             if out.dtype is not a.dtype:
                 data = out.to(a.dtype)._data
         if data is not old:
-            a._data = a._backend.assign(old, data)
+            _store(a, data)
     a._version = a._version + 1
     return a
+
+
+def _store(t: Tensor, data: Any) -> None:
+    """``t`` takes native array ``data``: written into its storage on a mutable backend (so
+    every alias of that storage sees it), rebound on an immutable one."""
+    if data is not t._data:
+        be = t._backend
+        t._data = be.assign(t._data, data) if be.mutable else data
+
+
+def _inplace_aliased(a: Tensor, fn: Callable[[Tensor], Tensor], others: tuple) -> Tensor:
+    """:func:`apply_inplace` for a view or a base with views: the new value goes into the
+    base (through the view's steps run backwards), then every view of the base is
+    regenerated from it; recorded as ops under grad mode (PyTorch's CopySlices)."""
+    root = a._vbase
+    is_view = root is not None
+    if is_view:
+        check_writable(a)
+    else:
+        root = a
+    grad = _State.enabled
+    others_rg = any(isinstance(o, Tensor) and o._rg for o in others)
+    recording = grad and not a._untracked and (a._rg or root._rg or others_rg)
+    if recording and root._rg and root._node is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation." if is_view else "a leaf Variable that requires "
+                           "grad is being used in an in-place operation.")
+    if recording:
+        out = fn(_shadow(a))
+    else:
+        if grad:
+            _State.enabled = False
+        try:
+            out = fn(wrap(a._data, a._backend))
+        finally:
+            if grad:
+                _State.enabled = True
+    _check(a, out)
+    if out.dtype is not a.dtype:
+        if recording:
+            out = out.to(a.dtype)
+        else:
+            out = wrap(out.to(a.dtype)._data, a._backend)
+    if is_view:
+        start = _shadow(root) if recording else wrap(root._data, root._backend)
+        if recording:
+            new_root = push_to_base(start, a._steps, out, True)
+        else:
+            _State.enabled = False
+            try:
+                new_root = push_to_base(start, a._steps, out, False)
+            finally:
+                _State.enabled = grad
+    else:
+        new_root = out
+    if recording:
+        prev = root._node
+        if prev is not None and _saves_output(prev, root):
+            prev.check = (*(prev.check or ()), (root, root._version))
+        node = new_root._node
+        if node is not None:
+            log = root._inplace_log
+            if log is None:
+                log = root._inplace_log = []
+            log.append((node.seq, root._node, root._oidx, root._rg))
+        root._data = new_root._data
+        root._node = node
+        root._rg = new_root._rg
+        if root._oidx:
+            root._oidx = 0
+    else:
+        _store(root, new_root._data)
+    root._version = root._version + 1
+    refresh_views(root, grad and root._rg)
+    return a
+
+
+def sync_aliases(t: Tensor) -> None:
+    """After ``t``'s storage was written outside :func:`apply_inplace` (an optimizer step, a
+    fused in-place kernel), bring its base and the base's other views up to date."""
+    root = t._vbase
+    if root is not None:
+        new_root = push_to_base(wrap(root._data, root._backend), t._steps,
+                                wrap(t._data, t._backend), False)
+        _store(root, new_root._data)
+        root._version = root._version + 1
+        refresh_views(root, False)
+    elif t._views:
+        refresh_views(t, False)
 
 
 def store_(a: Tensor, data: Any) -> Tensor:
@@ -99,9 +191,10 @@ def store_(a: Tensor, data: Any) -> Tensor:
     into ``a``'s storage when the backend's arrays are mutable (every alias sees it), else
     ``a`` takes the new array; ``a``'s version is bumped. For ops that never record a graph
     (the optimizer steps); differentiable in-place ops go through :func:`apply_inplace`."""
-    if data is not a._data:
-        a._data = a._backend.assign(a._data, data)
+    _store(a, data)
     a._version = a._version + 1
+    if a._vbase is not None or a._views:
+        sync_aliases(a)
     return a
 
 

@@ -11,10 +11,12 @@ from ..autograd.engine import backward as _backward
 from ..creation import full
 from ..device import resolve
 from ..dtypes import DType, dtype_from_name
+from ..shapes import wrap_dim
 from ..tensor import Tensor, from_data
 from . import elementwise as E
 from . import linalg as L
 from . import shape as S
+from . import views as V
 from .inplace import apply_inplace
 
 
@@ -195,8 +197,65 @@ def clone(a: Tensor, *, memory_format: Any = None) -> Tensor:
 
 
 def contiguous(a: Tensor, memory_format: Any = None) -> Tensor:
-    """``self``: xgrad tensors are always laid out contiguously for the frontend."""
-    return a
+    """``self`` when it is contiguous, else a contiguous copy (differentiable)."""
+    return a if V.is_contiguous(a) else E.clone(a)
+
+
+def is_contiguous(a: Tensor, memory_format: Any = None) -> bool:
+    """Whether the elements are laid out densely in row-major order (a view made by
+    ``transpose``, a stepped slice or ``expand`` usually is not)."""
+    return V.is_contiguous(a)
+
+
+def stride(a: Tensor, dim: int | None = None) -> tuple | int:
+    """Elements to skip in storage to move one step along each dimension (or ``dim``)."""
+    _, strides, _ = V.layout(a)
+    if dim is None:
+        return tuple(strides)
+    return strides[wrap_dim(dim, len(strides))]
+
+
+def storage_offset(a: Tensor) -> int:
+    """Offset of the first element in the base's storage, in elements."""
+    return V.layout(a)[2]
+
+
+class UntypedStorage:
+    """The storage a tensor and its views share, as far as identity goes: ``data_ptr()`` is
+    equal for every view of one base and differs between bases."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: Tensor) -> None:
+        self._root = root
+
+    def data_ptr(self) -> int:
+        """An address-like identity of the storage (not a real pointer)."""
+        return id(self._root) * 16
+
+    def nbytes(self) -> int:
+        """Bytes of the base's elements."""
+        return self._root.numel() * self._root.element_size()
+
+    def size(self) -> int:
+        """As :meth:`nbytes` (an untyped storage counts bytes)."""
+        return self.nbytes()
+
+
+def untyped_storage(a: Tensor) -> UntypedStorage:
+    """The storage shared by ``a``, its base and the base's views."""
+    return UntypedStorage(a._vbase if a._vbase is not None else a)
+
+
+def data_ptr(a: Tensor) -> int:
+    """``untyped_storage().data_ptr()`` plus the storage offset in bytes."""
+    return untyped_storage(a).data_ptr() + storage_offset(a) * a.element_size()
+
+
+def is_view(a: Tensor) -> bool:
+    """Whether ``a`` is a view of another tensor (``_base`` is set); ``detach()`` and ``.data``
+    share storage but are not views, as in PyTorch."""
+    return a._vbase is not None and not a._untracked
 
 
 def view_as(a: Tensor, other: Tensor) -> Tensor:

@@ -10,28 +10,45 @@ from ..dispatch import run
 from ..shapes import dims_arg, infer_shape, int_sizes, wrap_dim
 from ..tensor import Tensor, wrap
 from .operands import device_mismatch
+from .views import layout, mark_view, view_strides
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
-    """The same values in a new shape (one dim may be -1)."""
+    """The same values in a new shape (one dim may be -1): a view of ``a`` when its strides
+    allow one (as :meth:`view`), else a copy."""
+    return _reshape(a, int_sizes("reshape", "shape", shape), False)
+
+
+def view(a: Tensor, *shape: Any) -> Tensor:
+    """A view of ``a`` with a new shape (one dim may be -1), sharing its storage; raises when
+    ``a``'s strides do not allow it (use :meth:`reshape`). ``view(dtype)`` is unsupported."""
+    return _reshape(a, int_sizes("view", "size", shape), True)
+
+
+def _reshape(a: Tensor, shape: tuple, strict: bool) -> Tensor:
     old = a._data.shape
-    shape = int_sizes("reshape", "shape", shape)
     if shape == old:
         return a
     numel = 1
     for s in old:
         numel *= s
     shape = infer_shape(shape, numel, old)
+    viewable = True
+    if a._vbase is not None:
+        _, strides, _ = layout(a)
+        viewable = view_strides(old, strides, shape) is not None
+        if not viewable and strict:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride "
+                               "(at least one dimension spans across two contiguous subspaces). "
+                               "Use .reshape(...) instead.")
     be = a._backend
-    out = wrap(run("reshape", be, a._data, shape), be)
+    data = run("reshape", be, a._data, shape)
+    if not viewable:
+        data = run("copy", be, data)  # a copy in PyTorch's terms: it must not alias ``a``
+    out = wrap(data, be)
     if _State.enabled and a._rg:
         record(out, "reshape", (a,), old)
-    return out
-
-
-def view(a: Tensor, *shape: Any) -> Tensor:
-    """As :func:`reshape` (xgrad does not distinguish views); ``view(dtype)`` is unsupported."""
-    return reshape(a, *int_sizes("view", "size", shape))
+    return mark_view(a, out, ("reshape", shape)) if viewable else out
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
@@ -53,7 +70,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
     out = wrap(run("permute", be, a._data, dims), be)
     if _State.enabled and a._rg:
         record(out, "permute", (a,), dims)
-    return out
+    return mark_view(a, out, ("permute", dims))
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -116,7 +133,7 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
     out = wrap(run("broadcast_to", be, a._data, shape), be)
     if _State.enabled and a._rg:
         record(out, "expand", (a,))
-    return out
+    return mark_view(a, out, ("expand", shape, old))
 
 
 def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
@@ -263,7 +280,7 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
     be = a._backend
     lead = (slice(None),) * d
     idx = [lead + ((s,) if squeeze else (slice(s, e),)) for s, e in bounds]
-    outs = [wrap(run("getitem", be, a._data, i), be) for i in idx]
+    outs = [mark_view(a, wrap(run("getitem", be, a._data, i), be), ("index", i)) for i in idx]
     if _State.enabled and a._rg and outs:
         node = Node("unbind" if squeeze else "split", (a,),
                     (d, [o._data.shape for o in outs], squeeze), n_out=len(outs))
@@ -297,7 +314,13 @@ def flip(a: Tensor, dims: Any) -> Tensor:
     idx = [slice(None)] * nd
     for d in dims:
         idx[wrap_dim(d, nd)] = slice(None, None, -1)
-    return a[tuple(idx)]
+    idx = tuple(idx)
+    be = a._backend
+    # a copy, as PyTorch's flip (and a negative step is not a user-facing index)
+    out = wrap(run("copy", be, run("getitem", be, a._data, idx)), be)
+    if _State.enabled and a._rg:
+        record(out, "index", (a,), (idx, True))
+    return out
 
 
 def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:

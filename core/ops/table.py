@@ -256,6 +256,12 @@ OPS: tuple[OpDef, ...] = (
     _row("clone", E.clone, "convert", method_impl=M.clone, primitive="copy"),
     _row("detach", E.detach, "convert"),
     _row("contiguous", M.contiguous, "convert", function=False),
+    _row("is_contiguous", M.is_contiguous, "convert", function=False),
+    _row("stride", M.stride, "convert", function=False),
+    _row("storage_offset", M.storage_offset, "convert", function=False),
+    _row("untyped_storage", M.untyped_storage, "convert", function=False),
+    _row("data_ptr", M.data_ptr, "convert", function=False),
+    _row("_is_view", M.is_view, "convert", function=False),
     _row("to", M.to, "convert", function=False, primitive="cast"),
     # ---- autograd ------------------------------------------------------------------------
     _row("backward", M.backward, "autograd", function=False),

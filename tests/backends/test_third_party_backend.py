@@ -132,7 +132,7 @@ def _ops(device: str) -> list[np.ndarray]:
     idx = xgrad.tensor([2, 0, 2], dtype=xgrad.int64, device=device)
     vals, order = x.sort(dim=-1, descending=True)
     return [
-        x[idx, :, -1].numpy(), x[x > 0.5].numpy(), x[..., ::-2].numpy(), x[None, 1].numpy(),
+        x[idx, :, -1].numpy(), x[x > 0.5].numpy(), x[..., ::2].numpy(), x[None, 1].numpy(),
         vals.numpy(), order.numpy(), x.cumsum(1).numpy(), x.amax(dim=(0, 2)).numpy(),
         x.argmin(1).numpy(), x.erf().numpy(), xgrad.cat([x, x[:1]], dim=0).numpy(),
         x.logsumexp(-1).numpy(), (x.floor_divide(0.3) * 2).numpy(), x.remainder(0.7).numpy(),
