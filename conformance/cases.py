@@ -197,6 +197,7 @@ _TABLE = [
     OpCase("repeat", "a.repeat(*b)", [(T(2, 3), (2, 1)), (T(3), (2, 2))]),
     OpCase("tile", "a.tile(b)", [(T(2, 3), (2,)), (T(3), (2, 2))]),
     OpCase("narrow", "a.narrow(b, c, d)", [(T(4, 3), 0, 1, 2), (T(4, 3), -1, 0, 1)]),
+    OpCase("select", "a.select(b, c)", [(T(2, 3), 1, 1), (T(3, 2), 0, -1), (T(2, 3, 2), -1, 0)]),
     OpCase("cat", "xgrad.cat([a, b], c)", [(T(2, 3), T(1, 3), 0), (T(2, 3), T(2, 0), -1),
                                            (T(2, 3, view="transposed"), T(2, 1), 1)],
            covers=("xgrad.cat", "xgrad.concat", "xgrad.concatenate")),

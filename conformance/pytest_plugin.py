@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(config: Any, items: list) -> None:
         return
     for it in suite:
         params = getattr(getattr(it, "callspec", None), "params", {})
-        param = next((params[k] for k in ("xgrad_op", "xgrad_item", "xgrad_counter")
+        param = next((params[k] for k in ("xgrad_op", "xgrad_item", "xgrad_counter", "xgrad_view")
                       if k in params), None)
         if param is not None:
             backend, dtype, op = param

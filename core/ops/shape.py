@@ -253,6 +253,19 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     return a[(slice(None),) * d + (slice(start, start + length),)]
 
 
+def select(a: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` of dimension ``dim``, that dimension removed (a view)."""
+    nd = len(a._data.shape)
+    if nd == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, nd)
+    size = a._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(a._data.shape)} at dimension {d}")
+    return a[(slice(None),) * d + (index,)]
+
+
 def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
     d = wrap_dim(dim, a.ndim)

@@ -223,6 +223,7 @@ OPS: tuple[OpDef, ...] = (
     _row("repeat", S.repeat, "shape", function=False),
     _row("tile", S.tile, "shape"),
     _row("narrow", S.narrow, "shape"),
+    _row("select", S.select, "shape"),
     # ---- indexing ------------------------------------------------------------------------
     _row("getitem", I.getitem, "index", method=False, function=False, primitive="getitem",
          operators=(("__getitem__", I.getitem),)),
