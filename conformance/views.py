@@ -176,6 +176,17 @@ def _errors(lib, dev):
             raises(lambda: x[0].view(4))]
 
 
+def _modified_saved_tensors(lib, dev):
+    def case(kind):
+        w = lib.tensor([1.0, 2.0, 3.0], device=dev, requires_grad=True)
+        a = w * 1
+        v = a[1:]
+        y = (v * v) if kind != "base via view" else (a * a)
+        (a if kind == "view" else v).mul_(2.0)
+        y.sum().backward()
+    return [raises(lambda: case("view")), raises(lambda: case("base via view"))]
+
+
 def _reshape_copies_only_when_needed(lib, dev):
     x = _ar(lib, dev, 2, 3)
     r1 = x.reshape(3, 2)  # a view
@@ -204,5 +215,6 @@ VIEW_PROGRAMS: dict[str, Callable[[Any, str], list]] = {
     "grad_of_view_after_base_write": _grad_of_view_after_base_write,
     "metadata": _metadata,
     "errors": _errors,
+    "modified_saved_tensors": _modified_saved_tensors,
     "reshape_copies_only_when_needed": _reshape_copies_only_when_needed,
 }
