@@ -16,9 +16,14 @@ unpickling it, telling the caller to pass ``weights_only=False`` for a file they
 Format version 1 files (tensors and JSON values only) read unchanged: version 2 only adds
 node kinds.
 
-Writes are atomic: the bytes go to a temporary file in the target's directory, are flushed
-and fsync'ed, then ``os.replace`` puts it in place, so an interrupted save leaves any
-previous checkpoint untouched.
+Writes are atomic: the bytes go to a temporary file in the target's directory (the
+symlink's target when the path is a symlink), are flushed and fsync'ed, then ``os.replace``
+puts it in place, so an interrupted save leaves any previous checkpoint untouched. The new
+file keeps the old one's permissions (a new file gets what ``open()`` would give); a failed
+save removes its temporary file, and the next save to the same path sweeps temporary files
+left by killed processes. Loading refuses anything but a regular file (a FIFO, a device, a
+directory) before reading, caps the metadata's size and nesting, and names the file in
+every error.
 """
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ import io
 import json
 import os
 import pickle
+import re
+import stat
 import struct
 import tempfile
 from collections import OrderedDict
@@ -46,6 +53,10 @@ _META_KEY = "xgrad"
 _FORMAT_VERSION = "2"
 _TENSOR_TAG = "xgrad.tensor"
 _MAX_HEADER = 100_000_000
+#: Deepest structure nesting a checkpoint may have (a state dict nests a few levels).
+_MAX_DEPTH = 200
+#: safetensors dtypes xgrad reads (numpy-native; bfloat16 and float8 need other libraries).
+_READABLE = {"F16", "F32", "F64", "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"}
 
 PathOrFile = str | os.PathLike | BinaryIO
 
@@ -198,16 +209,51 @@ def _write_payload(fh: BinaryIO, payload: bytes) -> None:
     os.fsync(fh.fileno())
 
 
+def _tmp_prefix(path: str) -> str:
+    return "." + os.path.basename(path) + "."
+
+
+def _sweep_stale(path: str) -> None:
+    """Remove temporary files of earlier saves to ``path`` whose process is gone."""
+    directory = os.path.dirname(path)
+    pattern = re.compile(re.escape(_tmp_prefix(path)) + r"(\d+)\.[^.]+\.tmp$")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for entry in names:
+        m = pattern.match(entry)
+        if m is None or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue  # its process is alive: maybe saving right now
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, OSError):
+            continue
+        try:
+            os.unlink(os.path.join(directory, entry))
+        except OSError:
+            pass
+
+
 def _atomic_write(path: str, payload: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+    path = os.path.realpath(path)  # through a symlink to its target: the link stays a link
+    directory = os.path.dirname(path)
+    _sweep_stale(path)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # what open(path, "wb") would have made
+    fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(path)}{os.getpid()}.", suffix=".tmp",
                                dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_payload(fh, payload)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give what open() would have
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -232,6 +278,17 @@ def _read(f: PathOrFile) -> tuple[bytes, str]:
     if hasattr(f, "read"):
         return f.read(), getattr(f, "name", "<file object>")  # type: ignore[union-attr]
     name = os.fspath(f)  # type: ignore[arg-type]
+    try:
+        st = os.stat(name)
+    except OSError as e:
+        raise FileNotFoundError(e.errno, f"xgrad.load: cannot open {str(name)!r}: {e.strerror}",
+                                str(name)) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "not a regular file")
+        raise ValueError(f"xgrad.load: {str(name)!r} is {kind}, not a checkpoint file")
     with open(name, "rb") as fh:
         return fh.read(), str(name)
 
@@ -242,7 +299,7 @@ def _header(data: bytes, name: str) -> dict[str, Any]:
         return ValueError(f"xgrad.load: {name!r} is not a valid xgrad/safetensors checkpoint: {why}")
 
     try:
-        return _parse_header(data, bad)
+        return _parse_header(data, bad, name)
     except ValueError:
         if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":
             raise bad("it looks like a pickle-based checkpoint (torch.save / pickle). xgrad never "
@@ -251,7 +308,7 @@ def _header(data: bytes, name: str) -> dict[str, Any]:
         raise
 
 
-def _parse_header(data: bytes, bad: Any) -> dict[str, Any]:
+def _parse_header(data: bytes, bad: Any, name: str) -> dict[str, Any]:
     if len(data) < 8:
         raise bad(f"file is {len(data)} bytes, shorter than the 8-byte header length (truncated "
                   "or empty)")
@@ -268,10 +325,27 @@ def _parse_header(data: bytes, bad: Any) -> dict[str, Any]:
     body = len(data) - 8 - n
     for key, info in header.items():
         if key == "__metadata__":
+            if not (info is None or isinstance(info, dict)
+                    and all(isinstance(v, str) for v in info.values())):
+                raise bad("__metadata__ is not a JSON object of strings")
             continue
         offsets = info.get("data_offsets") if isinstance(info, dict) else None
-        if not (isinstance(offsets, list) and len(offsets) == 2):
-            raise bad(f"tensor {key!r} has no valid data_offsets")
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(type(o) is int and o >= 0 for o in offsets) and offsets[0] <= offsets[1]):
+            raise bad(f"tensor {key!r} has no valid data_offsets (two ascending non-negative "
+                      f"integers expected, got {offsets!r})")
+        shape = info.get("shape")
+        if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)):
+            raise bad(f"tensor {key!r} has no valid shape (a list of non-negative integers "
+                      f"expected, got {shape!r})")
+        dt = info.get("dtype")
+        if not isinstance(dt, str):
+            raise bad(f"tensor {key!r} has no valid dtype (got {dt!r})")
+        if dt not in _READABLE:
+            extra = (" (bfloat16: xgrad stores it as float32 when saving; convert the file with "
+                     "the library that wrote it)" if dt == "BF16" else "")
+            raise ValueError(f"xgrad.load: tensor {key!r} in {name!r} has dtype {dt}, "
+                             f"which xgrad cannot read{extra}")
         if offsets[1] > body:
             raise bad(f"tensor {key!r} ends at byte {offsets[1]} of the data section but the file "
                       f"holds only {body} bytes after the header (truncated)")
@@ -324,8 +398,11 @@ class _Decoder:
             t = self.tensors[key] = _to_backend(self._raw(key), self.be, key, self.name)
         return t
 
-    def decode(self, node: Any) -> Any:
+    def decode(self, node: Any, depth: int = 0) -> Any:
         name = self.name
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"xgrad.load: {name!r} has structure metadata nested deeper than "
+                             f"{_MAX_DEPTH} levels")
         if not isinstance(node, dict) or not node:
             raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (node {node!r})")
         kind, value = next(iter(node.items()))
@@ -334,13 +411,13 @@ class _Decoder:
         if kind == "v":
             return value
         if kind == "d":
-            return {k: self.decode(v) for k, v in value}
+            return {k: self.decode(v, depth + 1) for k, v in value}
         if kind == "o":
-            return OrderedDict((k, self.decode(v)) for k, v in value)
+            return OrderedDict((k, self.decode(v, depth + 1)) for k, v in value)
         if kind == "l":
-            return [self.decode(v) for v in value]
+            return [self.decode(v, depth + 1) for v in value]
         if kind == "u":
-            return tuple(self.decode(v) for v in value)
+            return tuple(self.decode(v, depth + 1) for v in value)
         if kind == "n":
             return self._raw(value).copy()
         if kind == "s":
@@ -354,7 +431,7 @@ class _Decoder:
         if kind == "z":
             return Size(value)
         if kind == "set":
-            return {self.decode(v) for v in value}
+            return {self.decode(v, depth + 1) for v in value}
         if kind == "dt":
             return dtype_from_name(value)
         if kind == "dv":
@@ -363,7 +440,15 @@ class _Decoder:
             if self.weights_only:
                 raise _weights_only_error(name, str(node.get("type", "object")),
                                           str(node.get("at", "<root>")))
-            return _Unpickler(io.BytesIO(self._raw(value).tobytes()), self).load()
+            blob = self._raw(value).tobytes()
+            try:
+                return _Unpickler(io.BytesIO(blob), self).load()
+            except pickle.UnpicklingError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the pickled object's own code failed
+                raise pickle.UnpicklingError(
+                    f"xgrad.load: {name!r}: unpickling the {node.get('type', 'object')} at "
+                    f"{node.get('at', '<root>')!r} failed: {type(e).__name__}: {e}") from e
         raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (unknown kind {kind!r})")
 
 
@@ -417,16 +502,37 @@ def load(f: PathOrFile, map_location: Any = None, pickle_module: Any = None, *,
 
     try:
         arrays = _st_load(data)
-    except (SafetensorError, ValueError, TypeError) as e:
-        raise ValueError(f"xgrad.load: {name!r} is not a valid safetensors checkpoint: {e}") from None
+    except (SafetensorError, ValueError, TypeError, KeyError) as e:
+        raise ValueError(f"xgrad.load: {name!r} is not a valid safetensors checkpoint: "
+                         f"{type(e).__name__}: {e}") from None
     meta = header.get("__metadata__") or {}
     tree = meta.get(_META_KEY) if isinstance(meta, dict) else None
     if tree is None:
         order = sorted((k for k in header if k != "__metadata__"),
                        key=lambda k: header[k]["data_offsets"][0])
         return {k: _to_backend(arrays[k], be, k, name) for k in order}
+    if not isinstance(tree, str) or len(tree) > _MAX_HEADER:
+        raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata (not a string "
+                         f"of at most {_MAX_HEADER} characters)")
     try:
         tree = json.loads(tree)
+    except RecursionError:
+        raise ValueError(f"xgrad.load: {name!r} has structure metadata nested deeper than "
+                         f"{_MAX_DEPTH} levels") from None
     except ValueError as e:
         raise ValueError(f"xgrad.load: {name!r} has corrupted structure metadata: {e}") from None
-    return _Decoder(arrays, be, name, bool(weights_only)).decode(tree)
+    try:
+        return _Decoder(arrays, be, name, bool(weights_only)).decode(tree)
+    except pickle.UnpicklingError:
+        raise
+    except ValueError as e:
+        if str(e).startswith("xgrad.load:"):
+            raise
+        raise ValueError(f"xgrad.load: {name!r} has malformed structure metadata: "
+                         f"{type(e).__name__}: {e}") from None
+    except RecursionError:
+        raise ValueError(f"xgrad.load: {name!r} has structure metadata nested deeper than "
+                         f"{_MAX_DEPTH} levels") from None
+    except (TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
+        raise ValueError(f"xgrad.load: {name!r} has malformed structure metadata: "
+                         f"{type(e).__name__}: {e}") from None
