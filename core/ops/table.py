@@ -10,6 +10,8 @@ one of the ops modules and its backward rule in the derivatives table.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -323,15 +325,50 @@ def bind(cls: type) -> None:
         setattr(cls, name, fn)
 
 
-def functions() -> dict[str, Callable]:
-    """The ``xgrad.*`` functional forms: name -> function."""
+def _takes_tensor_first(fn: Callable) -> bool:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0].kind is params[0].POSITIONAL_OR_KEYWORD and \
+        params[0].annotation in ("Tensor", Tensor)
+
+
+def _checked(fn: Callable, name: str) -> Callable:
+    """``fn`` refusing a first argument that is not a Tensor with PyTorch's TypeError (not
+    an AttributeError from deep inside the op)."""
+    @functools.wraps(fn)
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
+        if isinstance(input, Tensor):
+            return fn(input, *args, **kwargs)
+        refused = TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        if not (isinstance(input, (int, float, bool)) and args and isinstance(args[0], Tensor)):
+            raise refused
+        try:  # a Python number before a Tensor: some ops take it (xgrad.pow(2, x))
+            return fn(input, *args, **kwargs)
+        except AttributeError:
+            raise refused from None
+    return function
+
+
+def _functions() -> dict[str, Callable]:
     out = {}
     for op in OPS:
         if op.function:
             fn = _with_doc(op.impl, op)
             for n in op.names():
-                out[n] = fn
+                out[n] = _checked(fn, n) if _takes_tensor_first(op.impl) else fn
     return out
+
+
+_FUNCTIONS: dict[str, Callable] = _functions()
+
+
+def functions() -> dict[str, Callable]:
+    """The ``xgrad.*`` functional forms: name -> function. A form whose first argument is
+    a Tensor checks that it is one."""
+    return dict(_FUNCTIONS)
 
 
 def exposed() -> dict[str, Callable]:
@@ -350,7 +387,7 @@ def exposure(op: OpDef) -> list[tuple[str, Callable]]:
         if op.inplace:
             out.append((n + "_", _METHODS.get(n + "_", method)))
         if op.function:
-            out.append((f"xgrad.{n}", op.impl))
+            out.append((f"xgrad.{n}", _FUNCTIONS.get(n, op.impl)))
     out.extend(op.operators)
     return out
 
