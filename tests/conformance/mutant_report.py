@@ -98,6 +98,7 @@ def _op_runs(backend: str, patterns: tuple[str, ...]):
 
 def hunt(backend: str, patterns: tuple[str, ...], first: bool = True) -> Hunt:
     """Run the suite's checks for the cases ``patterns`` select on ``backend`` in-process."""
+    from xgrad.backends import get_backend
     from xgrad.conformance import checks_modules as cm
     from xgrad.conformance import test_primitives, test_rng
     from xgrad.conformance.catalog import module_cases, optim_cases
@@ -113,7 +114,7 @@ def hunt(backend: str, patterns: tuple[str, ...], first: bool = True) -> Hunt:
         for test_id, check, run in _op_runs(backend, patterns):
             if done(_attempt(h, test_id, CHECKS[check], run)):
                 return h
-        for dt in ("float32", "float64"):
+        for dt in [d for d in ("float32", "float64") if d in {t.name for t in get_backend(backend).dtypes}]:
             for name, case in module_cases().items():
                 if _match("module." + name, patterns) and done(_attempt(
                         h, f"test_module[{backend}-{dt}-{name}]", cm.check_module, case,
@@ -126,8 +127,9 @@ def hunt(backend: str, patterns: tuple[str, ...], first: bool = True) -> Hunt:
                     if done(_attempt(h, f"test_{check}[{backend}-{dt}-{name}]", fn, case,
                                      backend, dt)):
                         return h
+        have = {d.name for d in get_backend(backend).dtypes}
         for kind, (dt, _, _) in test_rng.KINDS.items():
-            if _match("rng." + kind, patterns) and done(_attempt(
+            if dt in have and _match("rng." + kind, patterns) and done(_attempt(
                     h, f"test_rng[{backend}-{dt}-rng.{kind}]", test_rng.test_rng,
                     (backend, dt, "rng." + kind))):
                 return h
