@@ -206,6 +206,70 @@ class LogsumexpNoShift(Mutant):
             return np.log(np.exp(x).sum(axis=axes, keepdims=keepdims))
 
 
+class SoftmaxNoShift(Mutant):
+    """fused softmax without the max shift: inf / inf = NaN for large inputs."""
+
+    category, cases = "fused", ("softmax", "F.softmax")
+
+    def softmax(self, x, axis):
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(x)
+            return e / e.sum(axis=axis, keepdims=True)
+
+
+class GeluExactUsesTanh(Mutant):
+    """fused exact gelu computed with the tanh approximation."""
+
+    category, cases = "fused", ("gelu", "F.gelu")
+
+    def gelu(self, x, approximate):
+        return super().gelu(x, "tanh")
+
+
+class CrossEntropyGradNextClass(Mutant):
+    """fused cross_entropy_grad subtracts the one-hot at (target + 1) % C."""
+
+    category, cases = "fused", ("cross_entropy*", "F.cross_entropy*")
+
+    def cross_entropy_grad(self, logits, target, g):
+        return super().cross_entropy_grad(logits, (target + 1) % logits.shape[1], g)
+
+
+class MaxPoolStrideRowsForCols(Mutant):
+    """fused max_pool2d uses the row stride for columns too."""
+
+    category, cases = "fused", ("max_pool2d*", "F.max_pool2d*")
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
+        return super().max_pool2d(x, kernel, (stride[0], stride[0]), padding, dilation, ceil_mode)
+
+
+class MaxPoolBackwardKernelRows(Mutant):
+    """fused max_pool2d_backward uses the kernel height for its width (square windows only)."""
+
+    category, cases = "fused", ("max_pool2d*", "F.max_pool2d*")
+
+    def max_pool2d_backward(self, x, g, kernel, stride, padding, dilation, ceil_mode):
+        k = (kernel[0], kernel[0])
+        try:
+            return super().max_pool2d_backward(x, g, k, stride, padding, dilation, ceil_mode)
+        except ValueError:  # shapes no longer line up: the kernel gives up and zeros the grad
+            return np.zeros(x.shape, dtype=g.dtype)
+
+
+class Conv2dWeightGradPaddingRows(Mutant):
+    """fused conv2d_weight_grad pads columns by the row padding."""
+
+    category, cases = "fused", ("conv2d*", "F.conv2d*")
+
+    def conv2d_weight_grad(self, x, g, wshape, stride, padding, dilation, groups):
+        p = (padding[0], padding[0])
+        try:
+            return super().conv2d_weight_grad(x, g, wshape, stride, p, dilation, groups)
+        except ValueError:
+            return np.zeros(wshape, dtype=g.dtype)
+
+
 # ---- optimizer kernels --------------------------------------------------------------------
 class SgdNesterovIgnored(Mutant):
     """fused sgd_step ignores nesterov."""
@@ -297,6 +361,44 @@ class AdamWeightDecayCoupled(Mutant):
                   weight_decay, decoupled, amsgrad, maximize):
         return super().adam_step(param, grad, exp_avg, exp_avg_sq, max_sq, step, lr, beta1,
                                  beta2, eps, weight_decay, False, amsgrad, maximize)
+
+
+class SgdMomentumStartsAtZero(Mutant):
+    """fused sgd_step starts the momentum buffer at zero instead of the first gradient."""
+
+    category, cases = "optim", ("optim.SGD*",)
+
+    def sgd_step(self, param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
+                 maximize, first):
+        if momentum and (first or buf is None):
+            buf = np.zeros_like(param)
+            first = False
+        return super().sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay,
+                                nesterov, maximize, first)
+
+
+class AdamEpsInsideSqrt(Mutant):
+    """fused adam_step divides by sqrt(v_hat + eps) instead of sqrt(v_hat) + eps."""
+
+    category, cases = "optim", ("optim.Adam*",)
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_sq, step, lr, beta1, beta2, eps,
+                  weight_decay, decoupled, amsgrad, maximize):
+        g = -grad if maximize else grad
+        if weight_decay:
+            if decoupled:
+                param *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * param
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * g
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * g * g
+        if amsgrad:
+            np.maximum(max_sq, exp_avg_sq, out=max_sq)
+        v = (max_sq if amsgrad else exp_avg_sq) / (1 - beta2 ** step)
+        param -= lr / (1 - beta1 ** step) * exp_avg / np.sqrt(v + eps)
+        return param, exp_avg, exp_avg_sq, max_sq
 
 
 # ---- RNG ----------------------------------------------------------------------------------
