@@ -6,7 +6,7 @@ the cases its ``cases`` patterns name, through the suite's own check functions
 stops at the first failure. Full mode (``--full``): the whole suite, ``pytest --pyargs
 xgrad.conformance --xgrad-backend=<mutant>``, in one subprocess per mutant.
 
-    python -m tests.conformance.mutant_report [--full [-n N]] [--out mutant-report.md] [NAME...]
+    python -m tests.conformance.mutant_report [--full [-n N]] [--out reports/mutant-report.md] [NAME...]
 
 prints (and writes) a Markdown table of mutants and kills by category, then one line per
 mutant: the first test id that failed, or ``SURVIVED``.
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("names", nargs="*", help="mutant class names (default: all)")
     p.add_argument("--full", action="store_true", help="the whole suite per mutant (slow)")
     p.add_argument("-n", dest="workers", default="0", help="pytest-xdist workers (--full only)")
-    p.add_argument("--out", default="mutant-report.md", help="Markdown file to write")
+    p.add_argument("--out", default="reports/mutant-report.md", help="Markdown file to write")
     ns = p.parse_args(argv)
     mutants.register()
     from test_mutant_corpus import EQUIVALENT
@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report_table(results, EQUIVALENT)
     text += f"\n{len(picked)} mutants in {time.perf_counter() - t0:.1f} s " \
             f"({'full suite' if ns.full else 'CI mode: relevant cases, first failure'})\n"
+    Path(ns.out).parent.mkdir(parents=True, exist_ok=True)
     Path(ns.out).write_text(text, encoding="utf-8")
     print(text)
     survivors = [c for c, h in results.items() if not h.killed and c.__name__ not in EQUIVALENT]
