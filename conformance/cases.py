@@ -135,6 +135,8 @@ _TABLE = [
     OpCase("detach", "a.detach()", [(T(2, 3),)], **_FWD),
     OpCase("contiguous", "a.contiguous()", [(T(2, 3, view="strided"),), (T(2, 3, view="transposed"),)]),
     OpCase("to", "a.to(xgrad.float64)", [(T(2, 3),)], covers=("to",), requires=("float64",)),
+    OpCase("to.float16", "a.to(xgrad.float16)", [(T(2, 3),)], dtypes=("float32", "float64"),
+           covers=("to",), requires=("float16",), **_FWD),  # rounded to nearest, not truncated
     OpCase("to.int", "a.to(xgrad.int64)", [(T(2, 3, dom="frac"),)], covers=("to",), **_FWD),
     # ---- reductions -------------------------------------------------------------------------
     OpCase("sum", "a.sum()", [(T(2, 3),), (T(),), (T(0, 3),), (T(3, 2, view="transposed"),)]),
@@ -178,7 +180,8 @@ _TABLE = [
     OpCase("transpose", "a.transpose(b, c)", [(T(2, 3, 4), 0, -1), (T(2, 3), 1, 0)],
            covers=("transpose", "swapaxes")),
     OpCase("t", "a.t()", [(T(2, 3),), (T(3),)]),
-    OpCase("expand", "a.expand(b)", [(T(3, 1), (2, 3, 4)), (T(3, 1), (-1, 4)), (T(), (2,))]),
+    OpCase("expand", "a.expand(b)", [(T(3, 1), (2, 3, 4)), (T(3, 1), (-1, 4)), (T(), (2,)),
+                                     (T(3), (3, 3))]),  # a new leading dim of the same size
     OpCase("expand_as", "a.expand_as(b)", [(T(3, 1), T(2, 3, 4, grad=False))]),
     OpCase("broadcast_to", "a.broadcast_to(b)", [(T(1, 3), (2, 3))]),
     OpCase("squeeze", "a.squeeze()", [(T(2, 1, 3),), (T(1),)]),
@@ -199,6 +202,7 @@ _TABLE = [
     OpCase("narrow", "a.narrow(b, c, d)", [(T(4, 3), 0, 1, 2), (T(4, 3), -1, 0, 1)]),
     OpCase("select", "a.select(b, c)", [(T(2, 3), 1, 1), (T(3, 2), 0, -1), (T(2, 3, 2), -1, 0)]),
     OpCase("cat", "xgrad.cat([a, b], c)", [(T(2, 3), T(1, 3), 0), (T(2, 3), T(2, 0), -1),
+                                           (T(0, 3), T(2, 3), 0),
                                            (T(2, 3, view="transposed"), T(2, 1), 1)],
            covers=("xgrad.cat", "xgrad.concat", "xgrad.concatenate")),
     OpCase("stack", "xgrad.stack([a, b], c)", [(T(2, 3), T(2, 3), 0), (T(3), T(3), -1)],
@@ -227,7 +231,8 @@ _TABLE = [
                                           (T(4, 3), Idx((2,), 4), slice(0, 2))], covers=("__getitem__",)),
     OpCase("__setitem__", "setitem(a, b, c)", [(T(4, 3), (slice(None), 1), T(4)), (T(4, 3), 0, 2.5),
                                                (T(4, 3), Mask((4, 3)), 0.0),
-                                               (T(4, 3), (slice(1, 3),), T(2, 3))]),
+                                               (T(4, 3), (slice(1, 3),), T(2, 3)),
+                                               (T(4, 3), Const([3, 0], "int64"), T(2, 3))]),
     # ---- linear algebra ---------------------------------------------------------------------
     OpCase("matmul", "a.matmul(b)", [(T(2, 3), T(3, 2)), (T(3), T(3, 2)), (T(2, 3), T(3)), (T(3), T(3)),
                                      (T(2, 1, 2, 3), T(3, 3, 2)), (T(2, 0), T(0, 3)),
@@ -277,6 +282,9 @@ _TABLE = [
     OpCase("reduce.size1", "(a.sum(b), a.prod(b), a.amax(b), a.argmax(b), a.cumsum(b), a.mean(b))",
            [(T(1, 3), 0), (T(3, 1), 1), (T(1), 0)], covers=("sum", "prod", "amax", "argmax", "cumsum",
                                                          "mean")),
+    OpCase("reduce.size1.keepdim", "(a.sum(b, True), a.prod(b, True), a.amax(b, True), "
+           "a.amin(b, True), a.mean(b, True))", [(T(1, 3), 0), (T(3, 1), 1), (T(1), 0)],
+           covers=("sum", "prod", "amax", "amin", "mean")),
     OpCase("reduce.0d", "(a.sum(), a.prod(), a.amax(), a.argmax(), a.sum(0), a.cumsum(0), a.mean())",
            [(T(),)], covers=("sum", "prod", "amax", "argmax", "cumsum", "mean")),
     # ---- ties: the contract's tie rules (stable sort, first of equal extrema) ----------------

@@ -69,6 +69,10 @@ OPTIM_CASES = [
     _o("Adam", lambda ps: _optim().Adam(ps, lr=0.01), "adam_step"),
     _o("Adam.amsgrad", lambda ps: _optim().Adam(ps, lr=0.01, amsgrad=True, weight_decay=0.1),
        "adam_step"),
+    _o("Adam.maximize", lambda ps: _optim().Adam(ps, lr=0.01, maximize=True), "adam_step"),
+    # beta2 = 0.5: exp_avg_sq falls between steps, so the amsgrad running max matters
+    _o("Adam.amsgrad.beta2", lambda ps: _optim().Adam(ps, lr=0.01, betas=(0.9, 0.5),
+                                                      amsgrad=True), "adam_step"),
     _o("AdamW", lambda ps: _optim().AdamW(ps, lr=0.01, weight_decay=0.1), "adam_step"),
     _o("Adagrad", lambda ps: _optim().Adagrad(ps, lr=0.1)),
     _o("Adadelta", lambda ps: _optim().Adadelta(ps, lr=1.0)),

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gradcheck", choices=("auto", "directional", "full"), default=None)
     p.add_argument("--seed", default=None, help="salt every sample seed (an integer; default "
                    "$XGRAD_CONFORMANCE_SEED or 0); printed and recorded in the report")
+    p.add_argument("--count-kernels", action="store_true", help="count the distinct (op, shape, "
+                   "dtype) backend calls (what a compile-per-shape backend compiles)")
     p.add_argument("--skips-file", default=None, help="test ids to skip")
     p.add_argument("--xfails-file", default=None, help="test ids expected to fail (strict)")
     return p
@@ -87,6 +89,8 @@ def build_args(ns: argparse.Namespace) -> list[str]:
         args += ["-k", keyword]
     if ns.seed is not None:
         args += ["--xgrad-seed", str(ns.seed)]
+    if ns.count_kernels:
+        args += ["--xgrad-count-kernels"]
     if ns.skips_file:
         args += ["--xgrad-skips-file", ns.skips_file]
     if ns.xfails_file:
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         print(r["message"] or "unexpected pass of a test listed in the xfails file (strict xfail)")
     for b, info in report["backends"].items():
         print(f"\n{b}: fused natively: {', '.join(info.get('fused_native', [])) or '-'}")
+    for b, n in report.get("distinct_kernels", {}).items():
+        print(f"{b}: {n} distinct (op, shape, dtype) kernels called")
     s = report["summary"]
     seed = report.get("seed", 0)
     print(f"\nseed {seed} (replay with --seed {seed})")

@@ -36,6 +36,9 @@ def pytest_addoption(parser: Any) -> None:
     group.addoption("--xgrad-seed", dest="xgrad_seed", default=None, metavar="N",
                     help="salt every sample seed with N (default: $XGRAD_CONFORMANCE_SEED, "
                     "else 0); the report records it so a failure can be replayed")
+    group.addoption("--xgrad-count-kernels", dest="xgrad_count_kernels", action="store_true",
+                    default=False, help="count the distinct (op, shape, dtype) backend calls per "
+                    "backend under test (printed, and recorded in the report)")
     group.addoption("--xgrad-report", dest="xgrad_report", default=None, metavar="PATH",
                     help="write the op x dtype x backend JSON report here (and a .md next to it)")
 
@@ -160,6 +163,10 @@ def pytest_configure(config: Any) -> None:
         except ValueError:
             raise pytest.UsageError(f"--xgrad-seed expects an integer, got {seed!r}") from None
         os.environ["XGRAD_CONFORMANCE_SEED"] = seed  # workers and sampling read it
+    if config.getoption("xgrad_count_kernels"):
+        from .kernel_count import install
+
+        install(config)
     if config.getoption("xgrad_report") and not hasattr(config, "workerinput"):
         config._xgrad_collector = _Collector()
         config.pluginmanager.register(config._xgrad_collector, "xgrad-conformance-collector")
