@@ -48,8 +48,11 @@ def _arr(t: Any) -> np.ndarray:
 
 @module_converter(nn.Dropout, nn.Identity)
 def _identity(g: Graph, m: Any, args: tuple, kwargs: dict) -> list[str] | None:
-    if isinstance(m, nn.Dropout) and m.training:
-        return None
+    if isinstance(m, nn.Dropout) and m.training and m.p > 0:
+        # exported in training mode: ONNX's Dropout draws its own mask on every run
+        ratio = g.const(np.float32(m.p), "ratio")
+        return [g.node("Dropout", [g.name_of(args[0]), ratio, g.const(np.bool_(True), "training_mode")],
+                       n_out=1)[0]]
     return [g.op("Identity", g.name_of(args[0]))]
 
 

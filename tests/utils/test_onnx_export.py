@@ -126,6 +126,37 @@ def test_layer_models_match_onnxruntime(name):
         assert "Dropout" not in _ops(proto) and "LogSoftmax" in _ops(proto)
 
 
+@pytest.mark.parametrize("opset", [17, 18, 20])
+def test_opsets(opset):
+    xgrad.manual_seed(0)
+    model = nn.Sequential(nn.Conv1d(2, 3, 3), nn.GroupNorm(1, 3), nn.Flatten(), nn.Linear(18, 4),
+                          nn.Softmax(-1))
+    proto = _run(model, xgrad.randn(3, 2, 8), other_batch=(xgrad.randn(5, 2, 8),), opset_version=opset)
+    assert proto.opset_import[0].version == opset
+
+
+def test_reference_backend_model():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.LayerNorm(3)).to("reference")
+    x = xgrad.randn(2, 4, device="reference")
+    buf = io.BytesIO()
+    xgrad.onnx.export(model, x, buf)
+    (got,) = ort.InferenceSession(buf.getvalue()).run(None, {"input": x.cpu().numpy()})
+    np.testing.assert_allclose(got, model(x).detach().cpu().numpy(), atol=1e-5, rtol=1e-4)
+
+
+def test_training_mode_keeps_dropout_random():
+    model = nn.Sequential(nn.Dropout(0.5))
+    buf = io.BytesIO()
+    proto = xgrad.onnx.export(model, xgrad.ones(64, 64), buf, training=xgrad.onnx.TrainingMode.TRAINING)
+    assert "Dropout" in _ops(proto)
+    assert model.training  # the module's mode is restored after the export
+    (got,) = ort.InferenceSession(buf.getvalue()).run(None, {"input": np.ones((64, 64), np.float32)})
+    assert set(np.unique(got)) <= {0.0, 2.0}
+    assert 0.3 < (got == 0).mean() < 0.7
+    proto = xgrad.onnx.export(model, xgrad.ones(2, 2), io.BytesIO())  # default: eval mode
+    assert "Dropout" not in _ops(proto) and model.training
+
+
 def test_embedding_is_a_gather():
     xgrad.manual_seed(0)
     model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 3))
