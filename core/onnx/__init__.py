@@ -12,7 +12,7 @@ import enum
 import os
 from typing import Any
 
-from ..autograd import no_grad
+from ..autograd import enable_grad, no_grad
 from ..nn import Module
 from ..tensor import Tensor
 from . import ops  # noqa: F401  (registers the op converters)
@@ -161,10 +161,11 @@ def export(model: Module, args: Any, f: Any = None, input_names: list[str] | Non
         for name, m in model.named_modules():
             m.__dict__["forward"] = _wrap_forward(g, name or type(model).__name__, m)
             wrapped.append(m)
-        out = model(*traced_args, **traced_kwargs)
-        outputs = [t for t in _flatten(out) if isinstance(t, Tensor)]
-        g.path.append(type(model).__name__)
-        out_src = [g.name_of(t) for t in outputs]
+        with enable_grad():  # the trace is the autograd graph, also when called under no_grad
+            out = model(*traced_args, **traced_kwargs)
+            outputs = [t for t in _flatten(out) if isinstance(t, Tensor)]
+            g.path.append(type(model).__name__)
+            out_src = [g.name_of(t) for t in outputs]
     finally:
         _exporting = False
         for m in wrapped:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import enable_grad
 from ..nn import Module
 from ..tensor import Tensor
 
@@ -325,7 +326,8 @@ class SummaryWriter:
         params = {id(p): n for n, p in model.named_parameters()}
         graph_in = [x.detach().requires_grad_(True) if isinstance(x, Tensor) and x.is_floating_point()
                     else x for x in inputs]
-        out = model(*graph_in)
+        with enable_grad():  # the graph is the autograd record, also when called under no_grad
+            out = model(*graph_in)
         outs = out if isinstance(out, (tuple, list)) else (out,)
         names: dict[int, str] = {}
         for i, x in enumerate(graph_in):

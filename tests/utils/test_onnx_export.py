@@ -157,6 +157,17 @@ def test_training_mode_keeps_dropout_random():
     assert "Dropout" not in _ops(proto) and model.training
 
 
+def test_export_under_no_grad_still_traces():
+    xgrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    buf = io.BytesIO()
+    with xgrad.no_grad():
+        xgrad.onnx.export(model, xgrad.randn(2, 3), buf, dynamic_axes={"input": [0], "output": [0]})
+    x = xgrad.randn(5, 3)
+    (got,) = ort.InferenceSession(buf.getvalue()).run(None, {"input": x.numpy()})
+    np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-6, rtol=1e-5)
+
+
 def test_embedding_is_a_gather():
     xgrad.manual_seed(0)
     model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 3))
