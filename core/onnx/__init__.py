@@ -86,8 +86,13 @@ def _wrap_forward(g: Graph, name: str, m: Module) -> Any:
             new = []
             for t in flat:
                 if isinstance(t, Tensor):
+                    value = next(it)
                     t = _traced(t)
-                    g.bind(t, next(it))
+                    g.bind(t, value)
+                    if t.requires_grad:
+                        # not a leaf, so that in-place ops after the module (ReLU(inplace=True)) work
+                        t = t.clone()
+                        g.bind(t, value)
                 new.append(t)
             return _rebuild(out, iter(new))
         finally:

@@ -32,7 +32,7 @@ class Graph:
         self.onnx, self.helper, self.opset = onnx, onnx.helper, opset
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
-        self.names: dict[int, str] = {}
+        self.names: dict[int, tuple[str, Any]] = {}  # id -> (value name, grad_fn when bound)
         self.node_outs: dict[int, list[str]] = {}
         self.keep: list[Any] = []  # traced objects stay alive so their ids stay unique
         self.params = params
@@ -52,7 +52,9 @@ class Graph:
     def bind(self, t: Tensor, name: str) -> None:
         """Record that the traced tensor ``t`` is the ONNX value ``name``."""
         self.keep.append(t)
-        self.names[id(t)] = name
+        self.keep.append(t.grad_fn)
+        # an in-place op later gives ``t`` a new grad_fn: the name then no longer holds
+        self.names[id(t)] = (name, t.grad_fn)
 
     def where(self) -> str:
         """The module path being traced, for error messages."""
@@ -98,9 +100,10 @@ class Graph:
         if not isinstance(t, Tensor):
             return self.const(np.asarray(t), "const")
         key = id(t)
-        if key in self.names:
-            return self.names[key]
         node = t.grad_fn
+        entry = self.names.get(key)
+        if entry is not None and entry[1] is node:
+            return entry[0]
         if node is None:
             hint = self.params.get(key, "const")
             name = self.const(t.detach().cpu().numpy(), hint)

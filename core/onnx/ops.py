@@ -233,12 +233,12 @@ def _index(g: Graph, node: Any, out: Any) -> list[str]:
 @converter("gather")
 def _gather(g: Graph, node: Any, out: Any) -> list[str]:
     d, index = node.saved
-    if id(index) not in g.names:
+    if g.names.get(id(index), (None, False))[1] is not getattr(index, "grad_fn", None):
         raise UnsupportedOperatorError(
             f"ONNX export: op 'gather' (in module '{g.where()}') has no ONNX mapping for an index "
             "computed outside the traced graph (max(dim)/min(dim)/sort/topk record their indices that "
             "way); use amax/amin for the values, or pass the index as a model input")
-    return [g.op("GatherElements", g.name_of(node.inputs[0]), g.names[id(index)], axis=int(d))]
+    return [g.op("GatherElements", g.name_of(node.inputs[0]), g.name_of(index), axis=int(d))]
 
 
 # ---- linear algebra and layers ---------------------------------------------------------------

@@ -168,6 +168,28 @@ def test_export_under_no_grad_still_traces():
     np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-6, rtol=1e-5)
 
 
+class InPlace(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc, self.act = nn.Linear(3, 4), nn.ReLU(inplace=True)
+        self.conv, self.act2 = nn.Conv1d(1, 2, 1), nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        h = self.act(self.fc(x))
+        h += 1
+        h.mul_(2)
+        h = self.act2(self.conv(h.unsqueeze(1)))  # in place on a module converter's output
+        h.sub_(0.5)
+        return h.transpose(1, 2).reshape(x.shape[0], -1)
+
+
+def test_in_place_ops_are_traced():
+    xgrad.manual_seed(0)
+    proto = _run(InPlace(), xgrad.randn(3, 3), other_batch=(xgrad.randn(6, 3),))
+    assert [n.op_type for n in proto.graph.node if n.op_type in ("Relu", "Add", "Mul", "Sub")] == [
+        "Relu", "Add", "Mul", "Relu", "Sub"]
+
+
 def test_embedding_is_a_gather():
     xgrad.manual_seed(0)
     model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 3))
