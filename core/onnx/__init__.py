@@ -111,17 +111,20 @@ def _axes(spec: Any, name: str) -> dict[int, str]:
                     f"got {type(spec).__name__}")
 
 
-def export(model: Module, args: Any, f: Any = None, input_names: list[str] | None = None,
+def export(model: Module, args: Any = (), f: Any = None, *, input_names: list[str] | None = None,
            output_names: list[str] | None = None, dynamic_axes: dict | None = None,
            opset_version: int | None = 17, do_constant_folding: bool = True,
-           export_params: bool = True, verbose: bool = False,
-           training: TrainingMode = TrainingMode.EVAL, kwargs: dict | None = None) -> Any:
-    """Trace ``model(*args)`` and write it as an ONNX model to ``f`` (a path or binary file).
+           export_params: bool = True, verbose: bool | None = False,
+           training: TrainingMode = TrainingMode.EVAL, kwargs: dict | None = None,
+           keep_initializers_as_inputs: bool = False, dynamo: bool = False) -> Any:
+    """Trace ``model(*args, **kwargs)`` and write it as an ONNX model to ``f`` (a path or a
+    binary file; ``None`` only returns it).
 
     ``dynamic_axes`` maps input/output names to the axes whose size may vary
     (``{"input": {0: "batch"}}``). Parameters become initializers named after
-    ``named_parameters`` (graph inputs with ``export_params=False``). Returns the
-    ``onnx.ModelProto``. An op with no ONNX mapping raises
+    ``named_parameters`` (graph inputs with ``export_params=False``). Constants are folded
+    while tracing either way; ``dynamo`` is accepted for PyTorch compatibility (xgrad has
+    one exporter). Returns the ``onnx.ModelProto``. An op with no ONNX mapping raises
     :class:`UnsupportedOperatorError` naming the op and the module it ran in.
     """
     try:
@@ -202,6 +205,9 @@ def export(model: Module, args: Any, f: Any = None, input_names: list[str] | Non
         graph_inputs += [onnx.helper.make_tensor_value_info(
             i.name, i.data_type, list(i.dims)) for i in initializers if i.name in names]
         initializers = [i for i in initializers if i.name not in names]
+    if keep_initializers_as_inputs:
+        graph_inputs += [onnx.helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
+                         for i in initializers]
     graph = onnx.helper.make_graph(g.nodes, type(model).__name__, graph_inputs,
                                    [info(t, n) for t, n in zip(outputs, out_names)], initializers)
     proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)],

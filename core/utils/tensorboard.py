@@ -13,6 +13,7 @@ import struct
 import time
 import zlib
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -43,11 +44,11 @@ def _tb() -> Any:
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
     except ImportError as e:
         raise ImportError(f"{_EXTRA_HINT} (import failed: {e})") from e
-    return type("TB", (), dict(event_pb2=event_pb2, graph_pb2=graph_pb2, node_def_pb2=node_def_pb2,
-                              summary_pb2=summary_pb2,
-                              tensor_pb2=tensor_pb2, tensor_shape_pb2=tensor_shape_pb2,
-                              api_pb2=api_pb2, plugin_data_pb2=plugin_data_pb2,
-                              hp_metadata=hp_metadata, EventFileWriter=EventFileWriter))
+    return SimpleNamespace(event_pb2=event_pb2, graph_pb2=graph_pb2, node_def_pb2=node_def_pb2,
+                           summary_pb2=summary_pb2, tensor_pb2=tensor_pb2,
+                           tensor_shape_pb2=tensor_shape_pb2, api_pb2=api_pb2,
+                           plugin_data_pb2=plugin_data_pb2, hp_metadata=hp_metadata,
+                           EventFileWriter=EventFileWriter)
 
 
 def _to_numpy(x: Any) -> np.ndarray:

@@ -307,6 +307,15 @@ def test_export_to_path_without_params_and_verbose(tmp_path, capsys):
     np.testing.assert_allclose(got, model(xgrad.tensor(x)).detach().numpy(), rtol=1e-5)
 
 
+def test_initializers_as_inputs_and_no_file():
+    model = nn.Linear(3, 2)
+    proto = xgrad.onnx.export(model, (xgrad.randn(1, 3),), None, keep_initializers_as_inputs=True)
+    assert {i.name for i in proto.graph.input} == {"input", "weight", "bias"}
+    assert {i.name for i in proto.graph.initializer} == {"weight", "bias"}
+    with pytest.raises(TypeError):
+        xgrad.onnx.export(model, (xgrad.randn(1, 3),), None, ["x"])  # keyword-only, as PyTorch
+
+
 def test_unsupported_op_names_op_and_module():
     class Bad(nn.Module):
         def __init__(self) -> None:
