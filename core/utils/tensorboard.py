@@ -188,10 +188,14 @@ class SummaryWriter:
         if bins == "tensorflow":
             bins = 30
         counts, edges = np.histogram(arr, bins=bins)
+        # empty buckets at either end are dropped; a zero bucket ending at the lowest edge
+        # comes first, as PyTorch writes them
+        nz = np.flatnonzero(counts)
+        lo, hi = int(nz[0]), int(nz[-1])
         hist = self._tb.summary_pb2.HistogramProto(
             min=float(arr.min()), max=float(arr.max()), num=int(arr.size), sum=float(arr.sum()),
-            sum_squares=float((arr * arr).sum()), bucket_limit=[float(e) for e in edges[1:]],
-            bucket=[float(c) for c in counts])
+            sum_squares=float((arr * arr).sum()), bucket_limit=[float(e) for e in edges[lo:hi + 2]],
+            bucket=[0.0] + [float(c) for c in counts[lo:hi + 1]])
         self._event(self._summary(tag, histo=hist), global_step, walltime)
 
     def _image_summary(self, tag: str, hwc: np.ndarray) -> Any:

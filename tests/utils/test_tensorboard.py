@@ -55,8 +55,54 @@ def test_histogram_matches_numpy(tmp_path):
     assert h.num == 1000
     assert h.min == pytest.approx(values.min()) and h.max == pytest.approx(values.max())
     assert h.sum == pytest.approx(float(values.astype(np.float64).sum()), rel=1e-6)
-    np.testing.assert_allclose(h.bucket, counts)
-    np.testing.assert_allclose(h.bucket_limit, edges[1:])
+    np.testing.assert_allclose(h.bucket, [0, *counts])
+    np.testing.assert_allclose(h.bucket_limit, edges)
+
+
+def _hparams(acc, kind: str) -> dict:
+    """The HParams plugin data of a run, times cleared (they differ between writers)."""
+    from google.protobuf.json_format import MessageToDict
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    meta = acc.SummaryMetadata(f"_hparams_/{kind}")
+    assert meta.plugin_data.plugin_name == "hparams"
+    data = plugin_data_pb2.HParamsPluginData.FromString(meta.plugin_data.content)
+    assert data.WhichOneof("data") == kind
+    field = getattr(data, kind)
+    for t in ("time_created_secs", "start_time_secs", "end_time_secs"):
+        if t in field.DESCRIPTOR.fields_by_name:
+            field.ClearField(t)
+    return MessageToDict(data)
+
+
+def test_same_records_as_pytorch_writer(tmp_path):
+    """What TensorBoard reads from xgrad's files equals what it reads from PyTorch's."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    values = np.random.default_rng(0).normal(size=500).astype(np.float32)
+    values[values > 2.5] = 0.0  # empty buckets at the top end
+    img = np.random.default_rng(1).random((3, 4, 5)).astype(np.float32)
+    seen = {}
+    for name, writer, conv in (("torch", TorchWriter, torch.tensor), ("xgrad", SummaryWriter, xgrad.tensor)):
+        d = tmp_path / name
+        with writer(str(d)) as w:
+            w.add_scalar("s", conv(1.5), 2)
+            w.add_histogram("h", conv(values), 1, bins=12)
+            w.add_text("t", "hi *there*", 0)
+            w.add_image("i", conv(img), 0)
+            w.add_hparams({"lr": 0.1, "opt": "sgd", "n": 3}, {"m": 0.5}, run_name="r")
+        acc, run = _read(d), _read(d / "r")
+        h = acc.Histograms("h")[0].histogram_value
+        seen[name] = dict(
+            tags=acc.Tags(), run_tags=run.Tags(), scalar=[(e.step, e.value) for e in acc.Scalars("s")],
+            hist=(h.min, h.max, h.num, list(h.bucket), np.round(h.bucket_limit, 5).tolist()),
+            text=acc.Tensors("t/text_summary")[0].tensor_proto.string_val,
+            image=(acc.Images("i")[0].height, acc.Images("i")[0].width),
+            metric=[e.value for e in run.Scalars("m")],
+            hparams=[_hparams(run, t) for t in ("experiment", "session_start_info", "session_end_info")])
+    for key in seen["torch"]:
+        assert seen["xgrad"][key] == seen["torch"][key], key
 
 
 def test_images_decode_to_the_pixels(tmp_path):
