@@ -82,6 +82,12 @@ def _softplus(g: Graph, m: Any, args: tuple, kwargs: dict) -> list[str]:
     return [g.op("Div", g.op("Softplus", g.op("Mul", x, beta)), beta)]
 
 
+@module_converter(nn.Mish)
+def _mish(g: Graph, m: Any, args: tuple, kwargs: dict) -> list[str]:
+    x = g.name_of(args[0])
+    return [g.op("Mul", x, g.op("Tanh", g.op("Softplus", x)))]
+
+
 def _conv_padding(m: Any, n: int) -> list[int] | None:
     if m.padding_mode != "zeros":
         return None

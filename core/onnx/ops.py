@@ -89,7 +89,8 @@ def _where(g: Graph, node: Any, out: Any) -> list[str]:
     raise UnsupportedOperatorError(
         f"ONNX export: op 'where' (in module '{g.where()}') has no ONNX mapping: its condition was "
         "computed without autograd, so the trace cannot follow it; use a module with its own "
-        "converter (nn.LeakyReLU, nn.ELU, nn.Softplus) instead of the functional form")
+        "converter (nn.LeakyReLU, nn.ELU, nn.Softplus, nn.Mish) instead of the functional form; "
+        "std/norm/normalize/masked_fill/tril also record it")
 
 
 @converter("gelu")
