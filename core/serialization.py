@@ -36,7 +36,7 @@ import numpy as _np
 
 from .device import device as _device
 from .device import resolve
-from .dtypes import DType, dtype_from_name
+from .dtypes import BFLOAT16_MISSING, DType, dtype_from_name
 from .shapes import Size
 from .tensor import Tensor, wrap
 
@@ -278,6 +278,33 @@ def _parse_header(data: bytes, bad: Any) -> dict[str, Any]:
     return header
 
 
+#: safetensors dtype codes -> numpy dtypes (little-endian, as the format stores them).
+_ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
+              "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
+
+
+def _st_arrays(data: bytes) -> dict[str, _np.ndarray]:
+    """Every array of a safetensors body, by name; BF16 ones as ml_dtypes' bfloat16."""
+    from safetensors import deserialize
+
+    out = {}
+    for key, info in deserialize(data):
+        code = info["dtype"]
+        if code == "BF16":
+            try:
+                import ml_dtypes
+            except ImportError:
+                raise ImportError(f"xgrad.load: tensor {key!r} is bfloat16; " + BFLOAT16_MISSING
+                                  ) from None
+            dt = _np.dtype(ml_dtypes.bfloat16)
+        elif code in _ST_DTYPES:
+            dt = _np.dtype(_ST_DTYPES[code])
+        else:
+            raise ValueError(f"tensor {key!r} has dtype {code}, which xgrad does not support")
+        out[key] = _np.frombuffer(info["data"], dtype=dt).reshape(info["shape"])
+    return out
+
+
 def _to_backend(arr: _np.ndarray, be: Any, key: str, name: str) -> Tensor:
     try:
         dtype = dtype_from_name(arr.dtype)
@@ -413,10 +440,9 @@ def load(f: PathOrFile, map_location: Any = None, pickle_module: Any = None, *,
     data, name = _read(f)
     header = _header(data, name)
     from safetensors import SafetensorError
-    from safetensors.numpy import load as _st_load
 
     try:
-        arrays = _st_load(data)
+        arrays = _st_arrays(data)
     except (SafetensorError, ValueError, TypeError) as e:
         raise ValueError(f"xgrad.load: {name!r} is not a valid safetensors checkpoint: {e}") from None
     meta = header.get("__metadata__") or {}
