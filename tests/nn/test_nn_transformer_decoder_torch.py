@@ -176,3 +176,14 @@ def test_errors_match_torch():
         nn.TransformerDecoder(3, 2)
     with pytest.raises(TypeError, match="expected src to be a Tensor, got list"):
         m([1.0], xgrad.randn(2, 1, 4))
+
+
+def test_whole_transformer_saves_and_loads(tmp_path):
+    m = nn.Transformer(d_model=4, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                       dim_feedforward=8, dropout=0.0)
+    src, tgt = xgrad.randn(3, 1, 4), xgrad.randn(2, 1, 4)
+    path = tmp_path / "model.pt"
+    xgrad.save(m, path)  # torch.save(model, f): the whole module
+    loaded = xgrad.load(path, weights_only=False)
+    np.testing.assert_array_equal(loaded(src, tgt).detach().numpy(),
+                                  m(src, tgt).detach().numpy())
