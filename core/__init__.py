@@ -30,6 +30,7 @@ from .creation import (
 from .device import device, get_default_device, set_default_device
 from .dtypes import (
     DType,
+    bfloat16,
     float16,
     float32,
     float64,

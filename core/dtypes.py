@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 __all__ = [
-    "DType", "float16", "float32", "float64", "int32", "int64", "bool_",
-    "ALL_DTYPES", "dtype_from_name", "promote_types", "get_default_dtype", "set_default_dtype",
+    "DType", "float16", "bfloat16", "float32", "float64", "int32", "int64", "bool_",
+    "ALL_DTYPES", "OPTIONAL_DTYPES", "BFLOAT16_MISSING", "dtype_from_name", "promote_types",
+    "get_default_dtype", "set_default_dtype",
 ]
 
 
@@ -33,8 +34,17 @@ float16 = DType("float16", 2, True, 3)
 float32 = DType("float32", 4, True, 4)
 float64 = DType("float64", 8, True, 5)
 
+#: bfloat16 (8 exponent bits, 7 mantissa bits) ranks with float16: mixing the two gives float32.
+bfloat16 = DType("bfloat16", 2, True, 3)
+
+#: The dtypes every backend supports.
 ALL_DTYPES: tuple[DType, ...] = (float16, float32, float64, int32, int64, bool_)
-_BY_NAME = {d.name: d for d in ALL_DTYPES}
+#: Dtypes a backend may add to its ``dtypes`` (numpy: bfloat16 through ``ml_dtypes``).
+OPTIONAL_DTYPES: tuple[DType, ...] = (bfloat16,)
+#: The error text when bfloat16 is asked for and its optional package is not installed.
+BFLOAT16_MISSING = ("bfloat16 on the numpy backend needs the ml_dtypes package, which is not "
+                    "installed: pip install 'xgrad[bfloat16]' (or pip install ml_dtypes)")
+_BY_NAME = {d.name: d for d in ALL_DTYPES + OPTIONAL_DTYPES}
 _BY_NAME.update({"half": float16, "float": float32, "double": float64, "int": int32, "long": int64})
 
 _default_float = float32
@@ -50,7 +60,8 @@ def dtype_from_name(name: str | DType) -> DType:
         return _BY_NAME[key]
     except KeyError:
         raise TypeError(
-            f"unknown dtype {name!r}; expected one of {', '.join(d.name for d in ALL_DTYPES)}"
+            f"unknown dtype {name!r}; expected one of "
+            f"{', '.join(d.name for d in ALL_DTYPES + OPTIONAL_DTYPES)}"
         ) from None
 
 
@@ -72,6 +83,8 @@ def promote_types(a: DType, b: DType) -> DType:
     """PyTorch's promotion between two tensor dtypes."""
     if a is b:
         return a
+    if a._rank == b._rank:  # float16 with bfloat16: neither holds the other
+        return float32
     return a if a._rank > b._rank else b
 
 

@@ -43,7 +43,7 @@ import numpy as _np
 
 from .device import device as _device
 from .device import resolve
-from .dtypes import DType, dtype_from_name
+from .dtypes import BFLOAT16_MISSING, DType, dtype_from_name
 from .shapes import Size
 from .tensor import Tensor, wrap
 
@@ -56,7 +56,7 @@ _MAX_HEADER = 100_000_000
 #: Deepest structure nesting a checkpoint may have (a state dict nests a few levels).
 _MAX_DEPTH = 200
 #: safetensors dtypes xgrad reads (numpy-native; bfloat16 and float8 need other libraries).
-_READABLE = {"F16", "F32", "F64", "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"}
+_READABLE = {"BF16", "F16", "F32", "F64", "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"}
 
 PathOrFile = str | os.PathLike | BinaryIO
 
@@ -342,14 +342,39 @@ def _parse_header(data: bytes, bad: Any, name: str) -> dict[str, Any]:
         if not isinstance(dt, str):
             raise bad(f"tensor {key!r} has no valid dtype (got {dt!r})")
         if dt not in _READABLE:
-            extra = (" (bfloat16: xgrad stores it as float32 when saving; convert the file with "
-                     "the library that wrote it)" if dt == "BF16" else "")
             raise ValueError(f"xgrad.load: tensor {key!r} in {name!r} has dtype {dt}, "
-                             f"which xgrad cannot read{extra}")
+                             "which xgrad cannot read")
         if offsets[1] > body:
             raise bad(f"tensor {key!r} ends at byte {offsets[1]} of the data section but the file "
                       f"holds only {body} bytes after the header (truncated)")
     return header
+
+
+#: safetensors dtype codes -> numpy dtypes (little-endian, as the format stores them).
+_ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
+              "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
+
+
+def _st_arrays(data: bytes) -> dict[str, _np.ndarray]:
+    """Every array of a safetensors body, by name; BF16 ones as ml_dtypes' bfloat16."""
+    from safetensors import deserialize
+
+    out = {}
+    for key, info in deserialize(data):
+        code = info["dtype"]
+        if code == "BF16":
+            try:
+                import ml_dtypes
+            except ImportError:
+                raise ImportError(f"xgrad.load: tensor {key!r} is bfloat16; " + BFLOAT16_MISSING
+                                  ) from None
+            dt = _np.dtype(ml_dtypes.bfloat16)
+        elif code in _ST_DTYPES:
+            dt = _np.dtype(_ST_DTYPES[code])
+        else:
+            raise ValueError(f"tensor {key!r} has dtype {code}, which xgrad does not support")
+        out[key] = _np.frombuffer(info["data"], dtype=dt).reshape(info["shape"])
+    return out
 
 
 def _to_backend(arr: _np.ndarray, be: Any, key: str, name: str) -> Tensor:
@@ -498,10 +523,9 @@ def load(f: PathOrFile, map_location: Any = None, pickle_module: Any = None, *,
     data, name = _read(f)
     header = _header(data, name)
     from safetensors import SafetensorError
-    from safetensors.numpy import load as _st_load
 
     try:
-        arrays = _st_load(data)
+        arrays = _st_arrays(data)
     except (SafetensorError, ValueError, TypeError, KeyError) as e:
         raise ValueError(f"xgrad.load: {name!r} is not a valid safetensors checkpoint: "
                          f"{type(e).__name__}: {e}") from None

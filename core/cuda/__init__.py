@@ -84,8 +84,9 @@ def get_device_capability(device: Any = None) -> tuple[int, int]:
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
-    """Whether bfloat16 is usable on the CUDA backend. xgrad has no bfloat16 dtype yet, so this
-    is ``False`` everywhere; code that picks bf16 when supported falls back to float16/float32."""
+    """Whether bfloat16 is usable on the CUDA backend. ``xgrad.bfloat16`` exists on the numpy
+    backend (through ml_dtypes) but the cupy backend does not store it, so this is ``False``;
+    code that picks bf16 when supported falls back to float16/float32."""
     return False
 
 

@@ -22,7 +22,7 @@ from ..random import normal_, uniform_
 from ..tensor import Tensor
 from .containers import ModuleList
 from .dropout import Dropout
-from .functional import scaled_dot_product_attention
+from .functional import relu, scaled_dot_product_attention
 from .functional_attention import _attend, _check_mask
 from .linear import Linear
 from .module import Module
@@ -252,7 +252,7 @@ def _activation(activation: str | Callable) -> Callable:
     if callable(activation):
         return activation
     if activation == "relu":
-        return lambda x: x.relu()
+        return relu  # a module-level function, so layers pickle (torch.save(model))
     if activation == "gelu":
         return gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")

@@ -27,6 +27,9 @@ def float_natives(be: Any) -> frozenset:
     except AttributeError:
         fl = frozenset(be.full((), 0, d).dtype for d in (float16, float32, float64)
                        if d in be.dtypes)
+        loaded = getattr(be, "loaded_optional_natives", None)  # bfloat16 once in use
+        if loaded is not None:
+            fl |= loaded()
         be._xg_floats = fl
         return fl
 

@@ -127,7 +127,7 @@ def test_deeply_nested_metadata_is_a_clear_error(tmp_path):
     ({"w": {"dtype": "F32", "shape": [1], "data_offsets": ["0", "4"]}}, "data_offsets"),
     ({"w": {"dtype": "F32", "shape": "x", "data_offsets": [0, 4]}}, "valid shape"),
     ({"w": {"dtype": ["F32"], "shape": [1], "data_offsets": [0, 4]}}, "valid dtype"),
-    ({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}, "dtype BF16"),
+    ({"w": {"dtype": "F8_E4M3", "shape": [4], "data_offsets": [0, 4]}}, "dtype F8_E4M3"),
     ({"__metadata__": {"xgrad": '{"d": [[["k"], {"v": 1}]]}'}}, "malformed structure"),
     ({"__metadata__": {"xgrad": '{"d": [[1, 2, 3]]}'}}, "malformed structure"),
     ({"__metadata__": {"xgrad": 5}}, "__metadata__"),
