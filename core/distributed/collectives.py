@@ -20,7 +20,7 @@ from .group import DistBackendError, ProcessGroup, _mpi, default_group, wait_req
 __all__ = ["ReduceOp", "Work", "all_reduce", "broadcast", "reduce", "all_gather",
            "all_gather_into_tensor", "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter",
            "all_to_all_single", "barrier", "broadcast_object_list", "all_gather_object",
-           "host_buffer", "write_back"]
+           "host_buffer", "write_back", "all_reduce_buffer", "broadcast_buffer"]
 
 _HEADER = 16
 _MAX_DIMS = _HEADER - 4
@@ -423,3 +423,28 @@ def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | No
                   "all_gather_object")
     for i in range(n):
         object_list[i] = MPI.pickle.loads(recv[displ[i]:displ[i] + sizes[i]].tobytes())
+
+
+# ---- host-buffer collectives for callers that already agree on shapes (DDP's buckets) ------
+def all_reduce_buffer(buf: np.ndarray, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | None = None,
+                      what: str = "all_reduce") -> Work:
+    """Start an in-place all-reduce of the contiguous host array ``buf`` (no header exchange: every
+    rank must pass the same size and dtype). ``AVG`` divides ``buf`` when the work is waited on."""
+    g = default_group(group)
+    n = g.size()
+    finish = (lambda: np.divide(buf, n, out=buf)) if op is ReduceOp.AVG else None
+    if n == 1:
+        work = Work([], g, what, finish)
+    else:
+        work = Work([g.comm.Iallreduce(_mpi().IN_PLACE, buf, op=_mpi_op(op))], g, what, finish)
+    return work
+
+
+def broadcast_buffer(buf: np.ndarray, src: int = 0, group: ProcessGroup | None = None,
+                     what: str = "broadcast") -> Work:
+    """Start an in-place broadcast of the contiguous host array ``buf`` from global rank ``src``
+    (no header exchange: every rank must pass the same size and dtype)."""
+    g = default_group(group)
+    if g.size() == 1:
+        return Work([], g, what)
+    return Work([g.comm.Ibcast(buf, root=g.group_rank(src, "src"))], g, what)
