@@ -118,6 +118,7 @@ class _State:
     err_comm: Any = None
     peer_error: tuple[int, str] | None = None
     acked: bool = False
+    pending_sends: list = []
     broken: bool = False
     hooked: bool = False
 
@@ -172,6 +173,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     group = ProcessGroup(comm, list(range(n)), name, seconds)
     _State.err_comm = comm.Dup()
     _State.peer_error, _State.acked, _State.broken = None, False, False
+    _State.pending_sends = []
     _State.group = GroupMember.WORLD = group
     if name == "nccl":
         group.nccl = NcclComm(group)
@@ -296,13 +298,23 @@ def wait_requests(reqs: list, group: ProcessGroup, what: str) -> None:
 
 # ---- error broadcast on an uncaught exception ---------------------------------------------
 def _announce(exc: BaseException) -> None:
+    """Tell every peer that this rank failed (they raise naming it at their next poll)."""
     comm = _State.err_comm
-    if comm is None:
-        return
-    MPI = _mpi()
     me, n = comm.Get_rank(), comm.Get_size()
     text = f"{type(exc).__name__}: {exc}"
-    reqs = [comm.isend(text, dest=p, tag=_ERR_TAG) for p in range(n) if p != me]
+    _State.pending_sends += [comm.isend(text, dest=p, tag=_ERR_TAG) for p in range(n) if p != me]
+
+
+def _leave() -> None:
+    """Report "done" to every peer, then wait (bounded) until each peer has reported too, so that
+    no rank exits (and mpiexec kills the rest) before every rank has printed its error."""
+    comm = _State.err_comm
+    if comm is None or _State.acked:
+        return
+    _State.acked = True
+    MPI = _mpi()
+    me, n = comm.Get_rank(), comm.Get_size()
+    _State.pending_sends += [comm.isend(None, dest=p, tag=_ACK_TAG) for p in range(n) if p != me]
     grace = min(_State.group.timeout if _State.group else 10.0, 10.0)
     deadline = time.monotonic() + grace
     pending = {p for p in range(n) if p != me}
@@ -312,17 +324,9 @@ def _announce(exc: BaseException) -> None:
             comm.recv(source=st.Get_source(), tag=_ACK_TAG)
             pending.discard(st.Get_source())
         elif comm.Iprobe(source=MPI.ANY_SOURCE, tag=_ERR_TAG, status=st):
-            comm.recv(source=st.Get_source(), tag=_ERR_TAG)  # that peer failed too: no ack coming
-            pending.discard(st.Get_source())
+            comm.recv(source=st.Get_source(), tag=_ERR_TAG)  # another failure: its "done" follows
         else:
             time.sleep(0.005)
-    del reqs
-
-
-def _acknowledge() -> None:
-    if _State.peer_error is not None and not _State.acked and _State.err_comm is not None:
-        _State.acked = True
-        _State.err_comm.send(None, dest=_State.peer_error[0], tag=_ACK_TAG)
 
 
 def _install_hooks() -> None:
@@ -335,10 +339,9 @@ def _install_hooks() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         try:
-            if _State.peer_error is not None:
-                _acknowledge()
-            else:
+            if _State.peer_error is None and _State.err_comm is not None:
                 _announce(exc)
+            _leave()
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -348,7 +351,7 @@ def _install_hooks() -> None:
 
     def at_exit() -> None:
         if _State.broken:
-            _acknowledge()
+            _leave()
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(1)

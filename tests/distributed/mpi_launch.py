@@ -28,9 +28,10 @@ def mpiexec() -> str:
 
 def run_mpi(script: str, n: int, *args: str, timeout: float = 60, env: dict | None = None,
             launcher: list[str] | None = None) -> tuple[subprocess.CompletedProcess, float]:
-    """Run ``scripts/<script>`` on ``n`` ranks; returns the finished process and its wall time.
+    """Run ``scripts/<script>`` on ``n`` ranks (with ``mpiexec -n n python``, or ``launcher``
+    followed by the script); returns the finished process and its wall time.
     A run past ``timeout`` fails the test (a hang is a bug)."""
-    cmd = launcher or [mpiexec(), "-n", str(n)]
+    cmd = launcher or [mpiexec(), "-n", str(n), sys.executable]
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "distributed"),
                                                os.environ.get("PYTHONPATH", "")]), **(env or {})}
@@ -38,7 +39,7 @@ def run_mpi(script: str, n: int, *args: str, timeout: float = 60, env: dict | No
         full_env.pop(name, None)
     start = time.monotonic()
     try:
-        proc = subprocess.run([*cmd, sys.executable, str(SCRIPTS / script), *args], capture_output=True,
+        proc = subprocess.run([*cmd, str(SCRIPTS / script), *args], capture_output=True,
                               text=True, timeout=timeout, env=full_env)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"{script} on {n} ranks did not finish within {timeout} s (hang): "
