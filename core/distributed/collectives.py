@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..creation import from_numpy
+from ..interop import from_dlpack
 from ..tensor import Tensor
 from .group import DistBackendError, ProcessGroup, _mpi, default_group, wait_requests
 
@@ -93,8 +94,13 @@ def host_buffer(t: Tensor) -> np.ndarray:
 
 def write_back(t: Tensor, values: np.ndarray) -> None:
     """Copy ``values`` into ``t`` in place (its backend, dtype and views are kept)."""
-    with no_grad():
-        t.copy_(from_numpy(np.ascontiguousarray(values).reshape(tuple(t.shape))))
+    src = np.ascontiguousarray(values).reshape(tuple(t.shape))
+    with no_grad():  # from_dlpack wraps the host array without a copy; copy_ makes the one copy
+        try:
+            host = from_dlpack(src)
+        except (TypeError, BufferError, RuntimeError):  # a dtype DLPack cannot carry
+            host = from_numpy(src)
+        t.copy_(host)
 
 
 def _check_tensor(t: Any, name: str) -> None:

@@ -270,6 +270,9 @@ def check_peers() -> None:
     raise DistBackendError(f"rank {src} failed, so this collective cannot complete: {msg}")
 
 
+_yield = getattr(os, "sched_yield", lambda: time.sleep(0))
+
+
 def wait_requests(reqs: list, group: ProcessGroup, what: str) -> None:
     """Wait for the MPI requests ``reqs``, polling against the group's timeout and peers' errors."""
     if not reqs:
@@ -279,12 +282,14 @@ def wait_requests(reqs: list, group: ProcessGroup, what: str) -> None:
         return
     start = time.monotonic()
     deadline = start + group.timeout
-    spins, next_check = 0, start + 0.01
+    next_check = start + 0.01
+    nap = start + 0.05  # poll (yielding the CPU) for 50 ms, then in 1 ms naps: long waits
     while not MPI.Request.Testall(reqs):
-        spins += 1
-        if spins > 2000:
-            time.sleep(0.0002 if spins < 20000 else 0.002)
         now = time.monotonic()
+        if now < nap:
+            _yield()
+        else:
+            time.sleep(0.001)
         if now >= next_check:
             next_check = now + 0.01
             check_peers()
