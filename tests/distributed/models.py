@@ -31,6 +31,19 @@ class LSTMHead(nn.Module):
         return self.fc(out[:, -1])
 
 
+class TwoHeads(nn.Module):
+    """A body and two heads, of which each forward uses one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Linear(6, 4)
+        self.a = nn.Linear(4, 3)
+        self.b = nn.Linear(4, 3)
+
+    def forward(self, x, use_b: bool):
+        return (self.b if use_b else self.a)(self.body(x))
+
+
 def make(kind: str) -> tuple[nn.Module, np.ndarray, np.ndarray]:
     """A fresh model (seeded: the same on every call) and its full batch of data."""
     xgrad.manual_seed(0)

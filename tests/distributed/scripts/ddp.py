@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import xgrad
 import xgrad.distributed as dist
-from models import STEPS, make, shard, step
+from models import STEPS, TwoHeads, make, shard, step
 from xgrad import optim
 from xgrad.nn.parallel import DistributedDataParallel as DDP
 
@@ -58,4 +58,21 @@ local = model[0].weight.grad.numpy().copy()
 F.cross_entropy(ddp(xgrad.from_numpy(xs[thirds[2]])), xgrad.from_numpy(ys[thirds[2]])).div(3).backward()
 np.savez(out_dir / f"nosync_rank{r}.npz", local=local,
          **{f"grad.{k}": v.grad.numpy().copy() for k, v in model.named_parameters()})
+
+# find_unused_parameters: rank 0 uses head a, the others head b
+xgrad.manual_seed(0)
+two = TwoHeads()
+ddp = DDP(two, find_unused_parameters=True)
+F.cross_entropy(ddp(xgrad.from_numpy(xs), use_b=r > 0), xgrad.from_numpy(ys)).backward()
+unused = {f"grad.{k}": (v.grad.numpy().copy() if v.grad is not None else np.zeros(v.shape, "f4"))
+          for k, v in two.named_parameters()}
+xgrad.manual_seed(0)
+strict = DDP(TwoHeads())
+F.cross_entropy(strict(xgrad.from_numpy(xs), use_b=False), xgrad.from_numpy(ys)).backward()
+try:
+    strict(xgrad.from_numpy(xs), use_b=False)
+    message = ""
+except RuntimeError as e:
+    message = str(e)
+np.savez(out_dir / f"unused_rank{r}.npz", message=np.array(message), **unused)
 dist.destroy_process_group()
