@@ -283,9 +283,11 @@ def wait_requests(reqs: list, group: ProcessGroup, what: str) -> None:
     start = time.monotonic()
     deadline = start + group.timeout
     next_check = start + 0.01
-    nap = start + 0.05  # poll (yielding the CPU) for 50 ms, then in 1 ms naps: long waits
-    while not MPI.Request.Testall(reqs):
+    spin, nap = start + 0.002, start + 0.05  # spin 2 ms, poll yielding the CPU until 50 ms,
+    while not MPI.Request.Testall(reqs):   # then in 1 ms naps: long waits need no low latency
         now = time.monotonic()
+        if now < spin:
+            continue
         if now < nap:
             _yield()
         else:

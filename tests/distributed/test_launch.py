@@ -9,23 +9,20 @@ import pytest
 from mpi_launch import mpiexec, run_mpi
 
 
-def _ranks(stdout: str) -> list[list]:
-    rows = []
-    for line in stdout.splitlines():
-        if line.startswith("ENV "):
-            rows.append(json.loads(line[4:]))
+def _ranks(folder) -> list[list]:
+    rows = [json.loads(p.read_text()) for p in folder.glob("rank*.json")]
     return sorted(rows, key=lambda r: r[2])
 
 
 @pytest.mark.parametrize("how", ["mpiexec", "run"])
-def test_every_rank_sees_torchrun_variables(how: str) -> None:
+def test_every_rank_sees_torchrun_variables(how: str, tmp_path) -> None:
     launcher = None
     if how == "run":
         mpiexec()  # skips without the extra
         launcher = [sys.executable, "-m", "xgrad.distributed.run", "--nproc-per-node", "2"]
-    proc, _ = run_mpi("env.py", 2, launcher=launcher)
+    proc, _ = run_mpi("env.py", 2, str(tmp_path), launcher=launcher)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = _ranks(proc.stdout)
+    rows = _ranks(tmp_path)
     assert [r[2] for r in rows] == [0, 1] and all(r[3] == 2 and r[4] == "mpi" for r in rows)
     for rank, row in enumerate(rows):
         assert row[0] == [str(rank), "2", str(rank)]  # set at import, before init
