@@ -143,7 +143,7 @@ def __getattr__(name: str) -> object:
     import importlib
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
-                "testing", "cuda", "amp", "accelerator", "onnx"):
+                "testing", "cuda", "amp", "accelerator", "onnx", "distributed"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 

@@ -53,3 +53,5 @@ __all__ = [
     "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
     "functional", "init", "utils",
 ]
+
+from . import parallel  # xgrad.nn.parallel.DistributedDataParallel
