@@ -142,7 +142,7 @@ def __getattr__(name: str) -> object:
     import importlib
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
-                "testing", "cuda", "amp", "accelerator", "onnx"):
+                "testing", "cuda", "amp", "accelerator", "onnx", "distributions"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 
