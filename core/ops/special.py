@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ..dtypes import get_default_dtype
+from ..dtypes import float16, float32, get_default_dtype
 from ..tensor import Tensor
 from .elementwise import where
 
@@ -31,6 +31,11 @@ def _floating(a: Tensor, fn: str) -> Tensor:
     return a if a.dtype.is_floating_point else a.to(get_default_dtype())
 
 
+def _widen(x: Tensor) -> Tensor:
+    """float16 is computed in float32 (the alternating Lanczos sum loses half's few digits)."""
+    return x.to(float32) if x.dtype is float16 else x
+
+
 def _lgamma_right(x: Tensor) -> Tensor:
     """log|Gamma(x)| for x >= 0.5 (Lanczos)."""
     z = x - 1.0
@@ -44,12 +49,14 @@ def _lgamma_right(x: Tensor) -> Tensor:
 def lgamma(a: Tensor) -> Tensor:
     """Natural logarithm of the absolute value of the gamma function, elementwise
     (``inf`` at 0 and the negative integers)."""
-    x = _floating(a, "lgamma")
+    x0 = _floating(a, "lgamma")
+    x = _widen(x0)
     small = x < 0.5
     right = _lgamma_right(where(small, 1.0 - x, x))
     xs = where(small, x, 0.25)  # keeps the unused branch finite, so its zero gradient stays 0
     left = math.log(math.pi) - (xs * math.pi).sin().abs().log() - right
-    return where(small, left, right)
+    pole = (x <= 0) & (x == x.floor())
+    return where(pole, math.inf, where(small, left, right)).to(x0.dtype)
 
 
 def _digamma_right(x: Tensor) -> Tensor:
@@ -67,10 +74,11 @@ def _digamma_right(x: Tensor) -> Tensor:
 
 def digamma(a: Tensor) -> Tensor:
     """The logarithmic derivative of the gamma function, elementwise (``-inf`` at 0)."""
-    x = _floating(a, "digamma")
+    x0 = _floating(a, "digamma")
+    x = _widen(x0)
     small = x < 0.5
     right = _digamma_right(where(small, 1.0 - x, x))
     xs = where(small, x, 0.25)
     t = (xs * math.pi).sin() / (xs * math.pi).cos()
     left = right - math.pi / t
-    return where(small, left, right)
+    return where(small, left, right).to(x0.dtype)
