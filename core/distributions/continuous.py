@@ -13,6 +13,7 @@ from ..ops.special import digamma, lgamma
 from ..random import rand, randn
 from ..tensor import Size, Tensor
 from . import constraints
+from ._gamma_grad import rsample_standard_gamma
 from ._sampling import standard_gamma
 from .distribution import Distribution, broadcast_all
 
@@ -182,13 +183,15 @@ class Uniform(Distribution):
 class Gamma(Distribution):
     """The gamma distribution with shape ``concentration`` and ``rate`` (inverse scale).
 
-    ``sample`` uses Marsaglia and Tsang's method. PyTorch's ``rsample`` differentiates the
-    sample implicitly through the gamma CDF; xgrad does not have that derivative yet, so
-    ``rsample`` raises NotImplementedError and ``has_rsample`` is False.
+    ``sample`` uses Marsaglia and Tsang's method. ``rsample`` is reparameterised: exactly in
+    ``rate`` (``x = g / rate``) and implicitly in ``concentration`` through the gamma CDF,
+    as PyTorch, with the CDF's derivative taken by a central difference (see
+    ``xgrad.distributions._gamma_grad``).
     """
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -223,6 +226,11 @@ class Gamma(Distribution):
             g = standard_gamma(self.concentration.expand(shape))
             return (g / self.rate.expand(shape)).clamp(min=_tiny(g))
 
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        g = rsample_standard_gamma(self.concentration.expand(shape))
+        return (g / self.rate.expand(shape)).clamp(min=_tiny(g))
+
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
@@ -237,12 +245,13 @@ class Gamma(Distribution):
 class Dirichlet(Distribution):
     """The Dirichlet distribution over the simplex, with ``concentration`` (..., K).
 
-    ``sample`` normalises independent gamma draws; ``rsample`` is not available (see
-    :class:`Gamma`).
+    ``sample`` normalises independent gamma draws; ``rsample`` normalises reparameterised
+    ones (see :class:`Gamma`), so it is differentiable in ``concentration``.
     """
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration: Tensor, validate_args: bool | None = None):
         if not isinstance(concentration, Tensor) or concentration.ndim < 1:
@@ -281,12 +290,14 @@ class Dirichlet(Distribution):
         return c * (c0 - c) / (c0 ** 2 * (c0 + 1))
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
         with no_grad():
-            g = standard_gamma(self.concentration.expand(shape))
-            out = g / g.sum(-1, keepdim=True)
-            e = _tiny(out)
-            return out.clamp(min=e, max=1 - _eps(out))
+            return self.rsample(sample_shape)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        g = rsample_standard_gamma(self.concentration.expand(shape))
+        out = g / g.sum(-1, keepdim=True)
+        return out.clamp(min=_tiny(out), max=1 - _eps(out))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -308,11 +319,13 @@ def _arange_like(t: Tensor, k: int) -> Tensor:
 
 class Beta(Distribution):
     """The beta distribution on [0, 1] with ``concentration1`` (alpha) and
-    ``concentration0`` (beta); sampled as a two-category :class:`Dirichlet`."""
+    ``concentration0`` (beta); sampled as a two-category :class:`Dirichlet` (so ``rsample``
+    is reparameterised as the Dirichlet's)."""
 
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any,
                  validate_args: bool | None = None):
@@ -355,6 +368,9 @@ class Beta(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         return self._dirichlet.sample(sample_shape)[..., 0]
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
