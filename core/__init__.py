@@ -92,21 +92,6 @@ def numel(t: Tensor) -> _builtins.int:
     return t.numel()
 
 
-def allclose(a: Tensor, b: Tensor, rtol: _builtins.float = 1e-5, atol: _builtins.float = 1e-8,
-             equal_nan: _builtins.bool = False) -> _builtins.bool:
-    """Whether ``|a - b| <= atol + rtol * |b|`` everywhere."""
-    return _builtins.bool(isclose(a, b, rtol, atol, equal_nan).all().item())
-
-
-def isclose(a: Tensor, b: Tensor, rtol: _builtins.float = 1e-5, atol: _builtins.float = 1e-8,
-            equal_nan: _builtins.bool = False) -> Tensor:
-    """Elementwise ``|a - b| <= atol + rtol * |b|``."""
-    close = (a - b).abs() <= atol + rtol * (b.abs() if isinstance(b, Tensor) else _builtins.abs(b))
-    if equal_nan:
-        close = close | (a.isnan() & b.isnan())
-    return close
-
-
 def equal(a: Tensor, b: Tensor) -> _builtins.bool:
     """True if same shape and elements."""
     return a.shape == b.shape and _builtins.bool((a == b).all().item())
@@ -143,7 +128,8 @@ def __getattr__(name: str) -> object:
     import importlib
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
-                "testing", "cuda", "amp", "accelerator", "onnx", "distributed"):
+                "testing", "cuda", "amp", "accelerator", "onnx", "distributed",
+                "distributions"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 

@@ -17,14 +17,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..tensor import Tensor
+from . import cumulative as CU
 from . import elementwise as E
 from . import fused as F
 from . import indexing as I
 from . import linalg as L
+from . import matrix as MX
 from . import methods as M
+from . import numeric as NU
 from . import reduce as R
+from . import searching as SR
 from . import shape as S
 from . import sorting as O
+from . import special as SP
+from . import statistics as ST
 from .inplace import apply_inplace
 
 __all__ = ["OpDef", "OPS", "SECTIONS", "bind", "functions", "exposed", "exposure", "api_markdown"]
@@ -73,6 +79,7 @@ SECTIONS = {
     "index": "Indexing, gather and scatter",
     "linalg": "Linear algebra",
     "sort": "Sorting",
+    "search": "Searching, counting and order statistics",
     "composite": "Composite ops (fused kernel when the backend has one)",
     "convert": "Copies, casts and devices",
     "autograd": "Autograd",
@@ -156,6 +163,9 @@ OPS: tuple[OpDef, ...] = (
     _row("isnan", E.isnan, "math", primitive="isnan"),
     _row("isinf", E.isinf, "math", primitive="isinf"),
     _row("isfinite", E.isfinite, "math"),
+    _row("lgamma", SP.lgamma, "math"),
+    _row("digamma", SP.digamma, "math"),
+    _row("nan_to_num", NU.nan_to_num, "math"),
     # ---- comparison and logic ------------------------------------------------------------
     _row("eq", E.eq, "compare", "``input == other`` elementwise, as a bool tensor (``other`` a "
          "tensor that broadcasts, or a number).", primitive="eq",
@@ -178,6 +188,8 @@ OPS: tuple[OpDef, ...] = (
          operators=(("__xor__", E.logical_xor),)),
     _row("logical_not", E.logical_not, "compare", primitive="logical_not",
          operators=(("__invert__", E.__invert__),)),
+    _row("isclose", NU.isclose, "compare"),
+    _row("allclose", NU.allclose, "compare"),
     # ---- reductions ----------------------------------------------------------------------
     _row("sum", R.sum, "reduce", primitive="sum"),
     _row("mean", R.mean, "reduce"),
@@ -197,6 +209,11 @@ OPS: tuple[OpDef, ...] = (
     _row("logsumexp", R.logsumexp, "reduce", primitive="logsumexp"),
     _row("norm", R.norm, "reduce"),
     _row("cumsum", R.cumsum, "reduce", primitive="cumsum"),
+    _row("cummax", CU.cummax, "reduce"),
+    _row("cummin", CU.cummin, "reduce"),
+    _row("logcumsumexp", CU.logcumsumexp, "reduce"),
+    _row("diff", CU.diff, "reduce"),
+    _row("count_nonzero", SR.count_nonzero, "reduce"),
     _row("all", R.all, "reduce"),
     _row("any", R.any, "reduce"),
     # ---- shape and movement --------------------------------------------------------------
@@ -226,6 +243,7 @@ OPS: tuple[OpDef, ...] = (
     _row("tile", S.tile, "shape"),
     _row("narrow", S.narrow, "shape"),
     _row("select", S.select, "shape"),
+    _row("meshgrid", MX.meshgrid, "shape", method=False),
     # ---- indexing ------------------------------------------------------------------------
     _row("getitem", I.getitem, "index", method=False, function=False, primitive="getitem",
          operators=(("__getitem__", I.getitem),)),
@@ -248,10 +266,30 @@ OPS: tuple[OpDef, ...] = (
     _row("dot", L.dot, "linalg"),
     _row("outer", L.outer, "linalg"),
     _row("einsum", L.einsum, "linalg", method=False),
+    _row("trace", MX.trace, "linalg"),
+    _row("diag", MX.diag, "linalg"),
+    _row("kron", MX.kron, "linalg"),
+    _row("cross", MX.cross, "linalg"),
+    _row("cdist", MX.cdist, "linalg", method=False),
+    _row("triu_indices", MX.triu_indices, "linalg", method=False),
+    _row("tril_indices", MX.tril_indices, "linalg", method=False),
     # ---- sorting -------------------------------------------------------------------------
     _row("sort", O.sort, "sort", primitive="sort"),
     _row("argsort", O.argsort, "sort"),
     _row("topk", O.topk, "sort"),
+    # ---- searching, counting, order statistics ---------------------------------------------
+    _row("nonzero", SR.nonzero, "search"),
+    _row("argwhere", SR.argwhere, "search"),
+    _row("unique", SR.unique, "search"),
+    _row("bucketize", SR.bucketize, "search", method=False),
+    _row("searchsorted", SR.searchsorted, "search", method=False),
+    _row("histc", SR.histc, "search"),
+    _row("bincount", SR.bincount, "search"),
+    _row("kthvalue", ST.kthvalue, "search"),
+    _row("median", ST.median, "search"),
+    _row("mode", ST.mode, "search"),
+    _row("quantile", ST.quantile, "search"),
+    _row("nanquantile", ST.nanquantile, "search"),
     # ---- composite -----------------------------------------------------------------------
     _row("softmax", F.softmax, "composite", primitive="softmax"),
     _row("log_softmax", F.log_softmax, "composite", primitive="log_softmax"),

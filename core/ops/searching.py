@@ -1,0 +1,223 @@
+"""Searching and counting: nonzero, unique, bucketize, searchsorted, histc, bincount,
+count_nonzero. All are decompositions into comparisons, sorts, cumulative sums, boolean-mask
+indexing and scatter-adds, so every backend runs them; none is differentiable (their
+results are indices and counts), as in PyTorch.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from ..autograd.grad_mode import no_grad
+from ..creation import arange, full, zeros
+from ..dtypes import bool_, float32, float64, int32, int64
+from ..shapes import wrap_dim
+from ..tensor import Tensor
+from .indexing import scatter_add
+from .shape import cat, stack
+from .sorting import sort
+
+__all__ = ["nonzero", "argwhere", "unique", "bucketize", "searchsorted", "histc", "bincount",
+           "count_nonzero"]
+
+
+def _need_tensor(fn: str, name: str, x: Any) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    """Indices of the nonzero elements: an int64 tensor ``(N, input.ndim)``, or with
+    ``as_tuple`` one 1-D index tensor per dimension (a 0-d input counts as 1-D)."""
+    _need_tensor("nonzero", "input", input)
+    with no_grad():
+        x = input.detach()
+        zero_d = x.ndim == 0
+        if zero_d:
+            x = x.reshape(1)
+        mask = x != 0
+        cols = []
+        for d, n in enumerate(x.shape):
+            shape = [1] * x.ndim
+            shape[d] = n
+            grid = arange(n, dtype=int64, device=x.device).reshape(shape).expand(tuple(x.shape))
+            cols.append(grid[mask])
+        if as_tuple:
+            return tuple(cols)
+        out = stack(cols, 1) if cols else zeros(0, 0, dtype=int64, device=x.device)
+        return out[:, :0] if zero_d else out
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """``nonzero(input)``: the indices of the nonzero elements, ``(N, input.ndim)``."""
+    return nonzero(input)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct elements of ``input`` (flattened), in ascending order; with
+    ``return_inverse`` also the index of each input element in the result (input's shape),
+    with ``return_counts`` also how often each distinct element occurs."""
+    _need_tensor("unique", "input", input)
+    if dim is not None:
+        raise NotImplementedError("unique(dim=...) is not implemented in xgrad yet; use "
+                                  "dim=None (the flattened input)")
+    with no_grad():
+        flat = input.detach().reshape(-1)
+        n = flat.shape[0]
+        values, perm = sort(flat)
+        if n:
+            first = cat([full((1,), True, dtype=bool_, device=flat.device),
+                         values[1:] != values[:-1]])
+        else:
+            first = zeros(0, dtype=bool_, device=flat.device)
+        out = values[first]
+        extra = []
+        if return_inverse:
+            group = first.to(int64).cumsum(0) - 1
+            inverse = zeros(n, dtype=int64, device=flat.device)
+            if n:
+                inverse = scatter_add(inverse, 0, perm, group)
+            extra.append(inverse.reshape(tuple(input.shape)))
+        if return_counts:
+            starts = nonzero(first).reshape(-1)
+            ends = cat([starts[1:], full((1,), n, dtype=int64, device=flat.device)]) \
+                if starts.shape[0] else starts
+            extra.append(ends - starts)
+    return (out, *extra) if extra else out
+
+
+def _count_below(seq: Tensor, values: Tensor, right: bool) -> Tensor:
+    """For each value, how many entries of the last dim of ``seq`` are < it (<= if right)."""
+    s = seq.unsqueeze(-2)
+    v = values.unsqueeze(-1)
+    hit = (s <= v) if right else (s < v)
+    return hit.to(int64).sum(-1)
+
+
+def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False,
+                 right: bool = False, side: str | None = None,
+                 sorter: Tensor | None = None) -> Tensor:
+    """Indices where the elements of ``input`` would be inserted into the innermost dim of
+    ``sorted_sequence`` to keep it sorted (the first such index, or the last with
+    ``right=True`` / ``side='right'``). A 1-D sequence serves every input element;
+    otherwise the leading dims of the two must match."""
+    _need_tensor("searchsorted", "sorted_sequence", sorted_sequence)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if side == "left" and right:
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to "
+                               "opposites, got side of left while right was True")
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    if scalar:
+        input = full((), input, dtype=sorted_sequence.dtype, device=sorted_sequence.device)
+    seq = sorted_sequence.detach()
+    if sorter is not None:
+        if tuple(sorter.shape) != tuple(seq.shape):
+            raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same "
+                               f"size, but got boundary tensor {list(seq.shape)}and got sorter "
+                               f"tensor {list(sorter.shape)}")
+        seq = seq.gather(-1, sorter.to(int64))
+    if seq.ndim == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
+                           "dimension, but got 0 dimension")
+    with no_grad():
+        vals = input.detach()
+        if seq.ndim == 1:
+            out = _count_below(seq, vals.reshape(-1), right).reshape(tuple(vals.shape))
+        else:
+            if tuple(seq.shape[:-1]) != tuple(vals.shape[:-1]) or vals.ndim != seq.ndim:
+                raise RuntimeError(
+                    "torch.searchsorted(): boundaries tensor should be 1 dimension or the first "
+                    "N-1 dimensions of boundaries tensor and input value tensor must match, but "
+                    f"we got boundaries tensor {list(seq.shape)} and input value tensor "
+                    f"{list(vals.shape)}")
+            out = _count_below(seq, vals, right)
+    return out.to(int32) if out_int32 else out
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,
+              right: bool = False) -> Tensor:
+    """Index of the bucket of each element of ``input`` given the 1-D ascending
+    ``boundaries``: ``boundaries[i-1] < x <= boundaries[i]`` (``right=False``) or
+    ``boundaries[i-1] <= x < boundaries[i]`` (``right=True``)."""
+    _need_tensor("bucketize", "boundaries", boundaries)
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """Histogram of ``input`` with ``bins`` equal-width bins over ``[min, max]`` (the data's
+    range when both are 0); elements outside are ignored, ``max`` falls in the last bin."""
+    _need_tensor("histc", "input", input)
+    if not input.dtype.is_floating_point:
+        name = _TORCH_NAMES.get(input.dtype.name, input.dtype.name)
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{name}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    with no_grad():
+        x = input.detach().reshape(-1)
+        lo, hi = float(min), float(max)
+        if lo == hi and x.shape[0]:
+            lo, hi = float(x.min().item()), float(x.max().item())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        if lo > hi:
+            raise RuntimeError("torch.histc: max must be larger than min")
+        x = x[(x >= lo) & (x <= hi)]
+        idx = ((x - lo) * (bins / (hi - lo))).floor().to(int64).clamp(max=bins - 1)
+        out = zeros(bins, dtype=input.dtype, device=input.device)
+        return scatter_add(out, 0, idx, (x * 0 + 1).to(input.dtype)) if x.shape[0] else out
+
+
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool", "float32": "Float", "float64": "Double",
+                "float16": "Half"}
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """Count of each value in the 1-D non-negative integer ``input`` (length
+    ``max(input) + 1`` or ``minlength``); with ``weights`` the sum of the weights instead."""
+    _need_tensor("bincount", "input", input)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if input.dtype.is_floating_point or input.dtype is bool_:
+        name = _TORCH_NAMES.get(input.dtype.name, input.dtype.name)
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{name}'")
+    if input.ndim != 1:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and (weights.ndim != 1 or weights.shape[0] != input.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    with no_grad():
+        n = input.shape[0]
+        if n and bool((input < 0).any().item()):
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        size = builtins.max(int(input.max().item()) + 1 if n else 0, minlength)
+        idx = input.to(int64)
+        if weights is None:
+            out = zeros(size, dtype=int64, device=input.device)
+            src = full((n,), 1, dtype=int64, device=input.device)
+        else:
+            wdt = float32 if weights.dtype is float32 else float64  # as PyTorch
+            out = zeros(size, dtype=wdt, device=input.device)
+            src = weights.detach().to(wdt)
+        return scatter_add(out, 0, idx, src) if n else out
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """Number of nonzero elements, over ``dim`` (an int or tuple) or the whole tensor."""
+    _need_tensor("count_nonzero", "input", input)
+    mask = (input.detach() != 0).to(int64)
+    if dim is None:
+        return mask.sum()
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(wrap_dim(d, builtins.max(input.ndim, 1)) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+    return mask.sum(dims) if input.ndim else mask
+
