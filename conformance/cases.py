@@ -373,10 +373,12 @@ _TABLE = [
     OpCase("nan_to_num", "a.nan_to_num(b)", [(T(2, 3), 0.5), (T(), 0.0)]),
     OpCase("nan_to_num.special", "(a / (a - a)).nan_to_num(b, 3.0, -4.0)", [(T(2, 3), 0.5)],
            covers=("nan_to_num",), **_FWD),
+    # not float16: a 1e-3 perturbation is below its ulp, so the result hangs on the last
+    # rounding bit of a + b * 1e-3, which backends may round once or twice
     OpCase("isclose", "a.isclose(a + b * 1e-3, rtol=0.0, atol=c)",
-           [(T(2, 3), T(2, 3), 1.5e-3), (T(4), T(4), 0.0)], **_FWD),
+           [(T(2, 3), T(2, 3), 1.5e-3), (T(4), T(4), 0.0)], dtypes=("float32", "float64"), **_FWD),
     OpCase("allclose", "a * 0 + float(a.allclose(a + b * 1e-3, atol=c))",
-           [(T(2, 3), T(2, 3), 3e-3), (T(4), T(4), 1e-6)], **_FWD),
+           [(T(2, 3), T(2, 3), 3e-3), (T(4), T(4), 1e-6)], dtypes=("float32", "float64"), **_FWD),
     OpCase("cummax", "a.cummax(b)", [(T(2, 5), 1), (T(6), 0), (T(3, 2, view="transposed"), 0)]),
     OpCase("cummax.ties", "a.cummax(b)", [(T(3, 6), 1), (T(7), 0)], domain=TIES,
            covers=("cummax",), **_FWD),
@@ -419,7 +421,8 @@ _TABLE = [
            [(T(6), T(4), False), (T(6), T(4), True)], domain=TIES,
            covers=("xgrad.searchsorted",), **_FWD),
     OpCase("histc", "a.histc(b, c, d)", [(T(3, 4), 5, -2.0, 2.0), (T(6), 4, 0.0, 0.0),
-                                         (T(8), 3, -1.0, 1.0)], **_FWD),
+                                         (T(8), 3, -1.0, 1.0)],
+           dtypes=("float32", "float64"), **_FWD),  # float16: a value on a bin edge flips bins
     OpCase("bincount", "a.bincount(minlength=b)", [(Idx((6,), 5), 0), (Idx((4,), 3), 6)], **_FWD),
     OpCase("bincount.weights", "a.bincount(b)", [(Idx((6,), 4), T(6))], covers=("bincount",),
            **_FWD),
