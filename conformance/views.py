@@ -149,6 +149,15 @@ def _grad_of_view_after_base_write(lib, dev):
     return [v.detach(), w.grad]
 
 
+def _grad_saved_output_with_views(lib, dev):
+    w = lib.tensor([0.5, 1.0, -0.5], device=dev, requires_grad=True)
+    x = w * 1
+    v = x[1:]  # x has a live view while an op that saves its own output runs on it
+    x.exp_()
+    x.sum().backward()
+    return [x.detach(), v.detach(), w.grad]
+
+
 def _metadata(lib, dev):
     x = _ar(lib, dev, 2, 3, 4)
     out = []
@@ -213,6 +222,7 @@ VIEW_PROGRAMS: dict[str, Callable[[Any, str], list]] = {
     "grad_copyslices": _grad_copyslices,
     "grad_view_written_with_other": _grad_view_written_with_other,
     "grad_of_view_after_base_write": _grad_of_view_after_base_write,
+    "grad_saved_output_with_views": _grad_saved_output_with_views,
     "metadata": _metadata,
     "errors": _errors,
     "modified_saved_tensors": _modified_saved_tensors,

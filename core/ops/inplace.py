@@ -62,19 +62,7 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
         _check(a, out)
         if out.dtype is not a.dtype:
             out = out.to(a.dtype)
-        node = out._node
-        if node is not None:
-            log = a._inplace_log
-            if log is None:
-                log = a._inplace_log = []
-            log.append((node.seq, a._node, a._oidx, a._rg))
-        a._data = out._data
-        a._node = node
-        a._rg = out._rg
-        if a._oidx:
-            a._oidx = 0
-        if node is not None and isinstance(node.saved, weakref.ref) and node.saved() is out:
-            node.saved = weakref.ref(a)
+        _rebind(a, out)
     else:
         # no graph: compute the new value (grad mode off, so nothing fn calls records) and
         # write it into ``a``'s storage, the one copy an in-place op on a mutable backend makes
@@ -95,6 +83,25 @@ def apply_inplace(a: Tensor, fn: Callable[[Tensor], Tensor], *others: Any) -> Te
             _store(a, data)
     a._version = a._version + 1
     return a
+
+
+def _rebind(a: Tensor, out: Tensor) -> None:
+    """``a`` becomes the recorded result ``out`` of an in-place op: it takes ``out``'s array
+    and graph position, remembers its old position for nodes recorded before, and a node
+    that saved ``out`` by weak reference now saves ``a`` (``out`` itself goes away)."""
+    node = out._node
+    if node is not None:
+        log = a._inplace_log
+        if log is None:
+            log = a._inplace_log = []
+        log.append((node.seq, a._node, a._oidx, a._rg))
+    a._data = out._data
+    a._node = node
+    a._rg = out._rg
+    if a._oidx:
+        a._oidx = 0
+    if node is not None and isinstance(node.saved, weakref.ref) and node.saved() is out:
+        node.saved = weakref.ref(a)
 
 
 def _store(t: Tensor, data: Any) -> None:
@@ -154,17 +161,7 @@ def _inplace_aliased(a: Tensor, fn: Callable[[Tensor], Tensor], others: tuple) -
         prev = root._node
         if prev is not None and _saves_output(prev, root):
             prev.check = (*(prev.check or ()), (root, root._version))
-        node = new_root._node
-        if node is not None:
-            log = root._inplace_log
-            if log is None:
-                log = root._inplace_log = []
-            log.append((node.seq, root._node, root._oidx, root._rg))
-        root._data = new_root._data
-        root._node = node
-        root._rg = new_root._rg
-        if root._oidx:
-            root._oidx = 0
+        _rebind(root, new_root)
     else:
         _store(root, new_root._data)
     root._version = root._version + 1
