@@ -204,6 +204,79 @@ def _reshape_copies_only_when_needed(lib, dev):
     return [r1, r2, r1._base is x, r2._base is None]
 
 
+def _diagonal_write(lib, dev):
+    x = lib.zeros(3, 4, device=dev)
+    x.diagonal().fill_(1.0)
+    x.diagonal(1).add_(2.0)
+    d = x.diagonal(-1)
+    d[0] = 7.0
+    y = _ar(lib, dev, 2, 3, 3)
+    y.diagonal(0, 1, 2).mul_(-1.0)  # a batch of diagonals
+    return [x, d, y]
+
+
+def _diagonal_grad(lib, dev):
+    w = lib.arange(9.0, device=dev, requires_grad=True)
+    y = w.reshape(3, 3).clone()
+    y.diagonal().mul_(2.0)
+    (y * y).sum().backward()
+    v = lib.arange(12.0, device=dev, requires_grad=True)
+    (v.reshape(3, 4).diagonal(1) ** 2).sum().backward()
+    return [y.detach(), w.grad, v.grad]
+
+
+def _unfold_write_and_grad(lib, dev):
+    x = lib.arange(10.0, device=dev)
+    u = x.unfold(0, 2, 3)  # windows with gaps between them
+    u.mul_(-1.0)
+    w = lib.arange(8.0, device=dev, requires_grad=True)
+    (w.unfold(0, 3, 2) * lib.arange(3.0, device=dev)).sum().backward()
+    m = _ar(lib, dev, 2, 6)
+    patches = m.unfold(1, 2, 2)  # non-overlapping: writable
+    patches[:, 1].zero_()
+    return [x, u, w.grad, m]
+
+
+def _strided_metadata(lib, dev):
+    x = _ar(lib, dev, 2, 3, 4)
+    out = []
+    for t in (x.diagonal(), x.diagonal(1, 1, 2), x.diagonal(-1, 2, 0), x.diagonal(5),
+              x.unfold(1, 2, 1), x.unfold(2, 2, 2), x.unfold(0, 1, 1), x.t().unfold(0, 3, 2)
+              if x.ndim == 2 else x.transpose(0, 2).unfold(0, 3, 1),
+              x[:, 1:].diagonal(0, 0, 2)):
+        out.append([list(t.shape), list(t.stride()), t.storage_offset(), t.is_contiguous(),
+                    t._base is x])
+    return out
+
+
+def _resize_view(lib, dev):
+    x = _ar(lib, dev, 6)
+    v = x[1:4]
+    v.resize_(2)
+    x.add_(10.0)
+    y = _ar(lib, dev, 2, 3)
+    y.resize_(4)
+    z = _ar(lib, dev, 2)
+    z.resize_(3)
+    w = lib.ones(2, device=dev, requires_grad=True)
+    return [v, x, v.storage_offset(), y, list(z.shape), z[:2], raises(lambda: w.resize_(3))]
+
+
+def _numpy_values(lib, dev):
+    # numpy() shares memory only on backends whose arrays are host numpy arrays (the numpy
+    # backend, PyTorch's CPU tensors); everywhere an array taken before a write holds
+    # either all the old or all the new values, and a fresh numpy() the current ones
+    x = _ar(lib, dev, 2, 3)
+    v = x[:, 1]
+    before = x.numpy().copy()
+    early = x.numpy()
+    v.mul_(10.0)
+    x.add_(1.0)
+    now = x.numpy()
+    stale_or_shared = bool((early == before).all() or (early == now).all())
+    return [now.tolist(), v.numpy().tolist(), stale_or_shared]
+
+
 #: name -> program(lib, device) -> list of results
 VIEW_PROGRAMS: dict[str, Callable[[Any, str], list]] = {
     "slice_fill": _slice_fill,
@@ -227,4 +300,10 @@ VIEW_PROGRAMS: dict[str, Callable[[Any, str], list]] = {
     "errors": _errors,
     "modified_saved_tensors": _modified_saved_tensors,
     "reshape_copies_only_when_needed": _reshape_copies_only_when_needed,
+    "diagonal_write": _diagonal_write,
+    "diagonal_grad": _diagonal_grad,
+    "unfold_write_and_grad": _unfold_write_and_grad,
+    "strided_metadata": _strided_metadata,
+    "resize_view": _resize_view,
+    "numpy_values": _numpy_values,
 }

@@ -185,7 +185,12 @@ class Tensor:
 
     # ---- conversion -------------------------------------------------------------------
     def numpy(self, *, force: bool = False):
-        """Host numpy copy of the values (device-to-host for GPU backends)."""
+        """The values as a host numpy array.
+
+        On the numpy backend the array shares memory with the tensor, as PyTorch's CPU
+        tensors do: later untracked in-place ops (and writes through views) show in it,
+        except on ``diagonal``/``unfold`` views, which hold a gathered copy. On every other
+        backend (reference, cupy, third-party) it is a copy."""
         return self._backend.to_numpy(self._data)
 
     def item(self) -> float | int | bool:

@@ -8,10 +8,11 @@ import weakref
 from typing import Any
 
 from ..autograd.engine import backward as _backward
+from ..autograd.grad_mode import no_grad
 from ..creation import full
 from ..device import resolve
 from ..dtypes import DType, dtype_from_name
-from ..shapes import wrap_dim
+from ..shapes import int_sizes, wrap_dim
 from ..tensor import Tensor, from_data
 from . import elementwise as E
 from . import linalg as L
@@ -281,3 +282,51 @@ def clamp_max(a: Tensor, max: Any) -> Tensor:
 def positive(a: Tensor) -> Tensor:
     """``+self``: the tensor itself."""
     return a
+
+
+def resize_(a: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """Give ``a`` the shape ``sizes`` in place, keeping its elements in memory order: a smaller
+    size keeps the first elements, a larger one appends zeros (PyTorch leaves them
+    uninitialised). A view takes the shape over its base's storage from its own offset."""
+    shape = int_sizes("resize_", "size", sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    if a.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    if tuple(shape) == tuple(a._data.shape):
+        return a
+    numel = 1
+    for s in shape:
+        numel *= s
+    root = a._vbase
+    if root is not None:
+        _, _, offset = V.layout(a)
+        storage = root.numel()
+        if offset + numel > storage:
+            raise RuntimeError(
+                f"resize_(): cannot grow the storage a view shares with its base: the view "
+                f"needs {offset + numel} elements from its offset {offset}, the storage has "
+                f"{storage}; clone() the view first")
+        V.rebase_view(a, (("reshape", (storage,)), ("index", (slice(offset, offset + numel),)),
+                          ("reshape", tuple(shape))))
+        a._version = a._version + 1
+        return a
+    if a._views and V.live_views(a):
+        raise RuntimeError("resize_(): cannot resize a tensor whose storage is shared with "
+                           "live views; clone() it first")
+    with no_grad():
+        flat = S.reshape(a.detach(), -1)
+        have = flat.numel()
+        if numel <= have:
+            flat = flat[:numel]
+        else:
+            flat = S.cat([flat, full((numel - have,), 0, dtype=a.dtype, device=a._backend)])
+        a._data = S.reshape(E.clone(flat), tuple(shape))._data
+    a._version = a._version + 1
+    return a
+
+
+def resize_as_(a: Tensor, other: Tensor, *, memory_format: Any = None) -> Tensor:
+    """:meth:`resize_` to ``other``'s shape."""
+    return resize_(a, tuple(other.shape))

@@ -31,6 +31,7 @@ from . import shape as S
 from . import sorting as O
 from . import special as SP
 from . import statistics as ST
+from . import strided as SV
 from .inplace import apply_inplace
 
 __all__ = ["OpDef", "OPS", "SECTIONS", "bind", "functions", "exposed", "exposure", "api_markdown"]
@@ -243,6 +244,8 @@ OPS: tuple[OpDef, ...] = (
     _row("tile", S.tile, "shape"),
     _row("narrow", S.narrow, "shape"),
     _row("select", S.select, "shape"),
+    _row("diagonal", SV.diagonal, "shape", primitive="getitem"),
+    _row("unfold", SV.unfold, "shape", function=False, primitive="getitem"),
     _row("meshgrid", MX.meshgrid, "shape", method=False),
     # ---- indexing ------------------------------------------------------------------------
     _row("getitem", I.getitem, "index", method=False, function=False, primitive="getitem",
@@ -313,6 +316,8 @@ OPS: tuple[OpDef, ...] = (
     # ---- in-place fills and copies -------------------------------------------------------
     _row("copy_", M.copy_, "fill", function=False),
     _row("fill_", M.fill_, "fill", function=False),
+    _row("resize_", M.resize_, "fill", function=False),
+    _row("resize_as_", M.resize_as_, "fill", function=False),
     _row("zero_", M.zero_, "fill", function=False),
 )
 

@@ -9,7 +9,8 @@ arrays); the frontend never relies on either.
 
 An in-place op on a view computes the view's new value, pushes it into the base by running
 the steps backwards (``index_put`` for an index, the inverse permutation, the inverse
-reshape), and then regenerates every live view of that base from the new base value. An
+reshape, an ``index_put`` for the integer-array ``take`` steps of ``diagonal``/``unfold``),
+and then regenerates every live view of that base from the new base value. An
 in-place op on a base regenerates its views the same way. Under grad mode these are
 recorded ops, so the base's history is rewritten as PyTorch's CopySlices does: gradient
 flows through the in-place op for the written region and around it elsewhere. Views share
@@ -26,7 +27,7 @@ from ..dispatch import run
 from ..tensor import Tensor, wrap
 
 __all__ = ["mark_view", "mark_alias", "live_views", "push_to_base", "refresh_views",
-           "layout", "is_contiguous", "view_strides", "check_writable", "OVERLAP_ERROR"]
+           "rebase_view", "layout", "is_contiguous", "view_strides", "check_writable", "OVERLAP_ERROR"]
 
 OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
                  "to a single memory location. Please clone() the tensor before performing the "
@@ -104,6 +105,10 @@ def _forward(t: Tensor, step: tuple, grad: bool) -> Tensor:
         out = wrap(run("reshape", be, t._data, step[1]), be)
         if grad and t._rg:
             record(out, "reshape", (t,), t._data.shape)
+    elif kind == "take":
+        out = wrap(run("getitem", be, t._data, step[1]), be)
+        if grad and t._rg:
+            record(out, "index", (t,), (step[1], False))
     else:  # expand
         out = wrap(run("broadcast_to", be, t._data, step[1]), be)
         if grad and t._rg:
@@ -117,7 +122,7 @@ def _backward(prev: Tensor, step: tuple, new: Tensor, grad: bool) -> Tensor:
     if kind == "alias":
         return new
     be = new._backend
-    if kind == "index":
+    if kind == "index" or kind == "take":
         out = wrap(run("index_put", be, prev._data, step[1], new._data), be)
         if grad and (prev._rg or new._rg):
             record(out, "index_put", (prev, new), step[1])
@@ -140,9 +145,14 @@ def _backward(prev: Tensor, step: tuple, new: Tensor, grad: bool) -> Tensor:
 
 
 def check_writable(t: Tensor) -> None:
-    """Refuse in-place writes into a view whose elements overlap (an expanded view)."""
+    """Refuse in-place writes into a view whose elements overlap (an expanded view, windows
+    of ``unfold`` that share elements)."""
     for step in t._steps:
-        if step[0] == "expand":
+        if step[0] == "take":
+            meta = step[2]
+            if meta[0] == "unfold" and meta[2] < meta[1] and meta[3] > 1:
+                raise RuntimeError(OVERLAP_ERROR)
+        elif step[0] == "expand":
             shape, src_shape = step[1], step[2]
             lead = len(shape) - len(src_shape)
             if any(s > 1 for s in shape[:lead]) or any(
@@ -158,6 +168,16 @@ def push_to_base(root: Tensor, steps: tuple, new: Tensor, grad: bool) -> Tensor:
     for step, prev in zip(reversed(steps), reversed(values)):
         new = _backward(prev, step, new, grad)
     return new
+
+
+def rebase_view(v: Tensor, steps: tuple) -> None:
+    """Make view ``v`` the result of ``steps`` applied to its base (``resize_`` of a view),
+    untracked; its value is regenerated from the base."""
+    t = v._vbase
+    for step in steps:
+        t = _forward(t, step, False)
+    v._steps = steps
+    v._data = t._data
 
 
 def refresh_views(root: Tensor, grad: bool) -> None:
@@ -250,6 +270,17 @@ def _step_layout(step: tuple, shape: tuple, strides: tuple, offset: int) -> tupl
         new_strides = [0] * lead + [0 if o == 1 and s != 1 else st for o, s, st in
                                     zip(src_shape, new_shape[lead:], strides)]
         return tuple(new_shape), tuple(new_strides), offset
+    if kind == "take":
+        meta = step[2]
+        if meta[0] == "diagonal":  # the last two dims become one diagonal
+            off, n = meta[1], meta[2]
+            sr, sc = strides[-2], strides[-1]
+            if n:
+                offset += off * sc if off >= 0 else -off * sr
+            return shape[:-2] + (n,), strides[:-2] + (sr + sc,), offset
+        size, stp, n = meta[1], meta[2], meta[3]  # unfold: windows along the last dim
+        s = strides[-1]
+        return shape[:-1] + (n, size), strides[:-1] + (stp * s, s), offset
     # basic index: ints drop a dim, slices step it, None inserts one, Ellipsis fills
     idx = step[1]
     consumed = sum(1 for i in idx if i is not None and i is not Ellipsis)
