@@ -154,7 +154,8 @@ EXPECTED = {
             "slice_fill", "slice_setitem", "view_write", "transpose_write", "row_fill", "data_add",
             "detach_zero", "chain_of_three", "write_through_the_middle",
             "base_write_updates_views", "setitem_on_view_of_view", "copy_into_view",
-            "reshape_copies_only_when_needed")}),
+            "reshape_copies_only_when_needed", "diagonal_write", "unfold_write_and_grad",
+            "resize_view", "numpy_values")}),
 }
 
 
