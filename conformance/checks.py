@@ -399,6 +399,36 @@ def check_no_mutation(run: Run) -> None:
                 if b is not None and not np.array_equal(b, a, equal_nan=True):
                     run.fail(i, sample, vals, "no_mutation", f"the {when} pass modified input {j}:"
                              f"\n  before: {b}\n  after:  {a}")
+        _check_outputs_own_storage(run, i, sample, vals, leaves, out, after_bwd)
+
+
+def _check_outputs_own_storage(run: Run, i: int, sample: tuple, vals: list, leaves: list,
+                               out: list, before: list) -> None:
+    """A result that is not a view owns its storage: writing into it in place (untracked)
+    leaves every input unchanged. Fails a primitive that returns (part of) an input's array
+    where the contract asks for a new one, e.g. a cast to the same dtype or a one-piece
+    concatenate returning its input, a sum over no axes returning its operand."""
+    import xgrad
+
+    # the frontend's own aliases (views, detach) report the storage of their base
+    shared = {t.untyped_storage().data_ptr() for t in leaves if t is not None}
+    written = []
+    with xgrad.no_grad():
+        for o in out:
+            if o.untyped_storage().data_ptr() in shared or o.numel() == 0:
+                continue
+            if o.dtype == xgrad.bool:
+                o.logical_not_()
+            else:
+                o.add_(1)
+            written.append(o)
+    if not written:
+        return
+    for j, (b, t) in enumerate(zip(before, leaves)):
+        if b is not None and not np.array_equal(b, _host(t), equal_nan=True):
+            run.fail(i, sample, vals, "no_mutation", f"a result of the op shares storage with "
+                     f"input {j}: writing into the result in place changed the input:\n"
+                     f"  before: {b}\n  after:  {_host(t)}")
 
 
 # ---- fused vs decomposed -------------------------------------------------------------------

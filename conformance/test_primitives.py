@@ -29,7 +29,27 @@ CALLS: dict[str, tuple[str, tuple, tuple]] = {
 }
 
 
+#: name -> (primitive, arguments: arrays given as shapes, ``"mask"`` an all-true bool array):
+#: edge cases where a shortcut returning an input is tempting and the contract forbids it
+FRESH: dict[str, tuple[str, tuple]] = {
+    "copy": ("copy", ((2, 3),)),
+    "cast.same_dtype": ("cast", ((2, 3), "dtype")),
+    "concatenate.one": ("concatenate", ([(2, 3)], 0)),
+    "pad.zero_widths": ("pad", ((2, 3), ((0, 0), (0, 0)), 0.0)),
+    "where.all_true": ("where", ("mask", (2, 3), (2, 3))),
+    "index_put.whole": ("index_put", ((2, 3), (slice(None), slice(None)), (2, 3))),
+    "maximum.all_greater": ("maximum", ((2, 3), -1e30)),
+    "sum.no_axes": ("sum", ((2, 3), (), False)),
+}
+
+
 def pytest_generate_tests(metafunc: Any) -> None:
+    if "xgrad_fresh" in metafunc.fixturenames:
+        sel = selection(metafunc.config)
+        dt = "float32" if "float32" in sel.dtypes else sel.dtypes[0]
+        metafunc.parametrize("xgrad_fresh", [
+            pytest.param((be, dt, name), id=f"{be}-{dt}-prim.fresh.{name}")
+            for be in sel.backends for name in FRESH])
     if "xgrad_prim" in metafunc.fixturenames:
         sel = selection(metafunc.config)
         dt = "float32" if "float32" in sel.dtypes else sel.dtypes[0]
@@ -70,3 +90,45 @@ def test_primitive_contract(xgrad_prim: tuple) -> None:
                 f"{prim}({', '.join(shown)}) on {backend!r} in {dtype} differs from the reference "
                 f"backend:\n  got:  {got.dtype}{list(got.shape)} {got.reshape(-1)[:8]}\n"
                 f"  want: {want.dtype}{list(want.shape)} {want.reshape(-1)[:8]}")
+
+
+def test_primitive_returns_fresh_array(xgrad_fresh: tuple) -> None:
+    """On a mutable backend the result of a primitive that must return a new array shares
+    no storage with its inputs: writing into it (``assign``) leaves every input unchanged."""
+    from xgrad.dtypes import dtype_from_name
+
+    backend, dtype, name = xgrad_fresh
+    be = xgrad.backends.get_backend(backend)
+    if not getattr(be, "mutable", True):
+        pytest.skip(f"{backend!r} is immutable: a shared array cannot be written")
+    prim, spec = FRESH[name]
+    dt = dtype_from_name(dtype)
+    rng = np.random.default_rng(0)
+    arrays: list[Any] = []
+
+    def native(a: Any) -> Any:
+        if a == "mask":
+            arr = be.from_numpy(np.ones((2, 3), dtype=bool), xgrad.bool)
+        elif a == "dtype":
+            return dt
+        elif isinstance(a, list):
+            return [native(x) for x in a]
+        elif isinstance(a, tuple) and all(isinstance(n, int) for n in a) and a:
+            arr = be.from_numpy(rng.standard_normal(a).astype(dtype), dt)
+        else:
+            return a
+        arrays.append(arr)
+        return arr
+
+    args = [native(a) for a in spec]
+    before = [np.array(be.to_numpy(a)) for a in arrays]
+    out = getattr(be, prim)(*args)
+    be.assign(out, be.full(tuple(out.shape), 7, be.dtype(out)))
+    for k, (a, b) in enumerate(zip(arrays, before)):
+        after = np.asarray(be.to_numpy(a))
+        if not np.array_equal(after, b):
+            raise ConformanceFailure(
+                f"{prim} on {backend!r} ({name}) returned an array that shares storage with "
+                f"input array {k}: writing into the result changed that input (the contract "
+                f"asks for a new array):\n  before: {b.reshape(-1)[:6]}\n  after:  "
+                f"{after.reshape(-1)[:6]}")

@@ -277,6 +277,18 @@ def _numpy_values(lib, dev):
     return [now.tolist(), v.numpy().tolist(), stale_or_shared]
 
 
+def _tensor_copies_its_data(lib, dev):
+    import numpy as np
+
+    host = np.zeros(3, dtype=np.float32)
+    t = lib.tensor(host, device=dev)
+    host[0] = 1.0  # tensor() copies: a later write to the source does not reach it
+    t.add_(2.0)  # ... nor a write to the tensor the source
+    c = t.clone()
+    c.mul_(10.0)  # a clone owns its storage
+    return [t, host.tolist(), c]
+
+
 #: name -> program(lib, device) -> list of results
 VIEW_PROGRAMS: dict[str, Callable[[Any, str], list]] = {
     "slice_fill": _slice_fill,
@@ -306,4 +318,5 @@ VIEW_PROGRAMS: dict[str, Callable[[Any, str], list]] = {
     "strided_metadata": _strided_metadata,
     "resize_view": _resize_view,
     "numpy_values": _numpy_values,
+    "tensor_copies_its_data": _tensor_copies_its_data,
 }

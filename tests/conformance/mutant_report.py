@@ -138,6 +138,19 @@ def hunt(backend: str, patterns: tuple[str, ...], first: bool = True) -> Hunt:
                     h, f"test_primitive_contract[{backend}-float32-prim.{name}]",
                     test_primitives.test_primitive_contract, (backend, "float32", name))):
                 return h
+        for name in test_primitives.FRESH:
+            if _match("prim.fresh." + name, patterns) and done(_attempt(
+                    h, f"test_primitive_returns_fresh_array[{backend}-float32-prim.fresh.{name}]",
+                    test_primitives.test_primitive_returns_fresh_array, (backend, "float32", name))):
+                return h
+        from xgrad.conformance import test_views
+        from xgrad.conformance.views import VIEW_PROGRAMS
+
+        for name in VIEW_PROGRAMS:
+            if _match("view." + name, patterns) and done(_attempt(
+                    h, f"test_view[{backend}-float32-view.{name}]", test_views.test_view,
+                    (backend, "float32", "view." + name))):
+                return h
         if _match("rng.random_bits.counters", patterns):
             _attempt(h, f"test_rng_counters[{backend}-int64-rng.random_bits.counters]",
                      test_rng.test_rng_counters, (backend, "int64", "rng.random_bits.counters"))

@@ -500,6 +500,7 @@ class BroadcastToLeftAligned(Mutant):
         return np.broadcast_to(x, shape)
 
 
+import mutants_aliasing  # noqa: E402  (the aliasing third of the corpus)
 import mutants_kernels  # noqa: E402  (the second half of the corpus)
 
 
@@ -509,7 +510,8 @@ def _classes(ns: dict) -> list[type[Mutant]]:
             and c is not Mutant and c.__module__ == ns["__name__"]]
 
 
-MUTANTS: tuple[type[Mutant], ...] = tuple(_classes(globals()) + _classes(vars(mutants_kernels)))
+MUTANTS: tuple[type[Mutant], ...] = tuple(_classes(globals()) + _classes(vars(mutants_kernels))
+                                           + _classes(vars(mutants_aliasing)))
 
 
 def backend_name(cls: type[Mutant]) -> str:

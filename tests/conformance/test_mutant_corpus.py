@@ -13,11 +13,6 @@ from mutants import MUTANTS, backend_name, register
 #: Mutants the suite cannot tell from a correct backend, with the reason (class name -> why).
 EQUIVALENT: dict[str, str] = {}
 
-#: Not in the corpus yet: aliasing/view mutants wait for the views work (issue 14 item 5).
-PENDING = ("a primitive returning a view of its input where the contract promises a new array",
-           "assign writing through a read-only broadcast view")
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _corpus() -> None:
     register()
