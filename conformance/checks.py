@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .repro import reproducer
-from .sampling import build, draw, flat_tensors, round_through, seed_for
+from .sampling import build, draw, flat_tensors, in_budget, round_through, seed_for, shape_budget
 from .spec import OpCase, T
 from .special import ZERO_SIGN_FREE, special_kind, special_samples
 from .tolerances import fd_eps, tolerance
@@ -63,7 +63,10 @@ class Run:
         return tolerance(check, self.dtype, self.has64)
 
     def samples(self) -> Iterator[tuple[int, tuple, list]]:
-        for i, sample in enumerate(self.case.inputs):
+        inputs = list(enumerate(self.case.inputs))
+        if shape_budget():  # the samples within the budget; the first one if none is
+            inputs = [p for p in inputs if in_budget(p[1])] or inputs[:1]
+        for i, sample in inputs:
             rng = np.random.default_rng(seed_for(self.case.name, i, self.dtype))
             yield i, sample, round_through(draw(self.case, sample, rng), sample, self.dtype)
 

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gradcheck", choices=("auto", "directional", "full"), default=None)
     p.add_argument("--seed", default=None, help="salt every sample seed (an integer; default "
                    "$XGRAD_CONFORMANCE_SEED or 0); printed and recorded in the report")
+    p.add_argument("--shape-budget", action="store_true", help="draw inputs from a small fixed "
+                   "set of shapes per rank (implied by --quick): fewer kernels to compile")
     p.add_argument("--count-kernels", action="store_true", help="count the distinct (op, shape, "
                    "dtype) backend calls (what a compile-per-shape backend compiles)")
     p.add_argument("--skips-file", default=None, help="test ids to skip")
@@ -91,6 +93,8 @@ def build_args(ns: argparse.Namespace) -> list[str]:
         args += ["--xgrad-seed", str(ns.seed)]
     if ns.count_kernels:
         args += ["--xgrad-count-kernels"]
+    if ns.shape_budget or ns.quick:
+        args += ["--xgrad-shape-budget"]
     if ns.skips_file:
         args += ["--xgrad-skips-file", ns.skips_file]
     if ns.xfails_file:

@@ -36,6 +36,10 @@ def pytest_addoption(parser: Any) -> None:
     group.addoption("--xgrad-seed", dest="xgrad_seed", default=None, metavar="N",
                     help="salt every sample seed with N (default: $XGRAD_CONFORMANCE_SEED, "
                     "else 0); the report records it so a failure can be replayed")
+    group.addoption("--xgrad-shape-budget", dest="xgrad_shape_budget", action="store_true",
+                    default=False, help="draw array inputs from a small fixed set of shapes per "
+                    "rank (a case none of whose samples fits keeps its first one): fewer distinct "
+                    "kernels for backends that compile per shape")
     group.addoption("--xgrad-count-kernels", dest="xgrad_count_kernels", action="store_true",
                     default=False, help="count the distinct (op, shape, dtype) backend calls per "
                     "backend under test (printed, and recorded in the report)")
@@ -164,6 +168,8 @@ def pytest_configure(config: Any) -> None:
         except ValueError:
             raise pytest.UsageError(f"--xgrad-seed expects an integer, got {seed!r}") from None
         os.environ["XGRAD_CONFORMANCE_SEED"] = seed  # workers and sampling read it
+    if config.getoption("xgrad_shape_budget"):
+        os.environ["XGRAD_CONFORMANCE_SHAPE_BUDGET"] = "1"  # workers and sampling read it
     if config.getoption("xgrad_count_kernels"):
         from .kernel_count import install
 

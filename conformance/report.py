@@ -25,7 +25,7 @@ def build_report(results: list[dict], sel: Any) -> dict:
     """The JSON-able report of a run from per-test ``results``."""
     import xgrad
 
-    from .sampling import seed_salt
+    from .sampling import seed_salt, shape_budget
 
     matrix: dict[str, dict] = {}
     summary = {k: 0 for k in ("passed", "failed", "skipped", "xfail", "xpass")}
@@ -44,6 +44,7 @@ def build_report(results: list[dict], sel: Any) -> dict:
         "dtypes": dtypes,
         "gradcheck": sel.mode,
         "seed": seed_salt(),
+        "shape_budget": shape_budget(),
         "summary": summary,
         "matrix": matrix,
         "results": sorted(results, key=lambda r: r["nodeid"]),

@@ -14,7 +14,7 @@ import numpy as np
 
 from .spec import DOMAINS, TIE_VALUES, TIES, Const, Idx, Mask, OpCase, T
 
-__all__ = ["SEED_ENV", "seed_salt", "seed_for", "draw", "distinct_values", "round_through", "build",
+__all__ = ["SEED_ENV", "BUDGET_ENV", "BUDGET_SHAPES", "shape_budget", "in_budget", "seed_salt", "seed_for", "draw", "distinct_values", "round_through", "build",
            "flat_tensors"]
 
 
@@ -31,6 +31,29 @@ def seed_salt() -> int:
         return int(raw, 0)
     except ValueError:
         raise ValueError(f"{SEED_ENV} must be an integer, got {raw!r}") from None
+
+
+#: Environment variable turning on the shape budget (``--xgrad-shape-budget`` sets it).
+BUDGET_ENV = "XGRAD_CONFORMANCE_SHAPE_BUDGET"
+
+#: The shapes a budgeted run draws its array inputs from: few per rank, so that a backend
+#: compiling one kernel per (op, shape, dtype) compiles few kernels.
+BUDGET_SHAPES = frozenset({
+    (), (0,), (1,), (3,), (4,),
+    (2, 3), (3, 2), (3, 4), (4, 3), (1, 3), (2, 1), (0, 3),
+    (2, 3, 4), (2, 3, 2),
+    (1, 2, 4, 4), (1, 1, 5, 5),
+})
+
+
+def shape_budget() -> bool:
+    """Whether this run keeps to :data:`BUDGET_SHAPES` (``$XGRAD_CONFORMANCE_SHAPE_BUDGET``)."""
+    return os.environ.get(BUDGET_ENV, "").strip() not in ("", "0")
+
+
+def in_budget(sample: tuple) -> bool:
+    """Whether every array input of ``sample`` has a shape in :data:`BUDGET_SHAPES`."""
+    return all(a.shape in BUDGET_SHAPES for a in sample if isinstance(a, (T, Idx, Mask)))
 
 
 def seed_for(*parts: Any) -> int:

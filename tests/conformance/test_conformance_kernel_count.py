@@ -54,3 +54,29 @@ def test_suite_reports_the_same_count_with_and_without_xdist(tmp_path: Path) -> 
     serial = _count(tmp_path, "0")
     assert set(serial) == {"numpy"} and serial["numpy"] > 10
     assert _count(tmp_path, "2") == serial
+
+
+def test_shape_budget_keeps_every_case_and_only_budget_shapes(monkeypatch) -> None:
+    """Under the budget each case still runs, on samples whose shapes are all in the set
+    (or its first sample when none is), and fewer distinct input shapes remain."""
+    from xgrad.conformance.catalog import all_cases
+    from xgrad.conformance.checks import Run
+    from xgrad.conformance.sampling import BUDGET_ENV, BUDGET_SHAPES, in_budget
+    from xgrad.conformance.spec import Idx, Mask, T
+
+    def shapes(samples):
+        return {a.shape for s in samples for a in s if isinstance(a, (T, Idx, Mask))}
+
+    cases = list(all_cases().values())
+    full = {c.name: [s for _, s, _ in Run(c, "numpy", "float32").samples()] for c in cases}
+    monkeypatch.setenv(BUDGET_ENV, "1")
+    budget = {c.name: [s for _, s, _ in Run(c, "numpy", "float32").samples()] for c in cases}
+    for c in cases:
+        got = budget[c.name]
+        assert got, c.name
+        fits = [s for s in c.inputs if in_budget(s)]
+        assert got == (fits or list(c.inputs[:1])), c.name
+    before = shapes(s for v in full.values() for s in v)
+    after = shapes(s for v in budget.values() for s in v)
+    assert len(after) < len(before)
+    assert len(after - BUDGET_SHAPES) <= len(before - BUDGET_SHAPES)
