@@ -14,8 +14,8 @@ import numpy as np
 
 from .spec import DOMAINS, TIE_VALUES, TIES, Const, Idx, Mask, OpCase, T
 
-__all__ = ["SEED_ENV", "BUDGET_ENV", "BUDGET_SHAPES", "shape_budget", "in_budget", "seed_salt", "seed_for", "draw", "distinct_values", "round_through", "build",
-           "flat_tensors"]
+__all__ = ["SEED_ENV", "BUDGET_ENV", "BUDGET_SHAPES", "shape_budget", "in_budget", "seed_salt",
+           "seed_for", "draw", "distinct_values", "round_through", "build", "flat_tensors"]
 
 
 #: Environment variable salting every seed of the suite (``--xgrad-seed`` sets it).
