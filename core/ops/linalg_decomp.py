@@ -138,10 +138,6 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor
         raise RuntimeError(f"{fn}: Expected A and B to have the same dtype, but found A of type "
                            f"{_torch_name(A.dtype)} and B of type {_torch_name(B.dtype)} instead")
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    if vector and not left:
-        raise RuntimeError(f"{fn}: Vector broadcasting of the left hand side is not supported "
-                           "for left=False. In this case linalg.solve is equivalent to B / "
-                           "A.squeeze(-1)")
     Bm = B.unsqueeze(-1) if vector else B
     if Bm.ndim < 2:
         raise RuntimeError(f"{fn}: The input tensor B must have at least 2 dimensions.")
@@ -150,6 +146,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {eq} "
                            f"({A.shape[-2]}x{n} and {Bm.shape[-2]}x{Bm.shape[-1]})")
+    if vector and not left:
+        raise RuntimeError(f"{fn}: Vector broadcasting of the left hand side is not supported "
+                           "for left=False. In this case linalg.solve is equivalent to B / "
+                           "A.squeeze(-1)")
     if not left:
         return _solve_left(A.mT, Bm.mT).mT
     X = _solve_left(A, Bm)

@@ -10,7 +10,7 @@ from typing import Any
 from ..autograd.grad_mode import no_grad
 from ..creation import eye, zeros
 from ..dtypes import int64
-from ..shapes import norm_axes
+from ..shapes import norm_axes, wrap_dim
 from ..tensor import Tensor
 from ..typeinfo import finfo
 from .elementwise import where
@@ -203,7 +203,7 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: boo
         raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
     if isinstance(dim, int) or len(tuple(dim)) != 2:
         raise RuntimeError(f"{fn}: dim must be a 2-tuple. Got {dim}")
-    d0, d1 = norm_axes(tuple(dim), A.ndim)
+    d0, d1 = (wrap_dim(d, A.ndim) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"{fn}: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
