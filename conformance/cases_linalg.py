@@ -31,9 +31,26 @@ _SQ = [(T(3, 3),), (T(2, 3, 3),), (T(3, 3, view="transposed"),)]
 _RECT = [(T(4, 3),), (T(3, 4),), (T(2, 3, 2),)]
 
 
+#: The linalg primitives each case needs, forward and backward (a backend without one
+#: skips the case): by the case name's first two parts.
+_NEEDS = {
+    "linalg.inv": ("linalg_inv",), "inverse": ("linalg_inv",),
+    "linalg.det": ("linalg_det", "linalg_inv"), "det": ("linalg_det", "linalg_inv"),
+    "linalg.slogdet": ("linalg_slogdet", "linalg_inv"), "logdet": ("linalg_slogdet", "linalg_inv"),
+    "linalg.solve": ("linalg_solve",), "linalg.cholesky": ("linalg_cholesky", "linalg_solve"),
+    "linalg.qr": ("linalg_qr", "linalg_solve"), "linalg.eigh": ("linalg_eigh",),
+    "linalg.eigvalsh": ("linalg_eigh",), "linalg.svd": ("linalg_svd",),
+    "linalg.svdvals": ("linalg_svd",), "linalg.pinv": ("linalg_svd", "linalg_eigh"),
+    "pinverse": ("linalg_svd",), "linalg.lstsq": ("linalg_svd",),
+    "linalg.matrix_norm.svd": ("linalg_svd",),
+}
+
+
 def _c(name: str, fn: str, inputs: list, covers: tuple = (), **kw) -> OpCase:
+    parts = name.split(".")
+    needs = _NEEDS.get(name, _NEEDS.get(".".join(parts[:2]), _NEEDS.get(parts[0], ())))
     return OpCase(name, fn, inputs, domain=kw.pop("domain", "unit"), dtypes=_DT,
-                  covers=covers or (name,), **kw)
+                  covers=covers or (name,), requires=needs, **kw)
 
 
 LINALG_CASES = [
