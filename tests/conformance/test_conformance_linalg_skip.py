@@ -36,7 +36,8 @@ def test_cases_needing_missing_linalg_primitives_are_skipped(tmp_path: Path) -> 
     rc, report, stdout = run_suite(
         "partial_linalg", tmp_path, out, "--xgrad-backend", "only_inv",
         "--xgrad-dtypes=float64",
-        "-k=(test_forward or test_grad) and (-linalg.inv] or -linalg.svd] or -linalg.det] or -linalg.vector_norm])")
+        "-k=(test_forward or test_grad) and (-linalg.inv] or -linalg.svd] or -linalg.det] "
+        "or -linalg.vector_norm])")
     assert rc == 0, stdout[-3000:]
     got = outcomes(report)
     assert got["test_forward[only_inv-float64-linalg.inv]"] == "passed"
