@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 __all__ = ["ArrayModuleLinalg", "LINALG_GROUP"]
 
 #: The linalg primitives these backends implement.
@@ -23,8 +25,10 @@ class ArrayModuleLinalg:
     xp: Any
     linalg_ops = LINALG_GROUP
 
-    def _linalg_error(self) -> type:
-        return getattr(self.xp.linalg, "LinAlgError", ArithmeticError)
+    def _linalg_error(self) -> tuple:
+        """What the library raises for a singular / indefinite matrix (cupy re-uses numpy's)."""
+        return (_np.linalg.LinAlgError, getattr(self.xp.linalg, "LinAlgError",
+                                                _np.linalg.LinAlgError))
 
     def _batch_info(self, a: Any) -> Any:
         return self.xp.zeros(a.shape[:-2], dtype=self.xp.int64)
