@@ -126,7 +126,7 @@ def _qr(node, gs):
         return (_qr_square_or_tall(Q, R, gQ, gR),)
     # wide: A = Q [U | V] with U square; X = A[..., :m] = Q U, Y = A[..., m:] = Q V
     U, gU, gV = R[..., :m], gR[..., :m], gR[..., m:]
-    Y = A[..., m:]
+    Y = Q @ R[..., m:]
     gX = _qr_square_or_tall(Q, U, gQ + Y @ gV.mT, gU)
     return (cat([gX, Q @ gV], -1),)
 

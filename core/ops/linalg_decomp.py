@@ -86,12 +86,19 @@ def _raise_info(info: Any, be: Any, message: Any) -> None:
             raise LinAlgError(message(prefix, int(code)))
 
 
+#: Ops whose backward reads only their outputs: modifying the input in place afterwards
+#: leaves the gradient right, so (as PyTorch) it is not an error.
+_OUTPUT_ONLY = frozenset({"linalg_inv", "linalg_cholesky", "linalg_qr", "linalg_eigh",
+                          "linalg_svd"})
+
+
 def _record(name: str, inputs: tuple, outs: tuple, params: Any) -> None:
     """One graph node for ``outs`` (the op's outputs, in order)."""
     if not (_State.enabled and any(t is not None and t._rg for t in inputs)):
         return
     saved = (params, tuple(weakref.ref(o) for o in outs), tuple(o._data for o in outs))
-    check = tuple((t, t._version) for t in inputs if t is not None)
+    check = () if name in _OUTPUT_ONLY else tuple((t, t._version) for t in inputs
+                                                  if t is not None)
     node = Node(name, inputs, saved, check, n_out=len(outs))
     for i, o in enumerate(outs):
         o._node = node

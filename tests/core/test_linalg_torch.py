@@ -368,3 +368,26 @@ def test_reference_backend_agrees_with_numpy(key: str) -> None:
     for g, w in zip(got if isinstance(got, tuple) else (got,),
                     want if isinstance(want, tuple) else (want,)):
         np.testing.assert_allclose(g.to("numpy").numpy(), w.numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_in_place_change_of_the_input_after_the_op_follows_torch() -> None:
+    """inv's gradient reads only its output (no error, as torch); det's reads the input (an
+    error, as torch)."""
+    for lib in ("x", "t"):
+        mk = (lambda: xgrad.tensor(_square(), requires_grad=True)) if lib == "x" else \
+            (lambda: torch.tensor(_square(), requires_grad=True))
+        L = XL if lib == "x" else TL
+        a = mk()
+        b = a * 1.0
+        y = L.inv(b)
+        with (xgrad.no_grad() if lib == "x" else torch.no_grad()):
+            b.add_(1.0)
+        y.sum().backward()
+        assert a.grad is not None
+        a = mk()
+        b = a * 1.0
+        d = L.det(b)
+        with (xgrad.no_grad() if lib == "x" else torch.no_grad()):
+            b.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            d.backward()
