@@ -14,6 +14,7 @@ from xgrad.backend import Backend
 from xgrad.dtypes import ALL_DTYPES, DType, bool_, float16, float32, float64, int32, int64
 
 from ._philox import philox_words
+from ._xp_linalg import ArrayModuleLinalg
 
 _HOST = {float16: _np.float16, float32: _np.float32, float64: _np.float64,
          int32: _np.int32, int64: _np.int64, bool_: _np.bool_}
@@ -49,8 +50,9 @@ _DIRECT: dict[str, str] = {
 }
 
 
-class ArrayModuleBackend(Backend):
-    """The required primitives (and fused ops) written once against ``self.xp``."""
+class ArrayModuleBackend(ArrayModuleLinalg, Backend):
+    """The required primitives (and fused ops) written once against ``self.xp``; the optional
+    linalg group comes from :class:`~._xp_linalg.ArrayModuleLinalg`."""
 
     dtypes = frozenset(ALL_DTYPES)
     fused_ops = frozenset({

@@ -26,7 +26,8 @@ def _resolve(name: str) -> object:
     prefix, _, attr = name.rpartition(".")
     if not prefix:
         return exposed().get(name)
-    mod = {"xgrad": "xgrad", "fused": "xgrad.ops.fused", "F": "xgrad.nn.functional"}.get(prefix)
+    mod = {"xgrad": "xgrad", "fused": "xgrad.ops.fused", "F": "xgrad.nn.functional",
+           "linalg": "xgrad.linalg"}.get(prefix)
     if mod is None:
         return None
     try:
@@ -44,7 +45,8 @@ def uncovered_ops() -> list[str]:
     """Every exposure of every op-table row (Tensor methods, in-place forms, operators,
     ``xgrad.*`` functions; :func:`xgrad.ops.table.exposure`), other functional forms in
     ``xgrad`` (functions defined in ``xgrad.ops``) and ``xgrad.nn.functional.__all__`` that
-    no case covers, except the documented :data:`xgrad.conformance.cases.NOT_OPS`. A name
+    no case covers (and the functions of ``xgrad.linalg``, as ``linalg.<name>``), except the
+    documented :data:`xgrad.conformance.cases.NOT_OPS`. A name
     counts as covered when a case lists it in ``covers`` or covers the same function under
     another name."""
     import xgrad
@@ -67,6 +69,14 @@ def uncovered_ops() -> list[str]:
         if f"xgrad.{n}" not in names and id(_unwrapped(obj)) not in ids and n not in NOT_OPS \
                 and f"xgrad.{n}" not in missing:
             missing.append(f"xgrad.{n}")
+    import xgrad.linalg as linalg
+
+    for n in linalg.__all__:
+        obj = getattr(linalg, n)
+        if isinstance(obj, type) or not callable(obj):
+            continue
+        if f"linalg.{n}" not in names and id(_unwrapped(obj)) not in ids and n not in NOT_OPS:
+            missing.append(f"linalg.{n}")
     try:
         import xgrad.nn.functional as F
     except ImportError:

@@ -85,6 +85,13 @@ def _backend_dtypes(name: str) -> set[str]:
     return {d.name for d in get_backend(name).dtypes}
 
 
+def _backend_linalg(name: str) -> set[str]:
+    """The optional linalg primitives of backend ``name`` (cases may require them)."""
+    from xgrad.backends import get_backend
+
+    return set(getattr(get_backend(name), "linalg_ops", ()))
+
+
 def op_params(config: Any, check: str, cases: dict | None = None) -> list:
     """``pytest.param((backend, dtype, case name), id=...)`` for every run of ``check``
     over ``cases`` (default: the op table)."""
@@ -95,6 +102,7 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
     params = []
     for be in sel.backends:
         have = _backend_dtypes(be)
+        caps = have | _backend_linalg(be)
         dtypes = sel.dtypes_for(have)
         widest = next((d for d in _ORDER if d in dtypes and d in have), None)
         for case in (all_cases() if cases is None else cases).values():
@@ -112,7 +120,7 @@ def op_params(config: Any, check: str, cases: dict | None = None) -> list:
                 if check == "gradgrad" and dt != widest:
                     continue
                 marks = []
-                lacking = [d for d in (dt, *getattr(case, "requires", ())) if d not in have]
+                lacking = [d for d in (dt, *getattr(case, "requires", ())) if d not in caps]
                 if lacking:
                     marks.append(pytest.mark.skip(reason=f"backend {be!r} has no {lacking[0]}"))
                 else:

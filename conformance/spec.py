@@ -107,7 +107,8 @@ class OpCase:
     * ``covers`` — frontend names this case exercises (``"exp"``, ``"xgrad.exp"``,
       ``"__add__"``); defaults to ``(name,)``;
     * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops;
-    * ``requires`` — dtype names the backend must support for the case to apply (e.g. an
+    * ``requires`` — dtype names (or optional linalg primitives, ``"linalg_svd"``) the
+      backend must support for the case to apply (e.g. an
       explicit cast to ``float64``); otherwise its tests are skipped;
     * ``special`` — ``"elementwise"`` or ``"reduction"`` to check the op's forward values on
       special inputs (±inf, NaN, ±0, huge, tiny; see :mod:`xgrad.conformance.special`);

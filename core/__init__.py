@@ -137,5 +137,7 @@ def __getattr__(name: str) -> object:
 from . import (
     autograd,  # noqa: E402
     backends,  # noqa: E402,F401
+    linalg,  # noqa: E402,F401  (xgrad.linalg)
 )
 from . import derivatives as _derivatives  # noqa: E402  (fills the autograd rules table)
+from . import derivatives_linalg as _derivatives_linalg  # noqa: E402  (the linalg rules)

@@ -27,7 +27,7 @@ from typing import Any
 from .dtypes import ALL_DTYPES, DType
 
 __all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "REQUIRED_PRIMITIVES", "FUSED_OPS",
-           "missing_primitives"]
+           "LINALG_OPS", "missing_primitives"]
 
 CONTRACT_VERSION = 1
 
@@ -52,6 +52,8 @@ class Backend:
     * ``contract_version`` — the contract it was written for (:data:`CONTRACT_VERSION`);
     * ``dtypes`` — the DTypes it stores natively (a backend lacking float64 omits it);
     * ``fused_ops`` — names from :data:`FUSED_OPS` that it implements;
+    * ``linalg_ops`` — names from :data:`LINALG_OPS` (the optional linear-algebra group) that
+      it implements;
     * ``mutable`` — whether its arrays can be written in place (``assign``). On an immutable
       backend the frontend never writes into an array: an in-place op rebinds the tensor to
       a new array. Views work the same either way: the frontend owns them and never relies
@@ -63,13 +65,14 @@ class Backend:
     contract_version: int = CONTRACT_VERSION
     dtypes: frozenset = frozenset(ALL_DTYPES)
     fused_ops: frozenset = frozenset()
+    linalg_ops: frozenset = frozenset()
     mutable: bool = True
     #: True when operations run asynchronously (GPU); the profiler then calls synchronize().
     asynchronous: bool = False
 
     def has(self, op: str) -> bool:
-        """Whether this backend provides the optional fused op ``op``."""
-        return op in self.fused_ops
+        """Whether this backend provides the optional fused op or linalg primitive ``op``."""
+        return op in self.fused_ops or op in self.linalg_ops
 
     def synchronize(self) -> None:
         """Wait for queued work to finish (no-op on synchronous backends)."""
@@ -456,6 +459,32 @@ FUSED_OPS: dict[str, str] = {
 }
 
 
+#: The optional linear-algebra group: matrix factorizations a backend MAY provide (listed in
+#: its ``linalg_ops``). Each works on a stack of matrices ``(*batch, m, n)`` of float32 or
+#: float64 (the frontend refuses other dtypes and checks shapes first) and returns new arrays
+#: of the input's dtype. ``info`` is an int64 array of the batch shape: 0 where the matrix
+#: was factored, else LAPACK's code (below); the frontend turns it into PyTorch's error. The
+#: rest of ``xgrad.linalg`` (pinv, lstsq, matrix_exp, norms, svdvals, eigvalsh) is derived
+#: from these in the frontend. A backend without one gets an error naming op and backend.
+LINALG_OPS: dict[str, str] = {
+    "linalg_inv": "linalg_inv(a (*, n, n)) -> (inverse, info): info = k > 0 when U[k-1, k-1] of "
+    "the partially pivoted LU factorization is exactly zero (getrf)",
+    "linalg_solve": "linalg_solve(a (*, n, n), b (*, n, k)) -> (x, info): a @ x = b, the same "
+    "batch shape for both; info as linalg_inv",
+    "linalg_det": "linalg_det(a (*, n, n)) -> det (*)",
+    "linalg_slogdet": "linalg_slogdet(a (*, n, n)) -> (sign (*), log|det| (*)): sign 0 and "
+    "log -inf for a singular matrix",
+    "linalg_cholesky": "linalg_cholesky(a (*, n, n)) -> (L, info): lower factor from a's lower "
+    "triangle; info = k > 0 when the leading minor of order k is not positive-definite (potrf)",
+    "linalg_qr": "linalg_qr(a (*, m, n), complete) -> (Q (*, m, k), R (*, k, n)), k = min(m, n) "
+    "(k = m when complete); Householder signs as LAPACK geqrf",
+    "linalg_eigh": "linalg_eigh(a (*, n, n), upper) -> (eigenvalues ascending (*, n), "
+    "eigenvectors as columns (*, n, n)), reading a's upper (or lower) triangle",
+    "linalg_svd": "linalg_svd(a (*, m, n), full_matrices) -> (U, S descending (*, k), Vh), "
+    "k = min(m, n); U (*, m, m|k), Vh (*, n|k, n)",
+}
+
+
 def missing_primitives(backend_cls: type) -> list[str]:
     """Names of required primitives that ``backend_cls`` does not implement."""
     return [
@@ -475,6 +504,7 @@ def describe_backend(backend: Backend) -> dict:
         "missing_primitives": missing_primitives(type(backend)),
         "fused_ops": sorted(op for op in FUSED_OPS if backend.has(op)),
         "fused_ops_missing": sorted(op for op in FUSED_OPS if not backend.has(op)),
+        "linalg_ops": sorted(op for op in LINALG_OPS if backend.has(op)),
     }
 
 

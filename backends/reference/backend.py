@@ -35,6 +35,7 @@ from ._checks import (
     _scalar,
 )
 from ._elementwise import ElementwiseOps
+from ._linalg import LinalgOps
 from ._movement import MovementOps
 from ._reductions import ReductionOps
 from ._scalar_math import _fsum
@@ -46,8 +47,9 @@ _PHILOX_W0, _PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
 _MASK32 = 0xFFFFFFFF
 
 
-class ReferenceBackend(ElementwiseOps, ReductionOps, MovementOps, Backend):
-    """Pure-Python implementation of every required primitive; no fused ops."""
+class ReferenceBackend(ElementwiseOps, ReductionOps, MovementOps, LinalgOps, Backend):
+    """Pure-Python implementation of every required primitive and of the optional linalg
+    group; no fused ops."""
 
     name = "reference"
     device = "reference"

@@ -22,6 +22,8 @@ from . import elementwise as E
 from . import fused as F
 from . import indexing as I
 from . import linalg as L
+from . import linalg_decomp as LD
+from . import linalg_derived as LX
 from . import matrix as MX
 from . import methods as M
 from . import numeric as NU
@@ -279,6 +281,12 @@ OPS: tuple[OpDef, ...] = (
     _row("cdist", MX.cdist, "linalg", method=False),
     _row("triu_indices", MX.triu_indices, "linalg", method=False),
     _row("tril_indices", MX.tril_indices, "linalg", method=False),
+    _row("inverse", LX.inverse, "linalg", primitive="linalg_inv"),
+    _row("det", LD.det, "linalg", primitive="linalg_det"),
+    _row("slogdet", LD.slogdet, "linalg", primitive="linalg_slogdet"),
+    _row("logdet", LX.logdet, "linalg", primitive="linalg_slogdet"),
+    _row("pinverse", LX.pinverse, "linalg", primitive="linalg_svd"),
+    _row("matrix_exp", LX.matrix_exp, "linalg"),
     # ---- sorting -------------------------------------------------------------------------
     _row("sort", O.sort, "sort", primitive="sort"),
     _row("argsort", O.argsort, "sort"),
