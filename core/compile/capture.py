@@ -216,6 +216,7 @@ class Trace:
         self._depth = 0
         self._pending: tuple[int, int] | None = None
         self._orig_bits: Callable | None = None
+        self.advance: list[int] = []
 
     # ---- slots ----------------------------------------------------------------------
     def new_slot(self, value: Any) -> int:
@@ -279,6 +280,7 @@ class Trace:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.advance = [g._offset - off for g, (_, off) in zip(self.gens, self.gen_start)]
         Dispatch.capture = None
         Generator.bits = self._orig_bits  # type: ignore[method-assign]
         self._unpatch()
@@ -364,7 +366,7 @@ class Trace:
 
     def gen_advance(self) -> list[int]:
         """How far each generator's counter moved during the run."""
-        return [g._offset - off for g, (_, off) in zip(self.gens, self.gen_start)]
+        return self.advance
 
 
 #: Tensor methods that hand a tensor's value to Python (what the user sees as a host read).
