@@ -36,6 +36,8 @@ from .step import _NOT_REPLAYED, Captured, Step, merge, record_step
 __all__ = ["compile", "CompiledFunction", "OptimizedModule", "Unsupported", "Program", "Op",
            "Slot", "Seq", "Dyn", "config", "interpret", "compile_default"]
 
+#: Further captures of a signature whose two captures disagreed, before it runs eagerly.
+_MAX_RETRIES = 2
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
 
 
@@ -50,12 +52,13 @@ class _Entry:
     """One signature's state: ``first`` capture waiting for its check, the replayable
     ``step``, or ``reason`` it runs eagerly."""
 
-    __slots__ = ("first", "step", "reason")
+    __slots__ = ("first", "step", "reason", "tries")
 
     def __init__(self) -> None:
         self.first: Captured | None = None
         self.step: Step | None = None
         self.reason: str | None = None
+        self.tries = 0
 
 
 class CompiledFunction:
@@ -159,7 +162,13 @@ class CompiledFunction:
         step = merge(entry.first, rec, self._use_backend)
         entry.first = None
         if isinstance(step, str):
-            self._set_reason(entry, step)
+            if entry.tries < _MAX_RETRIES:
+                # one-time work in the first run (a lazily built cache making kernel calls)
+                # shows as a mismatch: compare the next run with this one before giving up
+                entry.tries += 1
+                entry.first = rec
+            else:
+                self._set_reason(entry, step)
         else:
             entry.step = step
         return result
