@@ -160,6 +160,19 @@ def compile_default(prog: Program) -> Callable[[list, list], list]:
         lines.append(f"    {', '.join(names)}, = inputs")
     if prog.dynamic:
         lines.append(f"    {', '.join(dyn_names[d.key] for d in prog.dynamic)}, = dynamic")
+    # free each buffer right after its last reader, as eager mode drops its temporaries:
+    # holding every intermediate to the end costs memory and page faults on large steps
+    last: dict[int, int] = {}
+    for i, op in enumerate(prog.ops):
+        for n in op.slots_read():
+            last[n] = i
+        for n in op.slots_written():
+            last.setdefault(n, i)
+    keep = set(prog.outputs) | set(prog.inputs)
+    frees: dict[int, list[int]] = {}
+    for n, i in last.items():
+        if n not in keep:
+            frees.setdefault(i, []).append(n)
     for i, op in enumerate(prog.ops):
         ns[f"k{i}"] = op.fn
         call = f"k{i}({', '.join(expr(a) for a in op.args)})"
@@ -172,6 +185,9 @@ def compile_default(prog: Program) -> Callable[[list, list], list]:
         else:
             lines.append(f"    _r = {call}")
             lines.extend(f"    b{n} = _r[{j}]" for j, n in enumerate(op.outs) if n is not None)
+            lines.append("    del _r")
+        if i in frees:
+            lines.append(f"    del {', '.join(f'b{n}' for n in sorted(frees[i]))}")
     lines.append(f"    return [{', '.join(f'b{n}' for n in prog.outputs)}]")
     src = "\n".join(lines)
     exec(compile(src, "<xgrad.compile program>", "exec"), ns)  # noqa: S102 - our own code
