@@ -410,3 +410,43 @@ def test_no_warnings_on_a_plain_training_loop():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _train("mlp_adam", True, steps=5)
+
+
+def test_benchmark_compiled_steps_equal_eager():
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import benchmarks as bm
+
+    works = {w.name: w for w in bm.all_workloads()}
+    for name in ("mlp_b64", "elementwise_chain"):
+        w = works[name]
+        eager = w.builders["xgrad"](w.data(0), None)
+        comp = w.builders["xgrad-compiled"](w.data(0), None)
+        for _ in range(6):
+            a, b = eager.step(), comp.step()
+            assert np.array_equal(a.numpy(), b.numpy())
+        assert comp.step.stats["replays"] >= 2
+        for kind in ("grads", "params"):
+            ea, co = getattr(eager, kind)(), getattr(comp, kind)()
+            assert ea.keys() == co.keys() and all(np.array_equal(ea[k], co[k]) for k in ea)
+
+
+def test_argument_check_still_raises_after_replays_start():
+    m = nn.Linear(4, 3)
+
+    @xgrad.compile
+    def loss_of(x, y):
+        with xgrad.no_grad():
+            return F.cross_entropy(m(x), y)
+
+    x = xgrad.randn(2, 4)
+    for _ in range(4):
+        loss_of(x, xgrad.tensor([0, 2]))
+    assert loss_of.stats["replays"] >= 1
+    with pytest.raises(IndexError, match="Target 3 is out of bounds"):
+        loss_of(x, xgrad.tensor([0, 3]))  # the replay's guard fails: eager mode raises
+    assert np.array_equal(loss_of(x, xgrad.tensor([1, 1])).numpy(),
+                          F.cross_entropy(m(x), xgrad.tensor([1, 1])).detach().numpy())
