@@ -378,6 +378,10 @@ def _host_read_by_user() -> str:
     """For a host read in progress: ``"Tensor.item() at file:line"`` when user code asked
     for it (a graph break), ``""`` when xgrad's own code did (an argument check)."""
     stack = traceback.extract_stack()[:-2]
+    for fr in stack:
+        if os.path.abspath(fr.filename).startswith(_DISTRIBUTED):
+            # a collective: the value that comes back depends on other processes' data
+            return f"a collective operation ({fr.name}) moves the tensor through the host"
     k = len(stack) - 1
     while k >= 0:
         fr = stack[k]
@@ -404,6 +408,7 @@ _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _OWN = (_PKG + os.sep, os.path.join(os.path.dirname(_PKG), "backends") + os.sep)
 _COMPILE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _TENSOR = os.path.join(_PKG, "tensor.py")
+_DISTRIBUTED = os.path.join(_PKG, "distributed") + os.sep
 
 
 def _user_frame() -> str:

@@ -69,6 +69,10 @@ def record_step(fn: Callable, args: tuple, kwargs: dict, live: Live,
     with trace:
         result = fn(*args, **kwargs)
     rec = Captured(trace)
+    if any(t._hooks or t._post_hooks for t in tensors):
+        rec.fail("a tensor the step reads has hooks (register_hook / "
+                 "register_post_accumulate_grad_hook): they run Python every step, which a "
+                 "replay skips")
     rec.n_inputs = pos
     rec.aliases = aliases
     _writes(rec, live, before, grads0)

@@ -450,3 +450,20 @@ def test_argument_check_still_raises_after_replays_start():
         loss_of(x, xgrad.tensor([0, 3]))  # the replay's guard fails: eager mode raises
     assert np.array_equal(loss_of(x, xgrad.tensor([1, 1])).numpy(),
                           F.cross_entropy(m(x), xgrad.tensor([1, 1])).detach().numpy())
+
+
+def test_tensor_hooks_keep_the_step_eager():
+    w = xgrad.ones(2, requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: seen.append(1))
+
+    def step():
+        w.grad = None
+        (w * 3).sum().backward()
+        return w.grad
+
+    f = xgrad.compile(step)
+    with pytest.warns(UserWarning, match="has hooks"):
+        for _ in range(4):
+            g = f()
+    assert len(seen) == 4 and g.tolist() == [3.0, 3.0] and f.stats["replays"] == 0
