@@ -22,6 +22,7 @@ and the run goes on eagerly (or, under ``fullgraph=True``, :class:`Unsupported` 
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -217,6 +218,7 @@ class Trace:
         self._pending: tuple[int, int] | None = None
         self._orig_bits: Callable | None = None
         self.advance: list[int] = []
+        self._thread = threading.get_ident()
 
     # ---- slots ----------------------------------------------------------------------
     def new_slot(self, value: Any) -> int:
@@ -316,10 +318,11 @@ class Trace:
     def _wrapper(self, be: Backend, name: str, fn: Callable) -> Callable:
         trace = self
         host = name in HOST_READS
+        thread = threading.get_ident()
 
         def kernel(*args: Any) -> Any:
-            if trace._depth:
-                return fn(*args)
+            if trace._depth or threading.get_ident() != thread:
+                return fn(*args)  # a nested call, or another thread (e.g. a data loader)
             user = host and _host_read_by_user()
             if user:
                 trace.host_break(f"a tensor's value was read on the host ({user})")
@@ -350,6 +353,8 @@ class Trace:
             self.ops.append(Op(be, name, fn, enc, self.new_slot(out), None))
 
     def _bits(self, gen: Generator, be: Any, shape: tuple) -> Any:
+        if threading.get_ident() != self._thread:
+            return self._orig_bits(gen, be, shape)
         i = next((j for j, g in enumerate(self.gens) if g is gen), -1)
         if i < 0:
             i = len(self.gens)

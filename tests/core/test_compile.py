@@ -467,3 +467,28 @@ def test_tensor_hooks_keep_the_step_eager():
         for _ in range(4):
             g = f()
     assert len(seen) == 4 and g.tolist() == [3.0, 3.0] and f.stats["replays"] == 0
+
+
+def test_kernels_of_other_threads_are_not_recorded():
+    import threading
+
+    stop = threading.Event()
+
+    def busy():
+        t = xgrad.ones(4)
+        while not stop.is_set():
+            t = (t * 1.0001).exp().log()
+
+    th = threading.Thread(target=busy)
+    th.start()
+    try:
+        f = xgrad.compile(lambda x: (x * 2).tanh())
+        x = xgrad.randn(5)
+        for _ in range(6):
+            out = f(x)
+    finally:
+        stop.set()
+        th.join()
+    assert f.stats["replays"] >= 3
+    assert f.programs()[0].kernel_names() == ["mul", "tanh"]
+    assert np.array_equal(out.numpy(), (x * 2).tanh().numpy())
