@@ -65,9 +65,11 @@ def init_uniform(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) 
 def all_workloads() -> list[Workload]:
     """Every workload, in report order."""
     from . import workloads_adam, workloads_chain, workloads_cnn, workloads_mlp, workloads_transformer
+    from .compiled import add_compiled
 
-    return [*workloads_mlp.WORKLOADS, *workloads_chain.WORKLOADS, *workloads_cnn.WORKLOADS,
-            *workloads_transformer.WORKLOADS, *workloads_adam.WORKLOADS]
+    return add_compiled([*workloads_mlp.WORKLOADS, *workloads_chain.WORKLOADS,
+                         *workloads_cnn.WORKLOADS, *workloads_transformer.WORKLOADS,
+                         *workloads_adam.WORKLOADS])
 
 
 # ---- threads -------------------------------------------------------------------------------

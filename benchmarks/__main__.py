@@ -21,6 +21,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                     help="xgrad device(s), comma-separated, e.g. 'numpy' or 'cupy,numpy'")
     ap.add_argument("--torch-device", default="cpu", help="PyTorch device ('cpu', 'cuda')")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch implementations")
+    ap.add_argument("--compiled", action="store_true",
+                    help="also time each xgrad workload under xgrad.compile (xgrad-compiled)")
     ap.add_argument("--only", default=None,
                     help="comma-separated workload names (or prefixes) to run, e.g. 'mlp,cnn'")
     ap.add_argument("--threads", type=int, default=None,
@@ -53,6 +55,11 @@ def _impl_specs(args: argparse.Namespace) -> list[tuple[str, str, str | None]]:
     devices = [d.strip() for d in args.device.split(",") if d.strip()]
     for d in devices:
         specs.append(("xgrad" if devices == ["numpy"] else f"xgrad[{d}]", "xgrad", d))
+    if args.compiled:
+        from .compiled import LABEL
+
+        for d in devices:
+            specs.append((LABEL if devices == ["numpy"] else f"{LABEL}[{d}]", LABEL, d))
     if not args.no_torch:
         label = "torch" if args.torch_device == "cpu" else f"torch[{args.torch_device}]"
         specs.append((label, "torch", args.torch_device))
@@ -82,6 +89,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     seconds = args.seconds if args.seconds is not None else (0.5 if args.quick else 4.0)
     reps = args.reps if args.reps is not None else (3 if args.quick else 300)
     warmup = 1 if args.quick else 3
+    if args.compiled:
+        from .compiled import WARMUP
+
+        warmup = max(warmup, WARMUP)  # the compiled steps replay from their fourth call
     report: dict[str, Any] = {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
         "time": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(),

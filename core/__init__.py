@@ -11,6 +11,7 @@ from . import ops as _ops  # binds methods onto Tensor
 from .amp import autocast
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
+from .compile import compile  # noqa: A004  (torch.compile's name; the package stays importable)
 from .creation import (
     arange,
     as_tensor,

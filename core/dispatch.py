@@ -24,6 +24,11 @@ class Dispatch:
     record_stack = False
     #: The hook caller (pluggy's ``pm.hook.xgrad_dispatch``) when active.
     call: Callable[..., Any] | None = None
+    #: The :class:`xgrad.compile.capture.Trace` recording kernel calls while
+    #: ``xgrad.compile`` captures a step, else None. The trace shadows each backend's kernel
+    #: methods for the length of the capture (calls made straight on a backend, such as
+    #: ``be.full`` or ``be.random_bits``, are recorded too), so the hot path never tests it.
+    capture: Any = None
 
 
 def call_kernel(name: str, be: Any, fn: Callable, *args: Any) -> Any:
