@@ -89,11 +89,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"    ({i}): {_describe(p)}" for i, p in enumerate(self))
-
-    def __repr__(self) -> str:
-        body = self.extra_repr()
-        return self._get_name() + ("(\n" + body + "\n)" if body else "()")
+        return "\n".join(f"  ({i}): {_describe(p)}" for i, p in enumerate(self))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("ParameterList should not be called.")
@@ -226,11 +222,7 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"    ({k}): {_describe(p)}" for k, p in self.items())
-
-    def __repr__(self) -> str:
-        body = self.extra_repr()
-        return self._get_name() + ("(\n" + body + "\n)" if body else "()")
+        return "\n".join(f"  ({k}): {_describe(p)}" for k, p in self.items())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("ParameterDict should not be called.")

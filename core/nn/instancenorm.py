@@ -31,7 +31,7 @@ class _InstanceNorm(_BatchNorm):
         if input.dim() not in (nb, nb + 1):
             raise ValueError(f"expected {nb}D or {nb + 1}D input (got {input.dim()}D input)")
 
-    def _apply(self, input: Tensor) -> Tensor:
+    def _apply_instance_norm(self, input: Tensor) -> Tensor:
         return F.instance_norm(input, self.running_mean, self.running_var, self.weight,
                                self.bias, self.training or not self.track_running_stats,
                                self.momentum if self.momentum is not None else 0.0, self.eps)
@@ -50,8 +50,8 @@ class _InstanceNorm(_BatchNorm):
                           "can silence this warning by not passing in num_features, which is "
                           "not used because affine=False", stacklevel=2)
         if input.dim() == self._no_batch_dim:
-            return self._apply(input.unsqueeze(0)).squeeze(0)
-        return self._apply(input)
+            return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
+        return self._apply_instance_norm(input)
 
 
 class InstanceNorm1d(_InstanceNorm):
