@@ -7,3 +7,7 @@ from .clip_grad import clip_grad_norm_, clip_grad_value_, parameters_to_vector, 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
            "rnn"]
+
+from . import parametrizations, parametrize
+
+__all__ += ["parametrize", "parametrizations"]

@@ -76,8 +76,9 @@ class PackedSequence(NamedTuple):
 def _lengths_list(lengths: Any) -> list[int]:
     if isinstance(lengths, Tensor):
         if lengths.ndim != 1:
+            kind = "Long" if lengths.dtype is int64 else str(lengths.dtype)
             raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got "
-                               f"{lengths.ndim}D {lengths.dtype} tensor")
+                               f"{lengths.ndim}D cpu {kind} tensor")
         return [int(v) for v in lengths.tolist()]
     return [int(v) for v in lengths]
 
@@ -161,8 +162,8 @@ def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False
     """Stack variable-length ``(L_i, *)`` tensors into ``(L_max, B, *)`` (``batch_first``:
     ``(B, L_max, *)``), padding each on ``padding_side`` with ``padding_value``."""
     if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got "
-                         f"{padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got "
+                           f"{padding_side}.")
     if isinstance(sequences, Tensor):
         sequences = sequences.unbind(0)
     seqs = list(sequences)
