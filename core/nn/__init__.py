@@ -81,3 +81,5 @@ __all__ += [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool3d", "MaxPool3d", "Fold", "PixelShuffle",
     "PixelUnshuffle", "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]
+
+from . import modules  # the torch.nn.modules layout: xgrad.nn.modules.loss, .conv, ...
