@@ -55,3 +55,31 @@ __all__ = [
 ]
 
 from . import parallel  # xgrad.nn.parallel.DistributedDataParallel
+from .containers_param import ParameterDict, ParameterList
+from .conv import Conv3d, ConvTranspose3d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool3d,
+    MaxPool3d,
+)
+from .resize_layers import (
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+
+__all__ += [
+    "ParameterList", "ParameterDict", "Conv3d", "ConvTranspose3d", "InstanceNorm1d",
+    "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "AdaptiveAvgPool1d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool3d", "MaxPool3d", "Fold", "PixelShuffle",
+    "PixelUnshuffle", "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+]
+
+from . import modules  # the torch.nn.modules layout: xgrad.nn.modules.loss, .conv, ...

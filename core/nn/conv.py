@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose2d."""
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose2d, ConvTranspose3d."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +10,7 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d", "Conv3d", "ConvTranspose3d"]
 
 _PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -156,4 +156,52 @@ class ConvTranspose2d(_ConvNd):
                 raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
                                  f"range from {base} to {top}")
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
+                                  self.groups, self.dilation)
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C, D, H, W) input."""
+
+    _nd = 3
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, 0, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Convolve ``input``."""
+        x, pad = self._padded(input)
+        return F.conv3d(x, self.weight, self.bias, self.stride, pad, self.dilation, self.groups)
+
+
+class ConvTranspose3d(_ConvNd):
+    """Transposed 3-d convolution; weight of shape (in, out / groups, kd, kh, kw)."""
+
+    _nd = 3
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose3d')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, output_padding, device, dtype)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        """Apply the transposed convolution (``output_size`` picks the output padding)."""
+        op = self.output_padding
+        if output_size is not None:
+            size = tuple(output_size)[-3:]
+            base = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+                input.shape[-3:], self.stride, self.padding, self.dilation, self.kernel_size)]
+            op = tuple(o - b for o, b in zip(size, base))
+            if any(v < 0 or v >= max(s, d) for v, s, d in zip(op, self.stride, self.dilation)):
+                top = [b + max(s, d) - 1 for b, s, d in zip(base, self.stride, self.dilation)]
+                raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
+                                 f"range from {base} to {top}")
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, op,
                                   self.groups, self.dilation)

@@ -73,3 +73,21 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "one_hot", "pad", "interpolate", "normalize",
     "scaled_dot_product_attention", "cosine_similarity",
 ]
+
+from .functional_conv3d import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool3d,
+    conv3d,
+    conv_transpose3d,
+    max_pool3d,
+)
+from .functional_fold import fold, pixel_shuffle, pixel_unshuffle, unfold
+from .functional_norm_extra import instance_norm, local_response_norm
+
+__all__ += [
+    "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_avg_pool1d", "fold", "unfold", "pixel_shuffle",
+    "pixel_unshuffle", "instance_norm", "local_response_norm",
+]

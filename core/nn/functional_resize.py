@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,63 +73,165 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     return out
 
 
-def _resize_source(n_in: int, n_out: int, scale: float | None, align_corners: bool) -> list:
+_MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+_INTERP = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_CUBIC_A = -0.75
+
+
+def _f32(v: float) -> float:
+    return struct.unpack("f", struct.pack("f", v))[0]
+
+
+def _source(n_in: int, n_out: int, j: int, scale: float | None, align_corners: bool,
+            cubic: bool) -> float:
+    """PyTorch's source coordinate of output index ``j`` (``area_pixel_compute_source_index``)."""
     if align_corners:
-        step = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-        return [j * step for j in range(n_out)]
-    ratio = 1.0 / scale if scale else n_in / n_out
-    return [max((j + 0.5) * ratio - 0.5, 0.0) for j in range(n_out)]
+        return j * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+    src = ratio * (j + 0.5) - 0.5
+    return src if cubic or src >= 0 else 0.0
+
+
+def _cubic_weights(t: float) -> list:
+    a = _CUBIC_A
+
+    def near(x: float) -> float:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: float) -> float:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _taps(n_in: int, n_out: int, scale: float | None, mode: str, align_corners: bool) -> tuple:
+    """Per tap, the input index and the weight of every output position along one dim."""
+    if mode == "area":  # PyTorch's adaptive-average bins, padded with zero-weight taps
+        bins = [(j * n_in // n_out, -((-(j + 1) * n_in) // n_out)) for j in range(n_out)]
+        width = max(e - b for b, e in bins)
+        idx = [[min(b + t, e - 1) for b, e in bins] for t in range(width)]
+        wts = [[1.0 / (e - b) if b + t < e else 0.0 for b, e in bins] for t in range(width)]
+        return idx, wts
+    if mode == "bicubic":
+        idx, wts = [[], [], [], []], [[], [], [], []]
+        for j in range(n_out):
+            src = _source(n_in, n_out, j, scale, align_corners, True)
+            base = math.floor(src)
+            for t, w in enumerate(_cubic_weights(src - base)):
+                idx[t].append(min(max(base - 1 + t, 0), n_in - 1))
+                wts[t].append(w)
+        return idx, wts
+    lo, hi, lam = [], [], []
+    for j in range(n_out):
+        src = _source(n_in, n_out, j, scale, align_corners, False)
+        i0 = min(int(src), n_in - 1)
+        lo.append(i0)
+        hi.append(i0 + 1 if i0 < n_in - 1 else i0)
+        lam.append(src - i0)
+    return [lo, hi], [[1.0 - v for v in lam], lam]
+
+
+def _resize_dim(x: Tensor, dim: int, idx: list, wts: list) -> Tensor:
+    be = x.backend
+    shape = [1] * x.ndim
+    shape[dim] = len(idx[0])
+    out = None
+    for ti, tw in zip(idx, wts):
+        term = index_select(x, dim, tensor(ti, dtype=int64, device=be))
+        term = term * tensor(tw, dtype=x.dtype, device=be).reshape(shape)
+        out = term if out is None else out + term
+    return out
+
+
+def _output_size(input: Tensor, size: Any, scale_factor: Any, mode: str,
+                 recompute_scale_factor: bool | None) -> tuple:
+    nsp = input.ndim - 2
+    sp = list(input.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != nsp:
+                raise ValueError(f"Input and output must have the same number of spatial "
+                                 f"dimensions, but got input with spatial dimensions of {sp} "
+                                 f"and output size of {size}. Please provide input tensor in "
+                                 f"(N, C, d1, d2, ...,dK) format and output size in (o1, o2, "
+                                 f"...,oK) format.")
+            out = tuple(int(v) for v in size)
+        else:
+            out = (int(size),) * nsp
+        if recompute_scale_factor is not None and recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        return out, [None] * nsp
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != nsp:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial "
+                             f"dimensions, but got input with spatial dimensions of {sp} and "
+                             f"scale_factor of shape {scale_factor}. Please provide input "
+                             f"tensor in (N, C, d1, d2, ...,dK) format and scale_factor in "
+                             f"(s1, s2, ...,sK) format.")
+        sf = [float(v) for v in scale_factor]
+    else:
+        sf = [float(scale_factor)] * nsp
+    out = tuple(int(math.floor(float(n) * f)) for n, f in zip(sp, sf))
+    if mode == "area" or recompute_scale_factor:
+        return out, [None] * nsp
+    return out, sf
 
 
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize the spatial dims (``'nearest'`` for 3-5 d input; ``'linear'``/``'bilinear'``)."""
-    nsp = input.ndim - 2
-    if nsp < 1:
-        raise ValueError(f"interpolate expects at least 3-d input, got {list(input.shape)}")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined")
-    in_sp = input.shape[2:]
-    if size is not None:
-        out_sp = tuple(size) if isinstance(size, (tuple, list)) else (size,) * nsp
-        scales = [None] * nsp
-    else:
-        sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else \
-            (scale_factor,) * nsp
-        out_sp = tuple(int(math.floor(n * f)) for n, f in zip(in_sp, sf))
-        scales = [None if recompute_scale_factor else f for f in sf]
-    if mode in ("nearest", "nearest-exact"):
+    """Resize the spatial dims of a (N, C, *spatial) input, as ``torch.nn.functional``.
+
+    Modes: ``'nearest'``, ``'nearest-exact'`` and ``'area'`` (1-3 spatial dims), ``'linear'``
+    (3-d input), ``'bilinear'``/``'bicubic'`` (4-d), ``'trilinear'`` (5-d). Each spatial dim
+    is resized in turn as a weighted sum of gathered input rows, so gradients flow to the
+    input. ``scale_factor`` (not ``size``) sets the sampling ratio unless
+    ``recompute_scale_factor``; ``antialias`` is not supported.
+    """
+    if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
-        out = input
-        for i, (n_in, n_out) in enumerate(zip(in_sp, out_sp)):
-            ratio = 1.0 / scales[i] if scales[i] else n_in / n_out
-            if mode == "nearest":
-                src = [min(int(math.floor(j * ratio)), n_in - 1) for j in range(n_out)]
-            else:
-                src = [min(int(math.floor((j + 0.5) * ratio)), n_in - 1) for j in range(n_out)]
-            out = index_select(out, 2 + i, tensor(src, dtype=int64, device=input.backend))
-        return out
-    if mode not in ("linear", "bilinear", "trilinear"):
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
-                                  f"nearest-exact, linear, bilinear, trilinear)")
-    need = {"linear": 1, "bilinear": 2, "trilinear": 3}[mode]
-    if nsp != need:
-        raise ValueError(f"Got {input.ndim}D input, but {mode} mode needs {need + 2}D input")
-    ac = bool(align_corners)
+    elif align_corners is None:
+        align_corners = False
+    nsp = input.ndim - 2
+    if not 1 <= nsp <= 3 or (mode not in _INTERP and mode not in ("nearest", "area",
+                                                                   "nearest-exact")):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input.ndim}D) for the modes: {_MODES} (got {mode})")
+    out_sp, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
+    if antialias:
+        if not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                             "modes and requires a 4-D tensor as input")
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if mode in _INTERP and _INTERP[mode] != nsp:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
+                                  f"{_INTERP[mode] + 2}D input")
+    in_sp = tuple(input.shape[2:])
+    if any(n <= 0 for n in in_sp) or any(n <= 0 for n in out_sp):
+        names = ("D", "H", "W")[3 - nsp:]
+        fin = ", ".join(f"{a}: {n}" for a, n in zip(names, in_sp))
+        fout = ", ".join(f"{a}: {n}" for a, n in zip(names, out_sp))
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({fin}) output ({fout})")
     out = input
     for i, (n_in, n_out) in enumerate(zip(in_sp, out_sp)):
-        src = _resize_source(n_in, n_out, scales[i], ac)
-        i0 = [min(int(math.floor(v)), n_in - 1) for v in src]
-        i1 = [min(a + 1, n_in - 1) for a in i0]
-        lam = [v - a for v, a in zip(src, i0)]
-        be = input.backend
-        shape = [1] * out.ndim
-        shape[2 + i] = n_out
-        w1 = tensor(lam, dtype=input.dtype, device=be).reshape(shape)
-        lo = index_select(out, 2 + i, tensor(i0, dtype=int64, device=be))
-        hi = index_select(out, 2 + i, tensor(i1, dtype=int64, device=be))
-        out = lo + (hi - lo) * w1
+        if mode in ("nearest", "nearest-exact"):
+            sc = scales[i]  # PyTorch computes the nearest source index in float32
+            ratio = _f32(1.0 / sc) if sc is not None and sc > 0 else _f32(n_in / n_out)
+            off = 0.5 if mode == "nearest-exact" else 0.0
+            src = [min(int(math.floor(_f32((j + off) * ratio))), n_in - 1)
+                   for j in range(n_out)]
+            out = index_select(out, 2 + i, tensor(src, dtype=int64, device=input.backend))
+            continue
+        if mode == "area" and n_in == n_out:
+            continue
+        idx, wts = _taps(n_in, n_out, scales[i], "area" if mode == "area" else
+                         ("bicubic" if mode == "bicubic" else "linear"), bool(align_corners))
+        out = _resize_dim(out, 2 + i, idx, wts)
     return out

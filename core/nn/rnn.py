@@ -3,6 +3,11 @@
 Parameter names, shapes, gate order and initialisation follow PyTorch, so state dicts are
 interchangeable. Each layer computes the input projection of every time step in one matmul;
 only the recurrent part loops over time.
+
+A :class:`~xgrad.nn.utils.rnn.PackedSequence` input is run step by step on the rows still
+running at each step (the batch is sorted by decreasing length, so they are a prefix); the
+rest keep their state, so padding never touches the result and each sequence's final state
+is the one at its true length. The output is packed the same way.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from ..tensor import Tensor
 from .functional import dropout
 from .module import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -157,8 +163,8 @@ class RNNBase(Module):
     def _prepare_input(self, input: Tensor) -> tuple[Tensor, bool]:
         """Validate ``input``; return it as (L, N, H_in) and whether it was batched."""
         if not isinstance(input, Tensor):
-            raise TypeError(f"{self._name()}: expected input to be a Tensor, got "
-                            f"{type(input).__name__} (PackedSequence is not supported)")
+            raise TypeError(f"{self._name()}: expected input to be a Tensor or a "
+                            f"PackedSequence, got {type(input).__name__}")
         if input.ndim not in (2, 3):
             raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got {input.ndim}D "
                              "tensor instead")
@@ -250,6 +256,73 @@ class RNNBase(Module):
                 x = dropout(x, self.dropout, True)
         return x, stack(hs, 0), (stack(cs, 0) if c0 is not None else None)
 
+    # ---- PackedSequence input ----------------------------------------------------------
+    def _direction_packed(self, x: Tensor, sizes: list, h: Tensor, c: Tensor | None,
+                          layer: int, reverse: bool) -> tuple[Tensor, Tensor, Tensor | None]:
+        """One layer in one direction over packed ``x`` (rows of step ``t``: ``sizes[t]``)."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, "_reverse" if reverse else "")
+        steps = linear(x, w_ih, b_ih).split(sizes, 0)
+        n, batch = len(steps), h.shape[0]
+        outs: list[Tensor | None] = [None] * n
+        mode = self.mode
+        for t in (range(n - 1, -1, -1) if reverse else range(n)):
+            bs = sizes[t]
+            hp = h if bs == batch else h[:bs]
+            if mode == "LSTM":
+                cp = c if bs == batch else c[:bs]
+                hp, cp = _lstm_step(steps[t], hp, cp, w_hh, b_hh, w_hr)
+                c = cp if bs == batch else cat([cp, c[bs:]], 0)
+            elif mode == "GRU":
+                hp = _gru_step(steps[t], hp, w_hh, b_hh)
+            else:
+                hp = _rnn_step(steps[t], hp, w_hh, b_hh, mode == "RNN_RELU")
+            outs[t] = hp
+            h = hp if bs == batch else cat([hp, h[bs:]], 0)
+        return cat(outs, 0), h, c
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> tuple:
+        """Run on a PackedSequence; returns ``(PackedSequence, h_n)`` (LSTM:
+        ``(PackedSequence, (h_n, c_n))``) with states in the caller's batch order."""
+        data = packed.data
+        if data.ndim != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.ndim}")
+        sizes = [int(v) for v in packed.batch_sizes.tolist()]
+        like, _ = self._prepare_input(data[:sizes[0]].unsqueeze(1 if self.batch_first else 0))
+        lstm = self.mode == "LSTM"
+        if lstm:
+            if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+                raise TypeError("LSTM: expected hx to be a tuple (h_0, c_0) of two Tensors, "
+                                f"got {type(hx).__name__}")
+            states = [None, None] if hx is None else list(hx)
+        else:
+            states = [hx]
+        if packed.sorted_indices is not None:
+            states = [None if s is None or not isinstance(s, Tensor) else
+                      s.index_select(1, packed.sorted_indices) for s in states]
+        h0 = self._prepare_state(states[0], like, True, self.proj_size or self.hidden_size)
+        c0 = self._prepare_state(states[1], like, True, self.hidden_size, "cell") \
+            if lstm else None
+        dirs = 2 if self.bidirectional else 1
+        x, hs, cs = data, [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                out, h, c = self._direction_packed(x, sizes, h0[k], None if c0 is None else c0[k],
+                                                   layer, d == 1)
+                outs.append(out)
+                hs.append(h)
+                cs.append(c)
+            x = outs[0] if dirs == 1 else cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = dropout(x, self.dropout, True)
+        finals = [stack(hs, 0)] + ([stack(cs, 0)] if lstm else [])
+        if packed.unsorted_indices is not None:
+            finals = [f.index_select(1, packed.unsorted_indices) for f in finals]
+        out = PackedSequence(x, packed.batch_sizes, packed.sorted_indices,
+                             packed.unsorted_indices)
+        return out, (tuple(finals) if lstm else finals[0])
+
     def _finish(self, out: Tensor, states: tuple, batched: bool) -> tuple:
         if not batched:
             return out.squeeze(1), tuple(s.squeeze(1) for s in states)
@@ -280,7 +353,10 @@ class RNN(RNNBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """``(output, h_n)``: output (L, N, D*H) (batch_first: (N, L, D*H)), h_n
-        (D*num_layers, N, H); unbatched input drops the N dimension."""
+        (D*num_layers, N, H); unbatched input drops the N dimension. A PackedSequence
+        input gives a PackedSequence output."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, batched = self._prepare_input(input)
         h0 = self._prepare_state(hx, x, batched, self.hidden_size)
         out, h, _ = self._run(x, h0, None)
@@ -303,7 +379,10 @@ class LSTM(RNNBase):
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """``(output, (h_n, c_n))`` with PyTorch's shapes."""
+        """``(output, (h_n, c_n))`` with PyTorch's shapes (PackedSequence in, PackedSequence
+        out)."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, batched = self._prepare_input(input)
         if hx is None:
             h0 = c0 = None
@@ -338,7 +417,9 @@ class GRU(RNNBase):
                          dropout, bidirectional, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """``(output, h_n)`` with PyTorch's shapes."""
+        """``(output, h_n)`` with PyTorch's shapes (PackedSequence in, PackedSequence out)."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, batched = self._prepare_input(input)
         h0 = self._prepare_state(hx, x, batched, self.hidden_size)
         out, h, _ = self._run(x, h0, None)

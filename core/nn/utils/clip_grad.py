@@ -1,13 +1,13 @@
-"""``xgrad.nn.utils``: gradient clipping and flat parameter vectors."""
+"""Gradient clipping and flat parameter vectors of :mod:`xgrad.nn.utils`."""
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
-from ..autograd.grad_mode import no_grad
-from ..creation import tensor
-from ..ops.shape import cat, stack
-from ..tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...creation import tensor
+from ...ops.shape import cat, stack
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 

@@ -1,0 +1,6 @@
+"""The classes of ``torch.nn.modules.batchnorm``, from :mod:`xgrad.nn`."""
+from __future__ import annotations
+
+from ..normalization import BatchNorm1d, BatchNorm2d, _BatchNorm
+
+__all__ = ["_BatchNorm", "BatchNorm1d", "BatchNorm2d"]

@@ -1,0 +1,19 @@
+"""The classes of ``torch.nn.modules.loss``, from :mod:`xgrad.nn`."""
+from __future__ import annotations
+
+from ..loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+    _Loss,
+    _WeightedLoss,
+)
+
+__all__ = ["_Loss", "_WeightedLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss"]
