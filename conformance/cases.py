@@ -24,6 +24,8 @@ NOT_OPS: dict[str, str] = {
     "untyped_storage": "storage identity, no tensor data",
     "data_ptr": "storage identity, no tensor data",
     "_is_view": "view bookkeeping, no tensor data",
+    "resize_": "storage reshaping, no arithmetic (checked by the resize_view view program)",
+    "resize_as_": "storage reshaping, no arithmetic (resize_ to another tensor's shape)",
 }
 
 #: Fused ops of the backend contract that no case checks yet, with the reason (sgd_step and
@@ -459,6 +461,7 @@ INPLACE_OF: dict[str, str] = {n + "_": n for n in (
 INPLACE_OF.update({"clip_": "clamp", "__iadd__": "add", "__isub__": "sub", "__imul__": "mul",
                    "__itruediv__": "div", "__ipow__": "pow"})
 INPLACE_OF.update({"tril_": "tril", "triu_": "triu"})
+INPLACE_OF.update({f"logical_{n}_": f"logical_{n}" for n in ("and", "or", "xor", "not")})
 
 
 def _fits_inplace(sample: tuple) -> bool:
