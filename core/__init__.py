@@ -47,6 +47,8 @@ from .ops import table as _op_table
 from .random import (
     Generator,
     bernoulli,
+    default_generator,
+    get_rng_state,
     initial_seed,
     manual_seed,
     multinomial,
@@ -59,7 +61,9 @@ from .random import (
     randn_like,
     randperm,
     seed,
+    set_rng_state,
 )
+from . import random_fill as _random_fill  # noqa: F401  (binds Tensor.uniform_, ...)
 from .settings import (
     get_float32_matmul_precision,
     get_num_threads,
