@@ -1,6 +1,7 @@
 """The Tensor: a native array of one backend, plus its place in the autograd graph."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np  # host conversion and printing only
@@ -9,6 +10,7 @@ from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import (
     DType,
+    bfloat16,
     bool_,
     dtype_from_name,
     float16,
@@ -18,7 +20,7 @@ from .dtypes import (
     int32,
     int64,
 )
-from .shapes import Size, wrap_dim
+from .shapes import Size, int_sizes, wrap_dim
 
 __all__ = ["Tensor", "Size", "wrap", "from_data"]
 
@@ -275,29 +277,100 @@ class Tensor:
         return self.__deepcopy__({})
 
     # dtype shortcuts
-    def float(self) -> Tensor:
+    def float(self, memory_format: Any = None) -> Tensor:
         """Cast to float32."""
         return self.to(float32)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format: Any = None) -> Tensor:
         """Cast to float64."""
         return self.to(float64)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format: Any = None) -> Tensor:
         """Cast to float16."""
         return self.to(float16)
 
-    def long(self) -> Tensor:
+    def long(self, memory_format: Any = None) -> Tensor:
         """Cast to int64."""
         return self.to(int64)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format: Any = None) -> Tensor:
         """Cast to int32."""
         return self.to(int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format: Any = None) -> Tensor:
         """Cast to bool."""
         return self.to(bool_)
+
+    def bfloat16(self, memory_format: Any = None) -> Tensor:
+        """Cast to bfloat16 (on numpy this needs the optional ``ml_dtypes`` package)."""
+        return self.to(bfloat16)
+
+    def short(self, memory_format: Any = None) -> Tensor:
+        """``int16`` in PyTorch; xgrad has no int16 dtype, so this raises TypeError."""
+        raise _no_dtype("short", "int16")
+
+    def byte(self, memory_format: Any = None) -> Tensor:
+        """``uint8`` in PyTorch; xgrad has no uint8 dtype, so this raises TypeError."""
+        raise _no_dtype("byte", "uint8")
+
+    def char(self, memory_format: Any = None) -> Tensor:
+        """``int8`` in PyTorch; xgrad has no int8 dtype, so this raises TypeError."""
+        raise _no_dtype("char", "int8")
+
+    # ---- new tensors like this one: same dtype and device unless overridden ---------------
+    def _new_filled(self, fn: str, size: tuple, value: Any, dtype: Any, device: Any,
+                    requires_grad: bool) -> Tensor:
+        shape = int_sizes(fn, "size", size)
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                               f"{list(shape)}")
+        be = self._backend if device is None else resolve(device)
+        dt = self.dtype if dtype is None else dtype_from_name(dtype)
+        if dt not in be.dtypes:
+            raise _unsupported(be, dt)
+        out = wrap(be.full(shape, value, dt), be)
+        return out.requires_grad_(True) if requires_grad else out
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new_filled("new_zeros", size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new_filled("new_ones", size, 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """A tensor of ``size`` with this tensor's dtype and device (unless given); its values
+        are unspecified (zeros here)."""
+        return self._new_filled("new_empty", size, 0, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """``fill_value`` everywhere, in a tensor of ``size`` (a tuple or list of ints) with this
+        tensor's dtype and device (unless given)."""
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {type(size).__name__}")
+        if isinstance(fill_value, Tensor):
+            fill_value = fill_value.item()
+        return self._new_filled("new_full", (size,), fill_value, dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """A new leaf tensor holding a copy of ``data``, in this tensor's dtype and on its
+        device unless ``dtype``/``device`` are given (as PyTorch, the dtype is not inferred
+        from ``data``)."""
+        if isinstance(data, Tensor):
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or "
+                          "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                          "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+        out = from_data(data, self.dtype if dtype is None else dtype,
+                        self._backend if device is None else device)
+        return out.requires_grad_(True) if requires_grad else out
 
     def type(self, dtype: Any = None):
         """The dtype's name, or a cast to ``dtype``."""
@@ -325,6 +398,12 @@ class Tensor:
         """Device index (-1 on the host)."""
         _, _, idx = self._backend.device.partition(":")
         return int(idx) if idx else (0 if self._backend.name == "cupy" else -1)
+
+
+def _no_dtype(method: str, torch_dtype: str) -> TypeError:
+    return TypeError(f"Tensor.{method}() casts to {torch_dtype} in PyTorch, but xgrad has no "
+                     f"{torch_dtype} dtype; supported: float16, bfloat16, float32, float64, int32, "
+                     "int64, bool (e.g. use .int() or .long() for integers)")
 
 
 def _print_options(arr) -> dict:
