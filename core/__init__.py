@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins as _builtins
 
 from . import ops as _ops  # binds methods onto Tensor
+from . import random_fill as _random_fill  # noqa: F401  (binds Tensor.uniform_, ...)
 from .amp import autocast
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
@@ -44,6 +45,7 @@ from .dtypes import bool_ as _bool_dtype
 from .hookspecs import hookimpl, hookspec
 from .legacy import BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .ops import table as _op_table
+from .printing import set_printoptions
 from .random import (
     Generator,
     bernoulli,
@@ -63,7 +65,6 @@ from .random import (
     seed,
     set_rng_state,
 )
-from . import random_fill as _random_fill  # noqa: F401  (binds Tensor.uniform_, ...)
 from .settings import (
     get_float32_matmul_precision,
     get_num_threads,

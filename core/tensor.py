@@ -4,8 +4,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np  # host conversion and printing only
+import numpy as np  # host conversion only
 
+from . import printing as _printing
 from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import (
@@ -241,19 +242,29 @@ class Tensor:
         return self._data.__dlpack_device__()
 
     def __repr__(self) -> str:
+        """PyTorch's layout, under the options of :func:`xgrad.set_printoptions`."""
         arr = self._backend.to_numpy(self._data)
-        body = np.array2string(arr, separator=", ", prefix="tensor(", **_print_options(arr))
-        extras = []
-        if self._backend.name != "numpy":
-            extras.append(f"device='{self._backend.device}'")
         dt = self.dtype
-        if dt not in (float32, int64, bool_) or arr.size == 0:
-            extras.append(f"dtype={dt!r}")
+        prefix = "tensor("
+        suffixes = []
+        if self._backend.name != "numpy":
+            suffixes.append(f"device='{self._backend.device}'")
+        if arr.size == 0:
+            if arr.ndim != 1:
+                suffixes.append(f"size={tuple(arr.shape)}")
+            if dt is not get_default_dtype():
+                suffixes.append(f"dtype={dt!r}")
+        else:
+            if _printing.edgeitems_hidden():
+                suffixes.append(f"size={tuple(arr.shape)}")
+            if dt not in (get_default_dtype(), int64, bool_):
+                suffixes.append(f"dtype={dt!r}")
         if self._node is not None:
-            extras.append(f"grad_fn={self._node!r}")
+            suffixes.append(f"grad_fn={self._node!r}")
         elif self._rg:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+            suffixes.append("requires_grad=True")
+        body = _printing.format_array(arr, dt.is_floating_point, len(prefix))
+        return _printing.add_suffixes(prefix + body, suffixes, len(prefix))
 
     __str__ = __repr__
 
@@ -404,20 +415,6 @@ def _no_dtype(method: str, torch_dtype: str) -> TypeError:
     return TypeError(f"Tensor.{method}() casts to {torch_dtype} in PyTorch, but xgrad has no "
                      f"{torch_dtype} dtype; supported: float16, bfloat16, float32, float64, int32, "
                      "int64, bool (e.g. use .int() or .long() for integers)")
-
-
-def _print_options(arr) -> dict:
-    """PyTorch's float printing: ``1.`` for integral values, else 4 fixed decimals, and
-    scientific notation when magnitudes are very large, very small or far apart."""
-    if arr.dtype.kind != "f" or arr.size == 0:
-        return {}
-    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
-    if finite.size == 0 or np.all(finite == np.round(finite)) and finite.max() < 1e8:
-        return {"precision": 0, "floatmode": "fixed"}
-    nz = finite[finite > 0]
-    if nz.size and (nz.max() >= 1e8 or nz.min() < 1e-4 or nz.max() / nz.min() > 1e3):
-        return {"precision": 4, "floatmode": "fixed", "formatter": {"float_kind": "{:.4e}".format}}
-    return {"precision": 4, "floatmode": "fixed"}
 
 
 # ---- constructor helpers: the only places that build a Tensor around a native array -------
