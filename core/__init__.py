@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins as _builtins
 
 from . import ops as _ops  # binds methods onto Tensor
+from . import random_fill as _random_fill  # noqa: F401  (binds Tensor.uniform_, ...)
 from .amp import autocast
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
@@ -45,9 +46,12 @@ from .dtypes import bool_ as _bool_dtype
 from .hookspecs import hookimpl, hookspec
 from .legacy import BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .ops import table as _op_table
+from .printing import set_printoptions
 from .random import (
     Generator,
     bernoulli,
+    default_generator,
+    get_rng_state,
     initial_seed,
     manual_seed,
     multinomial,
@@ -60,6 +64,7 @@ from .random import (
     randn_like,
     randperm,
     seed,
+    set_rng_state,
 )
 from .settings import (
     get_float32_matmul_precision,
@@ -130,7 +135,7 @@ def __getattr__(name: str) -> object:
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
                 "testing", "cuda", "amp", "accelerator", "onnx", "distributed",
-                "distributions"):
+                "distributions", "serialization"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 

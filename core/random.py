@@ -12,32 +12,59 @@ import os
 from typing import Any
 
 from .autograd.grad_mode import no_grad
-from .device import resolve
+from .backend import Backend
+from .device import device_cls, resolve
 from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
-from .shapes import int_sizes
-from .tensor import Tensor, wrap
+from .shapes import broadcast_shapes, int_sizes
+from .tensor import Tensor, from_data, wrap
 
-__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn",
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
+           "set_rng_state", "rand", "randn",
            "randint", "randperm", "rand_like", "randn_like", "randint_like", "bernoulli",
            "multinomial", "normal", "uniform_", "normal_"]
 
 
-class Generator:
-    """A random stream: a seed and a counter of words drawn so far."""
+_DEFAULT_SEED = 67280421310721
+_U64 = 0xFFFFFFFFFFFFFFFF
 
-    def __init__(self, device: Any = None) -> None:
-        self._seed = 67280421310721
+
+def _seed_value(seed: Any, who: str) -> int:
+    """``seed`` as an unsigned 64-bit value (negative seeds wrap, as PyTorch)."""
+    if isinstance(seed, Tensor):
+        seed = seed.item()
+    if isinstance(seed, (bool, int)) or hasattr(seed, "__index__") and not isinstance(seed, float):
+        value = int(seed.__index__()) if not isinstance(seed, int) else int(seed)
+    else:
+        raise RuntimeError(f"{who} expected a long, but got {type(seed).__name__}")
+    if not -(1 << 63) <= value <= _U64:
+        raise ValueError("Overflow when unpacking long long")
+    return value & _U64
+
+
+class Generator:
+    """A random stream, as ``torch.Generator``: a 64-bit seed and the count of Philox words
+    drawn so far (the offset). Two generators seeded alike give the same numbers on every
+    backend, and drawing from one never moves the default (global) generator."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        if device is not None and not isinstance(device, (str, device_cls, Backend)):
+            raise TypeError(f"Generator(): argument 'device' must be a device or str, not "
+                            f"{type(device).__name__}")
+        #: The device the generator is for (streams are backend-independent; this is
+        #: recorded, as PyTorch reports it).
+        self.device = device_cls("cpu" if device is None else device)
+        self._seed = _DEFAULT_SEED
         self._offset = 0
 
     def manual_seed(self, seed: int) -> Generator:
-        """Restart the stream from ``seed``."""
-        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        """Restart the stream from ``seed`` (an int; negative values wrap to 64 bits)."""
+        self._seed = _seed_value(seed, "manual_seed")
         self._offset = 0
         return self
 
     def seed(self) -> int:
-        """Seed from the OS's entropy and return it."""
-        s = int.from_bytes(os.urandom(8), "little")
+        """Seed from the OS's entropy and return the seed."""
+        s = int.from_bytes(os.urandom(8), "little") & ((1 << 63) - 1)
         self.manual_seed(s)
         return s
 
@@ -45,13 +72,43 @@ class Generator:
         """The seed the stream started from."""
         return self._seed
 
-    def get_state(self) -> tuple[int, int]:
-        """``(seed, offset)``: enough to resume the stream."""
-        return (self._seed, self._offset)
+    def get_offset(self) -> int:
+        """How many 32-bit words the stream has used since it was seeded."""
+        return self._offset
 
-    def set_state(self, state: tuple[int, int]) -> None:
+    def set_offset(self, offset: int) -> Generator:
+        """Jump to word ``offset`` of the current seed's stream."""
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise RuntimeError(f"set_offset expects a non-negative int, but got {offset!r}")
+        self._offset = int(offset)
+        return self
+
+    def get_state(self) -> Tensor:
+        """The state as an int64 tensor ``[seed >> 32, seed & 0xffffffff, offset]``, on the
+        CPU; :meth:`set_state` resumes from it (PyTorch's state is an opaque byte tensor)."""
+        return from_data([self._seed >> 32, self._seed & 0xFFFFFFFF, self._offset], int64, "cpu")
+
+    def set_state(self, new_state: Tensor) -> Generator:
         """Resume from a state returned by :meth:`get_state`."""
-        self._seed, self._offset = int(state[0]), int(state[1])
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a xgrad.Tensor (the state from Generator.get_state()), "
+                            f"but got {type(new_state).__name__}")
+        if new_state.dtype is not int64 or new_state.shape != (3,):
+            raise RuntimeError(f"Expected a Generator state: an int64 tensor of 3 elements, but "
+                               f"found a {new_state.dtype.name} tensor of shape "
+                               f"{list(new_state.shape)}")
+        hi, lo, off = (int(v) for v in new_state.tolist())
+        if not (0 <= hi < 1 << 32 and 0 <= lo < 1 << 32 and off >= 0):
+            raise RuntimeError(f"invalid Generator state {[hi, lo, off]}: expected seed halves in "
+                               "[0, 2**32) and a non-negative offset")
+        self._seed, self._offset = (hi << 32) | lo, off
+        return self
+
+    def clone_state(self) -> Generator:
+        """A new generator at the same point of the same stream."""
+        g = Generator(self.device)
+        g._seed, g._offset = self._seed, self._offset
+        return g
 
     def bits(self, be: Any, shape: tuple) -> Tensor:
         """An int64 tensor of fresh 32-bit random words."""
@@ -61,12 +118,27 @@ class Generator:
         return out
 
 
+def _num(v: Any) -> str:
+    """A number as PyTorch's C++ messages print it (``-1`` for -1.0, ``0.5``)."""
+    return f"{float(v):g}" if isinstance(v, float) else str(v)
+
+
+def _gen(generator: Any, fn: str) -> Generator:
+    """``generator``, or the default generator when None; anything else is refused."""
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{fn}(): argument 'generator' must be xgrad.Generator, not "
+                        f"{type(generator).__name__}")
+    return generator
+
+
 default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator (the same numbers on every backend)."""
-    return default_generator.manual_seed(seed)
+    """Seed the default generator (the same numbers on every backend); returns it."""
+    return default_generator.manual_seed(int(seed))
 
 
 def seed() -> int:
@@ -77,6 +149,16 @@ def seed() -> int:
 def initial_seed() -> int:
     """The default generator's seed."""
     return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state (see :meth:`Generator.get_state`)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Resume the default generator from :func:`get_rng_state`'s value."""
+    default_generator.set_state(new_state)
 
 
 def _size(size: tuple, fn: str = "rand") -> tuple:
@@ -106,19 +188,20 @@ def _float_dtype(dtype: Any) -> Any:
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
+    gen = _gen(generator, "rand")
     be = resolve(device)
-    t = _uniform01(be, _size(size), _float_dtype(dtype), generator or default_generator)
+    t = _uniform01(be, _size(size), _float_dtype(dtype), gen)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples (Box-Muller over two uniform streams)."""
+    gen = _gen(generator, "randn")
     be = resolve(device)
     dt = _float_dtype(dtype)
     shape = _size(size, "randn")
     wide = float64 if float64 in be.dtypes else float32
-    gen = generator or default_generator
     # The words drawn depend on the output dtype only, so every backend consumes the same
     # stream; the transform then runs in the widest float the backend has.
     bits = float64 if dt is float64 else float32
@@ -128,8 +211,18 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     return z.requires_grad_(True) if requires_grad else z
 
 
+def _words_below(be: Any, shape: tuple, span: int, gen: Generator) -> Tensor:
+    """int64 integers in ``[0, span)``: one 32-bit word each when ``span <= 2**32``, else two."""
+    if span <= 2 ** 32:
+        return gen.bits(be, shape) % span
+    w2 = gen.bits(be, (2,) + shape)
+    w = (w2[0] // 2) * 4294967296 + w2[1]  # 63 random bits: [0, 2**63)
+    return w if span >= 2 ** 63 else w % span
+
+
 def randint(low: int, high: int | None = None, size: Any = None, *,
-            generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
+            generator: Generator | None = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
     """Integers uniform in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
     if size is None:
         if isinstance(high, (tuple, list)):
@@ -141,73 +234,114 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
+    gen = _gen(generator, "randint")
     be = resolve(device)
-    gen = generator or default_generator
     shape = _size((size,), "randint")
-    span = int(high) - int(low)
-    if span <= 2 ** 32:
-        w = gen.bits(be, shape)
-    else:
-        w2 = gen.bits(be, (2,) + shape)
-        w = w2[0] * 4294967296 + w2[1]
-        w = w.abs()
-    out = (w % span) + int(low)
-    return out.to(dtype) if dtype is not None else out
+    out = _words_below(be, shape, int(high) - int(low), gen) + int(low)
+    out = out.to(dtype) if dtype is not None else out
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
-             device: Any = None) -> Tensor:
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0..n-1``."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        try:
+            n = int(n.__index__())
+        except (AttributeError, TypeError):
+            raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}") from None
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    gen = _gen(generator, "randperm")
     be = resolve(device)
-    keys = (generator or default_generator).bits(be, (n,))
+    keys = gen.bits(be, (n,))
     perm = keys.argsort(stable=True)
-    return perm.to(dtype) if dtype is not None else perm
+    perm = perm.to(dtype) if dtype is not None else perm
+    return perm.requires_grad_(True) if requires_grad else perm
 
 
-def rand_like(t: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
-    """Uniform samples with ``t``'s shape, dtype and device."""
-    return rand(t._data.shape, dtype=dtype or t.dtype, device=device or t._backend)
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
+              device: Any = None, requires_grad: bool = False, **_layout: Any) -> Tensor:
+    """Uniform samples with ``input``'s shape, dtype and device."""
+    return rand(input._data.shape, generator=generator, dtype=dtype or input.dtype,
+                device=device or input._backend, requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
-    """Normal samples with ``t``'s shape, dtype and device."""
-    return randn(t._data.shape, dtype=dtype or t.dtype, device=device or t._backend)
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
+               device: Any = None, requires_grad: bool = False, **_layout: Any) -> Tensor:
+    """Normal samples with ``input``'s shape, dtype and device."""
+    return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype,
+                 device=device or input._backend, requires_grad=requires_grad)
 
 
-def randint_like(t: Tensor, low: int, high: int | None = None, *, dtype: Any = None) -> Tensor:
-    """Integers with ``t``'s shape."""
+def randint_like(input: Tensor, low: int, high: int | None = None, *,
+                 generator: Generator | None = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, **_layout: Any) -> Tensor:
+    """Integers in ``[low, high)`` (or ``[0, low)``) with ``input``'s shape, dtype and device."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, t._data.shape, dtype=dtype or t.dtype, device=t._backend)
+    return randint(low, high, input._data.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=device or input._backend, requires_grad=requires_grad)
 
 
-def bernoulli(p: Tensor, *, generator: Generator | None = None) -> Tensor:
-    """1 with probability ``p`` (elementwise), else 0."""
-    u = _uniform01(p._backend, p._data.shape, p.dtype, generator or default_generator)
-    return (u < p).to(p.dtype)
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
+    """1 with probability ``input`` (elementwise; or with the scalar ``p`` for every element of
+    ``input``'s shape), else 0, in ``input``'s dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    gen = _gen(generator, "bernoulli")
+    if p is None:
+        if not input.dtype.is_floating_point:
+            name = _TORCH_DTYPE_NAMES.get(input.dtype.name, input.dtype.name)
+            raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{name}\'')
+        prob = input.detach()
+        if prob.numel() and not bool(((prob >= 0) & (prob <= 1)).all().item()):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report an "
+                               "enhancement request to PyTorch.)")
+    else:
+        if not 0 <= float(p) <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        prob = float(p)
+    wide = input.dtype if input.dtype.is_floating_point else float32
+    u = _uniform01(input._backend, input._data.shape, wide, gen)
+    return (u < prob).to(input.dtype)
 
 
 def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
-           dtype: Any = None, device: Any = None) -> Tensor:
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Normal samples with the given mean and std (tensors broadcast, or floats with ``size``)."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
-        shape = ref._data.shape
+        if isinstance(std, Tensor):
+            if std.numel() and bool((std < 0).any().item()):
+                raise RuntimeError("normal expects all elements of std >= 0.0")
+        elif std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
+        shape = broadcast_shapes(*(x._data.shape for x in (mean, std) if isinstance(x, Tensor)))
         z = randn(shape, generator=generator, dtype=ref.dtype, device=ref._backend)
-        return z * std + mean
-    return randn(_size((size,), "normal"), generator=generator, dtype=dtype, device=device) * std + mean
+        return (z * std + mean).detach()
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
+    if size is None:
+        raise TypeError("normal() received an invalid combination of arguments: with float mean "
+                        "and std, 'size' is required")
+    out = randn(_size((size,), "normal"), generator=generator, dtype=dtype, device=device) * std + mean
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    """Fill ``t`` in place with samples from U(a, b)."""
+    """Fill ``t`` in place with samples from U(a, b) (untracked, as ``nn.init`` does)."""
     with no_grad():
-        u = _uniform01(t._backend, t._data.shape, t.dtype, generator or default_generator)
+        u = _uniform01(t._backend, t._data.shape, t.dtype, _gen(generator, "uniform_"))
         return t.copy_(u * (b - a) + a)
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: Generator | None = None) -> Tensor:
-    """Fill ``t`` in place with samples from N(mean, std^2)."""
+    """Fill ``t`` in place with samples from N(mean, std^2) (untracked)."""
     with no_grad():
         z = randn(t._data.shape, generator=generator, dtype=t.dtype, device=t._backend)
         return t.copy_(z * std + mean)
@@ -253,7 +387,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and num_samples > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     be = input._backend
-    gen = generator or default_generator
+    gen = _gen(generator, "multinomial")
     wide = float64 if float64 in be.dtypes else float32
     with no_grad():
         p = input.detach().to(wide)

@@ -13,6 +13,12 @@ with its tensors still stored as safetensors entries (pickle persistent ids). As
 >= 2.6, ``load`` defaults to ``weights_only=True`` and then refuses such a blob without
 unpickling it, telling the caller to pass ``weights_only=False`` for a file they trust.
 
+Classes and functions the caller trusts can be allowlisted (``add_safe_globals``, or the
+``safe_globals`` context manager, as ``torch.serialization``): a pickled object whose every
+global is allowlisted (or one of the few always allowed: ``OrderedDict``, ``set``, xgrad's
+Tensor classes, dtypes and ``Size``) then loads under ``weights_only=True`` too, through an
+unpickler that refuses every other global before anything is called.
+
 Format version 1 files (tensors and JSON values only) read unchanged: version 2 only adds
 node kinds.
 
@@ -27,14 +33,17 @@ every error.
 """
 from __future__ import annotations
 
+import _compat_pickle
 import base64
 import io
 import json
 import os
 import pickle
+import pickletools
 import re
 import stat
 import struct
+import sys
 import tempfile
 from collections import OrderedDict
 from typing import Any, BinaryIO
@@ -47,7 +56,8 @@ from .dtypes import BFLOAT16_MISSING, DType, dtype_from_name
 from .shapes import Size
 from .tensor import Tensor, wrap
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals", "get_unsafe_globals_in_checkpoint"]
 
 _META_KEY = "xgrad"
 _FORMAT_VERSION = "2"
@@ -386,18 +396,126 @@ def _to_backend(arr: _np.ndarray, be: Any, key: str, name: str) -> Tensor:
     return wrap(be.from_numpy(arr, dtype), be)
 
 
-def _weights_only_error(name: str, type_name: str, at: str) -> pickle.UnpicklingError:
+def _weights_only_error(name: str, type_name: str, at: str,
+                        unsupported: str | None = None) -> pickle.UnpicklingError:
+    detail = "" if unsupported is None else (
+        f"\n  WeightsUnpickler error: Unsupported global: GLOBAL {unsupported} was not an allowed "
+        f"global by default. Please use `xgrad.serialization.add_safe_globals([{unsupported}])` "
+        f"or the `xgrad.serialization.safe_globals([{unsupported}])` context manager to "
+        "allowlist this global if you trust this class/function.")
     return pickle.UnpicklingError(
         f"Weights only load failed: {name!r} contains a pickled {type_name} object at {at!r}, "
         "and "
         "xgrad.load defaults to weights_only=True, which loads only plain data (tensors, "
         "numbers, strings, bytes, None, lists/tuples/sets/dicts, numpy arrays, dtypes, devices) "
-        "and never unpickles, since unpickling can run arbitrary code.\n"
+        "and allowlisted classes, and never unpickles anything else, since unpickling can run "
+        "arbitrary code.\n"
         "  (1) If you trust the source of this file, load it with "
         "xgrad.load(f, weights_only=False).\n"
         "  (2) To keep weights_only=True, save plain data instead, e.g. "
         "xgrad.save(model.state_dict(), f), and load that into a freshly built model with "
-        "model.load_state_dict(xgrad.load(f)).")
+        "model.load_state_dict(xgrad.load(f)); or allowlist the classes you trust with "
+        "xgrad.serialization.add_safe_globals." + detail)
+
+
+# ---- the weights_only allowlist ---------------------------------------------------------
+#: Globals the caller allowlisted: callables, or ``(callable, "module.name")`` pairs.
+_SAFE_GLOBALS: list[Any] = []
+#: Globals always allowed under ``weights_only=True``: containers and xgrad's own value types.
+_ALWAYS_SAFE = {"collections.OrderedDict": OrderedDict, "builtins.set": set,
+                "builtins.frozenset": frozenset, "builtins.bytearray": bytearray,
+                "builtins.complex": complex, "builtins.slice": slice,
+                "xgrad.dtypes.dtype_from_name": dtype_from_name, "xgrad.shapes.Size": Size,
+                "xgrad.tensor.Tensor": Tensor}
+
+
+def add_safe_globals(safe_globals: list[Any]) -> None:
+    """Allowlist classes/functions for ``load(weights_only=True)``: each entry is the object,
+    or ``(object, "module.name")`` to allow it under the name the file uses."""
+    for g in safe_globals:
+        if g not in _SAFE_GLOBALS:
+            _SAFE_GLOBALS.append(g)
+
+
+def get_safe_globals() -> list[Any]:
+    """The globals allowlisted with :func:`add_safe_globals` (a copy)."""
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Forget every allowlisted global."""
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:
+    """Context manager: ``with xgrad.serialization.safe_globals([Foo]): xgrad.load(f)``
+    allowlists ``Foo`` for the block only (the previous allowlist is restored after it)."""
+
+    def __init__(self, safe_globals: list[Any]) -> None:
+        self.safe_globals = safe_globals
+        self._saved: list[Any] = []
+
+    def __enter__(self) -> None:
+        self._saved = get_safe_globals()
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc: Any) -> None:
+        _SAFE_GLOBALS[:] = self._saved
+
+
+def _qualified(obj: Any) -> str:
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+
+
+def _py3_name(module: str, name: str) -> tuple[str, str]:
+    """Python 3's name for a global a protocol-2 pickle wrote under its Python 2 name
+    (``__builtin__.set`` is ``builtins.set``), as ``pickle.Unpickler`` maps it."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _allowed(module: str, name: str) -> Any:
+    """The object ``module.name`` stands for if it is allowlisted, else None."""
+    module, name = _py3_name(module, name)
+    full = f"{module}.{name}"
+    if full in _ALWAYS_SAFE:
+        return _ALWAYS_SAFE[full]
+    for g in _SAFE_GLOBALS:
+        if isinstance(g, tuple) and len(g) == 2:
+            if g[1] == full:
+                return g[0]
+        elif _qualified(g) == full:
+            return g
+    if module.startswith("xgrad."):  # xgrad's own Tensor subclasses (nn.Parameter, nn.Buffer)
+        mod = sys.modules.get(module)  # only modules already imported: a file imports nothing
+        obj = getattr(mod, name, None) if mod is not None else None
+        if isinstance(obj, type) and issubclass(obj, Tensor):
+            return obj
+    return None
+
+
+class _Unsupported(Exception):
+    """A global outside the allowlist (carries its ``module.name``)."""
+
+
+def _pickle_globals(blob: bytes) -> list[str]:
+    """The ``module.name`` of every global a pickle blob refers to, read without running it."""
+    names, strings, memo = [], [], {}
+    for op, arg, _ in pickletools.genops(blob):
+        if op.name == "GLOBAL":
+            names.append(".".join(_py3_name(*str(arg).split(" ", 1))))
+        elif op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+            strings.append(arg)
+        elif op.name == "MEMOIZE" and strings:
+            memo[len(memo)] = strings[-1]
+        elif op.name in ("BINPUT", "LONG_BINPUT", "PUT") and strings:
+            memo[arg] = strings[-1]
+        elif op.name in ("BINGET", "LONG_BINGET", "GET") and arg in memo:
+            strings.append(memo[arg])
+        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            names.append(".".join(_py3_name(strings[-2], strings[-1])))
+    return names
 
 
 class _Decoder:
@@ -462,12 +580,12 @@ class _Decoder:
         if kind == "dv":
             return _device(value)
         if kind == "p":
-            if self.weights_only:
-                raise _weights_only_error(name, str(node.get("type", "object")),
-                                          str(node.get("at", "<root>")))
             blob = self._raw(value).tobytes()
             try:
-                return _Unpickler(io.BytesIO(blob), self).load()
+                return _Unpickler(io.BytesIO(blob), self, self.weights_only).load()
+            except _Unsupported as e:
+                raise _weights_only_error(name, str(node.get("type", "object")),
+                                          str(node.get("at", "<root>")), str(e)) from None
             except pickle.UnpicklingError:
                 raise
             except Exception as e:  # noqa: BLE001 - the pickled object's own code failed
@@ -478,12 +596,22 @@ class _Decoder:
 
 
 class _Unpickler(pickle.Unpickler):
-    """Unpickles a blob written by :class:`_Pickler` (``weights_only=False`` only)."""
+    """Unpickles a blob written by :class:`_Pickler`; with ``restricted`` (weights_only) every
+    global must be allowlisted, checked before it is looked up or called."""
 
-    def __init__(self, file: BinaryIO, dec: _Decoder) -> None:
+    def __init__(self, file: BinaryIO, dec: _Decoder, restricted: bool = False) -> None:
         super().__init__(file)
         self._dec = dec
+        self._restricted = restricted
         self._made: dict[str, Tensor] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if not self._restricted:
+            return super().find_class(module, name)
+        obj = _allowed(module, name)
+        if obj is None:
+            raise _Unsupported(".".join(_py3_name(module, name)))
+        return obj
 
     def persistent_load(self, pid: Any) -> Any:
         if not (isinstance(pid, tuple) and len(pid) == 4 and pid[0] == _TENSOR_TAG):
@@ -560,3 +688,33 @@ def load(f: PathOrFile, map_location: Any = None, pickle_module: Any = None, *,
     except (TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
         raise ValueError(f"xgrad.load: {name!r} has malformed structure metadata: "
                          f"{type(e).__name__}: {e}") from None
+
+
+def get_unsafe_globals_in_checkpoint(f: PathOrFile) -> list[str]:
+    """The ``module.name`` of each global a checkpoint's pickled objects use that
+    ``load(weights_only=True)`` would refuse (nothing is unpickled to find them)."""
+    data, name = _read(f)
+    header = _header(data, name)
+    meta = header.get("__metadata__") or {}
+    tree = meta.get(_META_KEY) if isinstance(meta, dict) else None
+    if not isinstance(tree, str):
+        return []
+    arrays = _st_arrays(data)
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "p" in node and isinstance(node["p"], str) and node["p"] in arrays:
+                for g in _pickle_globals(arrays[node["p"]].tobytes()):
+                    mod, _, attr = g.rpartition(".")
+                    if _allowed(mod, attr) is None and g not in out:
+                        out.append(g)
+                return
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(tree))
+    return out

@@ -1,14 +1,17 @@
 """The Tensor: a native array of one backend, plus its place in the autograd graph."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-import numpy as np  # host conversion and printing only
+import numpy as np  # host conversion only
 
+from . import printing as _printing
 from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import (
     DType,
+    bfloat16,
     bool_,
     dtype_from_name,
     float16,
@@ -18,7 +21,7 @@ from .dtypes import (
     int32,
     int64,
 )
-from .shapes import Size, wrap_dim
+from .shapes import Size, int_sizes, wrap_dim
 
 __all__ = ["Tensor", "Size", "wrap", "from_data"]
 
@@ -244,19 +247,29 @@ class Tensor:
         return self._data.__dlpack_device__()
 
     def __repr__(self) -> str:
+        """PyTorch's layout, under the options of :func:`xgrad.set_printoptions`."""
         arr = self._backend.to_numpy(self._data)
-        body = np.array2string(arr, separator=", ", prefix="tensor(", **_print_options(arr))
-        extras = []
-        if self._backend.name != "numpy":
-            extras.append(f"device='{self._backend.device}'")
         dt = self.dtype
-        if dt not in (float32, int64, bool_) or arr.size == 0:
-            extras.append(f"dtype={dt!r}")
+        prefix = "tensor("
+        suffixes = []
+        if self._backend.name != "numpy":
+            suffixes.append(f"device='{self._backend.device}'")
+        if arr.size == 0:
+            if arr.ndim != 1:
+                suffixes.append(f"size={tuple(arr.shape)}")
+            if dt is not get_default_dtype():
+                suffixes.append(f"dtype={dt!r}")
+        else:
+            if _printing.edgeitems_hidden():
+                suffixes.append(f"size={tuple(arr.shape)}")
+            if dt not in (get_default_dtype(), int64, bool_):
+                suffixes.append(f"dtype={dt!r}")
         if self._node is not None:
-            extras.append(f"grad_fn={self._node!r}")
+            suffixes.append(f"grad_fn={self._node!r}")
         elif self._rg:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+            suffixes.append("requires_grad=True")
+        body = _printing.format_array(arr, dt.is_floating_point, len(prefix))
+        return _printing.add_suffixes(prefix + body, suffixes, len(prefix))
 
     __str__ = __repr__
 
@@ -280,29 +293,100 @@ class Tensor:
         return self.__deepcopy__({})
 
     # dtype shortcuts
-    def float(self) -> Tensor:
+    def float(self, memory_format: Any = None) -> Tensor:
         """Cast to float32."""
         return self.to(float32)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format: Any = None) -> Tensor:
         """Cast to float64."""
         return self.to(float64)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format: Any = None) -> Tensor:
         """Cast to float16."""
         return self.to(float16)
 
-    def long(self) -> Tensor:
+    def long(self, memory_format: Any = None) -> Tensor:
         """Cast to int64."""
         return self.to(int64)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format: Any = None) -> Tensor:
         """Cast to int32."""
         return self.to(int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format: Any = None) -> Tensor:
         """Cast to bool."""
         return self.to(bool_)
+
+    def bfloat16(self, memory_format: Any = None) -> Tensor:
+        """Cast to bfloat16 (on numpy this needs the optional ``ml_dtypes`` package)."""
+        return self.to(bfloat16)
+
+    def short(self, memory_format: Any = None) -> Tensor:
+        """``int16`` in PyTorch; xgrad has no int16 dtype, so this raises TypeError."""
+        raise _no_dtype("short", "int16")
+
+    def byte(self, memory_format: Any = None) -> Tensor:
+        """``uint8`` in PyTorch; xgrad has no uint8 dtype, so this raises TypeError."""
+        raise _no_dtype("byte", "uint8")
+
+    def char(self, memory_format: Any = None) -> Tensor:
+        """``int8`` in PyTorch; xgrad has no int8 dtype, so this raises TypeError."""
+        raise _no_dtype("char", "int8")
+
+    # ---- new tensors like this one: same dtype and device unless overridden ---------------
+    def _new_filled(self, fn: str, size: tuple, value: Any, dtype: Any, device: Any,
+                    requires_grad: bool) -> Tensor:
+        shape = int_sizes(fn, "size", size)
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                               f"{list(shape)}")
+        be = self._backend if device is None else resolve(device)
+        dt = self.dtype if dtype is None else dtype_from_name(dtype)
+        if dt not in be.dtypes:
+            raise _unsupported(be, dt)
+        out = wrap(be.full(shape, value, dt), be)
+        return out.requires_grad_(True) if requires_grad else out
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new_filled("new_zeros", size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new_filled("new_ones", size, 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """A tensor of ``size`` with this tensor's dtype and device (unless given); its values
+        are unspecified (zeros here)."""
+        return self._new_filled("new_empty", size, 0, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """``fill_value`` everywhere, in a tensor of ``size`` (a tuple or list of ints) with this
+        tensor's dtype and device (unless given)."""
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {type(size).__name__}")
+        if isinstance(fill_value, Tensor):
+            fill_value = fill_value.item()
+        return self._new_filled("new_full", (size,), fill_value, dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        """A new leaf tensor holding a copy of ``data``, in this tensor's dtype and on its
+        device unless ``dtype``/``device`` are given (as PyTorch, the dtype is not inferred
+        from ``data``)."""
+        if isinstance(data, Tensor):
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or "
+                          "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                          "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+        out = from_data(data, self.dtype if dtype is None else dtype,
+                        self._backend if device is None else device)
+        return out.requires_grad_(True) if requires_grad else out
 
     def type(self, dtype: Any = None):
         """The dtype's name, or a cast to ``dtype``."""
@@ -332,18 +416,10 @@ class Tensor:
         return int(idx) if idx else (0 if self._backend.name == "cupy" else -1)
 
 
-def _print_options(arr) -> dict:
-    """PyTorch's float printing: ``1.`` for integral values, else 4 fixed decimals, and
-    scientific notation when magnitudes are very large, very small or far apart."""
-    if arr.dtype.kind != "f" or arr.size == 0:
-        return {}
-    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
-    if finite.size == 0 or np.all(finite == np.round(finite)) and finite.max() < 1e8:
-        return {"precision": 0, "floatmode": "fixed"}
-    nz = finite[finite > 0]
-    if nz.size and (nz.max() >= 1e8 or nz.min() < 1e-4 or nz.max() / nz.min() > 1e3):
-        return {"precision": 4, "floatmode": "fixed", "formatter": {"float_kind": "{:.4e}".format}}
-    return {"precision": 4, "floatmode": "fixed"}
+def _no_dtype(method: str, torch_dtype: str) -> TypeError:
+    return TypeError(f"Tensor.{method}() casts to {torch_dtype} in PyTorch, but xgrad has no "
+                     f"{torch_dtype} dtype; supported: float16, bfloat16, float32, float64, int32, "
+                     "int64, bool (e.g. use .int() or .long() for integers)")
 
 
 # ---- constructor helpers: the only places that build a Tensor around a native array -------
