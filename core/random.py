@@ -14,7 +14,7 @@ from typing import Any
 from .autograd.grad_mode import no_grad
 from .device import resolve
 from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
-from .shapes import int_sizes
+from .shapes import new_sizes
 from .tensor import Tensor, wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "rand", "randn",
@@ -80,7 +80,7 @@ def initial_seed() -> int:
 
 
 def _size(size: tuple, fn: str = "rand") -> tuple:
-    return int_sizes(fn, "size", size)
+    return new_sizes(fn, size)  # a negative size would move the generator's offset back
 
 
 def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
@@ -159,6 +159,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Any = None) -> Tensor:
     """A random permutation of ``0..n-1``."""
     be = resolve(device)
+    (n,) = _size((n,), "randperm")
     keys = (generator or default_generator).bits(be, (n,))
     perm = keys.argsort(stable=True)
     return perm.to(dtype) if dtype is not None else perm
