@@ -168,7 +168,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(v, (int, float, Tensor)) and not hasattr(v, "__float__"):
+            raise TypeError(f"arange(): argument '{name}' must be Number, not {type(v).__name__}")
+        if not isinstance(v, Tensor) and not math.isfinite(float(v)):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     vals = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     be = resolve(device)
     if dtype is None:
         dtype = int64 if all(isinstance(v, (int, np.integer)) for v in vals) else get_default_dtype()

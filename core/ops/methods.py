@@ -31,6 +31,7 @@ def add(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def sub(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``a - alpha * other``."""
+    E.check_bool_sub(a, other)
     return E.sub(a, _alpha(other, alpha))
 
 
@@ -45,7 +46,7 @@ def div(a: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         q = E.div(a, other)
         out = q.sign() * q.abs().floor()
         return out.to(a.dtype) if not a.dtype.is_floating_point else out
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                      f"found {rounding_mode!r}")
 
 

@@ -10,7 +10,7 @@ from ..autograd.grad_mode import _State
 from ..autograd.node import record
 from ..dispatch import run
 from ..dtypes import bool_, get_default_dtype, int64
-from ..shapes import check_keepdim, norm_axes
+from ..shapes import check_keepdim, int_arg, norm_axes
 from ..tensor import Tensor, wrap
 from .elementwise import where
 from .fusion import use_fused
@@ -167,8 +167,8 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def _single_dim(name: str, dim: Any) -> None:
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{name}(): argument 'dim' must be a single int, not {dim!r}")
+    if dim.__class__ is not int:
+        int_arg(name, "dim", dim)  # PyTorch's TypeError for a tuple, float, str, bool
 
 
 def _arg(name: str):
@@ -245,6 +245,7 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     if dtype is not None:
         a = a.to(dtype)
     be = a._backend
+    _single_dim("cumsum", dim)
     (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
     if not a._data.shape:
         return a.clone()
