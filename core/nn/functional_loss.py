@@ -196,6 +196,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """``-(t log x + (1 - t) log(1 - x))`` with logs clamped at -100, as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_size(input, target, "binary_cross_entropy")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.name} but expected {input.dtype.name} "
+                           "(binary_cross_entropy: target must have the input's dtype)")
     if input.numel():
         lo, hi = input.amin().item(), input.amax().item()
         if lo < 0 or hi > 1:

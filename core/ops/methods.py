@@ -10,7 +10,7 @@ from typing import Any
 from ..autograd.engine import backward as _backward
 from ..creation import full
 from ..device import resolve
-from ..dtypes import DType, dtype_from_name
+from ..dtypes import DType, bool_, dtype_from_name
 from ..shapes import wrap_dim
 from ..tensor import Tensor, from_data
 from . import elementwise as E
@@ -282,3 +282,29 @@ def clamp_max(a: Tensor, max: Any) -> Tensor:
 def positive(a: Tensor) -> Tensor:
     """``+self``: the tensor itself."""
     return a
+
+
+
+_BOOL_OPS = {"and": ("logical_and", "&"), "or": ("logical_or", "|"), "xor": ("logical_xor", "^")}
+
+
+def bitwise(kind: str) -> Any:
+    """The ``&`` / ``|`` / ``^`` operator: logical on bool tensors and bools (PyTorch's result).
+    Float tensors are refused, as PyTorch; so are integer ones (xgrad has no bitwise kernels:
+    a logical result there would be a wrong answer)."""
+    name, sym = _BOOL_OPS[kind]
+    logical = getattr(E, name)
+
+    def op(a: Tensor, other: Any) -> Tensor:
+        for x in (a, other):
+            dt = x.dtype if isinstance(x, Tensor) else None
+            if dt is bool_ or (dt is None and x.__class__ is bool):
+                continue
+            what = dt.name if dt is not None else type(x).__name__
+            raise RuntimeError(f'"bitwise_{kind}" (the `{sym}` operator) is only supported on '
+                               f"bool tensors in xgrad, got {what}")
+        return logical(a, other)
+
+    op.__name__ = f"__{kind}__"
+    op.__doc__ = f"``input {sym} other`` on bool tensors (logical {kind.upper()})."
+    return op

@@ -139,6 +139,9 @@ def _max_dim(a: Tensor, dim: int, keepdim: bool, is_max: bool):
     _single_dim("max" if is_max else "min", dim)
     if keepdim.__class__ is not bool:
         check_keepdim("max" if is_max else "min", keepdim)
+    if not a._data.shape:  # a 0-d tensor: itself, at index 0 (dim -1 or 0)
+        norm_axes(dim, 0)
+        return _MaxResult((a.clone(), wrap(a._backend.full((), 0, int64), a._backend)))
     (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
     idx = (argmax if is_max else argmin)(a, ax, keepdim=True)
     values = a.gather(ax, idx)

@@ -71,6 +71,26 @@ INTERNAL_TEXTS = re.compile(
 # Cases where xgrad deliberately does not match torch: (call name, outcome class, what
 # xgrad does and why). A listed case is counted under its class but does not fail.
 DEVIATIONS: dict[tuple[str, str], str] = {
+    **{(n, "xgrad_raises"): "xgrad.<op>(number, tensor): the xgrad.* form takes a Tensor first "
+       "(TypeError naming the op) except pow; torch also takes a Python number there. Write "
+       "tensor op number or op(tensor, number)." for n in (
+           "add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod")},
+    ("tensor", "xgrad_raises"): "complex data: xgrad has no complex dtypes; it refuses complex "
+    "values with a TypeError naming the dtype instead of returning complex64.",
+    ("logsumexp(all)", "silent"): "logsumexp without dim reduces every dim in xgrad (as "
+    "sum/amax do); torch requires dim. Accepting more is not a wrong answer.",
+    ("Tensor.flip", "silent"): "flip(x, 0) with an int dim: torch's function form wants a "
+    "tuple, its method takes ints; xgrad's one implementation takes both.",
+    ("flip", "silent"): "as Tensor.flip: an int dim is accepted by the function form too.",
+    **{(n, "silent"): "activations on integer tensors: torch has no integer kernel (raises "
+       "'not implemented for Long'); xgrad computes in the default float dtype."
+       for n in ("F.elu", "F.gelu", "F.leaky_relu", "F.mish", "F.silu", "F.softplus")},
+}
+
+# Callables whose CI examples still show a gap between xgrad and torch: each runs as a strict
+# xfail (an unexpected pass fails, so a fixed gap must leave this list). They are the work that
+# remains on issue 13 item 4; the full run reports their counts.
+KNOWN_GAPS: dict[str, str] = {
 }
 
 _NUMPY_DIR = os.sep + "numpy" + os.sep
@@ -98,7 +118,11 @@ def _run(lib: Lib, call: Call, specs: tuple) -> tuple[str, Any, list]:
         signal.alarm(20)
         try:
             args = lib.make(specs)
-            out = call.fn(lib, *args)
+            if lib.is_torch:
+                out = call.fn(lib, *args)
+            else:  # modules build their parameters on the default device
+                with xgrad.device(lib.device):
+                    out = call.fn(lib, *args)
             norm = _normalize(out)
             return "ok", norm, list(caught)
         except Hang as e:
@@ -241,7 +265,16 @@ def _summary(pytestconfig: pytest.Config):
         write(f"  {k:28s} {v}")
 
 
-@pytest.mark.parametrize("call", CALLS, ids=[c.name for c in CALLS])
+def _params() -> list:
+    out = []
+    for c in CALLS:
+        marks = [pytest.mark.xfail(strict=not EXAMPLES, reason=KNOWN_GAPS[c.name])] \
+            if c.name in KNOWN_GAPS else []
+        out.append(pytest.param(c, id=c.name, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("call", _params())
 def test_no_silent_wrong_answer(call: Call) -> None:
     failures: list[str] = []
     tally = BY_CALL.setdefault(call.name, Counter())
