@@ -23,6 +23,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch broadcasting rules (1-d operands allowed)."""
     if not isinstance(b, Tensor):
         raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(b).__name__}")
+    if isinstance(a, Tensor) and a.dtype is not b.dtype:  # PyTorch's matmul does not promote
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} "
+                           f"!= {b.dtype.name}")
     a, b, _ = binary_operands("matmul", a, b)
     sa, sb = a._data.shape, b._data.shape
     if not sa or not sb:
