@@ -157,7 +157,7 @@ def ne_operator(a: Tensor, b: Any) -> Any:
 
 
 def rmatmul(a: Tensor, b: Any) -> Tensor:
-    return L.matmul(from_data(b, None, a._backend), a)
+    return L.matmul(from_data(b, None if isinstance(b, Tensor) else a.dtype, a._backend), a)
 
 
 def parse_to_args(*args: Any, **kwargs: Any) -> tuple[Any, DType | None, bool]:
