@@ -9,18 +9,45 @@ import numpy as np  # host conversion only
 
 from .device import resolve
 from .dtypes import DType, bool_, dtype_from_name, float32, float64, get_default_dtype, int32, int64
-from .shapes import int_sizes
+from .shapes import new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
            "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like"]
 
+
 def _shape(size: tuple, fn: str = "zeros") -> tuple:
-    size = int_sizes(fn, "size", size)
-    for s in size:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return size
+    return new_sizes(fn, size)
+
+
+_MAX_BYTES = 2 ** 48  # 256 TiB: no backend allocates that; refuse before asking it
+
+
+def _alloc(be: Any, shape: tuple, value: Any, dt: DType) -> Any:
+    """``be.full(shape, value, dt)``, a failed allocation as PyTorch's RuntimeError (not the
+    array library's MemoryError / "array is too big")."""
+    nbytes = math.prod(shape) * dt.itemsize
+    try:
+        if nbytes > _MAX_BYTES:
+            raise MemoryError
+        return be.full(shape, value, dt)
+    except MemoryError:
+        pass
+    except ValueError as e:
+        if "too big" not in str(e) and "Maximum allowed" not in str(e):
+            raise
+    raise RuntimeError(f"{be.name} backend: can't allocate memory: you tried to allocate "
+                       f"{nbytes} bytes (size {list(shape)}, dtype {dt.name})")
+
+
+def _fill_value(fn: str, value: Any) -> None:
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError(f"{fn}(): fill_value must be a number or a 1-element tensor, "
+                               f"got a tensor of shape {list(value.shape)}")
+    elif not isinstance(value, (int, float, bool)) and not hasattr(value, "__float__"):
+        raise TypeError(f"{fn}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(value).__name__}")
 
 
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -63,22 +90,25 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
     if dtype is None:
         dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) \
             else None
+    _fill_value("full", fill_value)
     dt = _factory_dtype(dtype, be)
-    t = wrap(be.full(_shape((size,), "full"), fill_value, dt), be)
+    t = wrap(_alloc(be, _shape((size,), "full"), _checked_fill(fill_value, dt), dt), be)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
     be = resolve(device)
-    t = wrap(be.full(_shape(size, "zeros"), 0, _factory_dtype(dtype, be)), be)
+    dt = _factory_dtype(dtype, be)
+    t = wrap(_alloc(be, _shape(size, "zeros"), 0, dt), be)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
     be = resolve(device)
-    t = wrap(be.full(_shape(size, "ones"), 1, _factory_dtype(dtype, be)), be)
+    dt = _factory_dtype(dtype, be)
+    t = wrap(_alloc(be, _shape(size, "ones"), 1, dt), be)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -87,7 +117,23 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return zeros(_shape(size, "empty"), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def _checked_fill(value: Any, dt: DType) -> Any:
+    """``value`` for a tensor of ``dt``: PyTorch's RuntimeError when it overflows the dtype
+    (``full_like(int tensor, 1e30)``), instead of a silent wrap-around."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if dt.is_floating_point or dt is bool_ or isinstance(value, bool):
+        return value
+    v = float(value)
+    if math.isnan(v) or math.isinf(v) or not -2 ** 63 <= v < 2 ** 63 or (
+            dt is int32 and not -2 ** 31 <= v < 2 ** 31):
+        raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+    return value
+
+
 def _like(t: Tensor, dtype: Any, device: Any) -> tuple:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"argument 'input' (position 1) must be Tensor, not {type(t).__name__}")
     return (t.dtype if dtype is None else dtype), (t._backend if device is None else device)
 
 
@@ -122,7 +168,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(v, (int, float, Tensor)) and not hasattr(v, "__float__"):
+            raise TypeError(f"arange(): argument '{name}' must be Number, not {type(v).__name__}")
+        if not isinstance(v, Tensor) and not math.isfinite(float(v)):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     vals = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     be = resolve(device)
     if dtype is None:
         dtype = int64 if all(isinstance(v, (int, np.integer)) for v in vals) else get_default_dtype()

@@ -15,7 +15,7 @@ from .autograd.grad_mode import no_grad
 from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
-from .shapes import broadcast_shapes, int_sizes
+from .shapes import broadcast_shapes, new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
@@ -162,7 +162,7 @@ def set_rng_state(new_state: Tensor) -> None:
 
 
 def _size(size: tuple, fn: str = "rand") -> tuple:
-    return int_sizes(fn, "size", size)
+    return new_sizes(fn, size)  # a negative size would move the generator's offset back
 
 
 def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
@@ -254,6 +254,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
         raise RuntimeError(f"n must be non-negative, got{n}")
     gen = _gen(generator, "randperm")
     be = resolve(device)
+    (n,) = _size((n,), "randperm")
     keys = gen.bits(be, (n,))
     perm = keys.argsort(stable=True)
     perm = perm.to(dtype) if dtype is not None else perm

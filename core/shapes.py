@@ -6,8 +6,8 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Size", "int_sizes", "dims_arg", "wrap_dim", "norm_axes", "infer_shape",
-           "broadcast_shapes", "check_broadcastable"]
+__all__ = ["Size", "int_sizes", "new_sizes", "dims_arg", "wrap_dim", "int_arg", "check_keepdim",
+           "norm_axes", "infer_shape", "broadcast_shapes", "check_broadcastable"]
 
 
 class Size(tuple):
@@ -57,6 +57,21 @@ def int_sizes(fn: str, arg: str, args: tuple) -> tuple:
     return tuple(out)
 
 
+def new_sizes(fn: str, size: tuple) -> tuple:
+    """The size of a new tensor (``zeros(2, 3)``, ``randn((2, 3))``) as a tuple of ints:
+    :func:`int_sizes`, then PyTorch's ``RuntimeError`` for a negative dimension or a number of
+    elements past int64."""
+    size = int_sizes(fn, "size", size)
+    n = 1
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        n *= s
+    if n >= 2 ** 63:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)}")
+    return size
+
+
 def dims_arg(args: tuple) -> tuple:
     """Dimensions given as ``f(0, 1)`` or ``f((0, 1))``, as a tuple of ints."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -64,11 +79,15 @@ def dims_arg(args: tuple) -> tuple:
     return tuple(int(a) for a in args)
 
 
-def wrap_dim(dim: int, ndim: int) -> int:
+def wrap_dim(dim: int, ndim: int, fn: str | None = None, arg: str = "dim") -> int:
     """``dim`` in ``[0, ndim)`` (negatives count from the end; a 0-d tensor has dims -1 and 0).
 
-    Raises PyTorch's ``IndexError: Dimension out of range ...`` otherwise.
+    A ``dim`` that is not an integer (a tuple, float, bool, str, None) raises PyTorch's
+    ``TypeError`` naming the argument (and ``fn``, the op, when given); one out of range raises
+    PyTorch's ``IndexError: Dimension out of range ...``.
     """
+    if dim.__class__ is not int:
+        dim = int_arg(fn, arg, dim)
     nd = ndim if ndim > 1 else 1
     if not -nd <= dim < nd:
         raise IndexError(
@@ -76,16 +95,38 @@ def wrap_dim(dim: int, ndim: int) -> int:
     return dim + nd if dim < 0 else dim
 
 
-def norm_axes(dim: Any, ndim: int) -> tuple[int, ...]:
-    """Validate a reduction's ``dim`` (None, int or sequence; negatives allowed) into sorted axes."""
+def int_arg(fn: str | None, arg: str, value: Any) -> int:
+    """``value`` as a Python int (numpy ints and 1-element int tensors via ``__index__``); a
+    bool, float, str, None or sequence raises PyTorch's ``TypeError`` naming ``arg``."""
+    if value.__class__ is not bool:
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    where = f"{fn}(): argument" if fn else "argument"
+    raise TypeError(f"{where} '{arg}' must be int, not {type(value).__name__}")
+
+
+def check_keepdim(fn: str, keepdim: Any) -> None:
+    """PyTorch's ``TypeError`` for a ``keepdim`` that is not a bool."""
+    if keepdim.__class__ is not bool:
+        raise TypeError(f"{fn}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
+
+
+def norm_axes(dim: Any, ndim: int, fn: str | None = None) -> tuple[int, ...]:
+    """Validate a reduction's ``dim`` (None, int or sequence; negatives allowed) into sorted
+    axes. None or an empty sequence means every dim, as in PyTorch."""
     if dim is None:
         return tuple(range(ndim))
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims:
+        return tuple(range(ndim))
     out = []
     for d in dims:
         if isinstance(d, (float, bool)) or not hasattr(d, "__index__"):
-            raise TypeError(f"dim must be an int or a tuple of ints, got {type(d).__name__} "
-                            f"({dim!r})")
+            where = f"{fn}(): argument 'dim'" if fn else "dim"
+            raise TypeError(f"{where} must be an int or a tuple of ints, got "
+                            f"{type(d).__name__} ({dim!r})")
         d = wrap_dim(int(d), ndim)
         if ndim == 0:
             continue

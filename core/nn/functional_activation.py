@@ -74,7 +74,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """Clamp to ``[min_val, max_val]``."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    if inplace:
+        return input.clamp_(min_val, max_val)
+    out = input.clamp(min_val, max_val)
+    return out if out.dtype is input.dtype else out.to(input.dtype)  # int stays int, as PyTorch
 
 
 # ---- dropout / embedding / one_hot --------------------------------------------------------

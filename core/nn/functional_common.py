@@ -1,6 +1,7 @@
 """Argument helpers shared by the :mod:`xgrad.nn.functional` modules."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ..ops.elementwise import where
@@ -10,11 +11,25 @@ from ..tensor import Tensor
 def _pair(v: Any, n: int = 2) -> tuple:
     if isinstance(v, (tuple, list)):
         if len(v) == 1:
-            return tuple(int(v[0]) for _ in range(n))
+            return tuple(_int(v[0]) for _ in range(n))
         if len(v) != n:
             raise ValueError(f"expected {n} values, got {list(v)}")
-        return tuple(int(x) for x in v)
-    return (int(v),) * n
+        return tuple(_int(x) for x in v)
+    return (_int(v),) * n
+
+
+def _int(v: Any) -> int:
+    """``v`` as an int; a float, bool, str or None raises PyTorch's TypeError (``int(1.5)``
+    would silently pool with a kernel of 1)."""
+    if v.__class__ is int:
+        return v
+    if v.__class__ is not bool:
+        try:
+            return operator.index(v)
+        except TypeError:
+            pass
+    raise TypeError(f"expected an int or a tuple of ints (kernel_size, stride, padding, "
+                    f"dilation), but found element of type {type(v).__name__}")
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:

@@ -116,6 +116,11 @@ _pool_geometry = pool_ops.pool_geometry
 _pool_windows = pool_ops.pool_windows
 
 
+def _no_bool(fn: str, input: Tensor) -> None:
+    if input.dtype.name == "bool":
+        raise RuntimeError(f'"{fn}" not implemented for \'Bool\'')
+
+
 def _check_pool_pad(k: tuple, p: tuple, d: tuple) -> None:
     for ki, pi, di in zip(k, p, d):
         if pi > (di * (ki - 1) + 1) // 2:
@@ -126,6 +131,7 @@ def _check_pool_pad(k: tuple, p: tuple, d: tuple) -> None:
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """2-d max pooling over (N, C, H, W) or (C, H, W) input (stride defaults to kernel_size)."""
+    _no_bool("max_pool2d", input)
     if input.ndim not in (3, 4):
         raise RuntimeError(f"max_pool2d: Expected 3D or 4D (batch mode) tensor for input, but "
                            f"got input of size {list(input.shape)}")
@@ -163,6 +169,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
     """2-d average pooling (stride defaults to kernel_size)."""
+    _no_bool("avg_pool2d", input)
     if input.ndim not in (3, 4):
         raise RuntimeError(f"avg_pool2d: Expected 3D or 4D (batch mode) tensor for input, but "
                            f"got input of size {list(input.shape)}")

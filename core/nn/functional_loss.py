@@ -196,6 +196,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """``-(t log x + (1 - t) log(1 - x))`` with logs clamped at -100, as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_size(input, target, "binary_cross_entropy")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.name} but expected {input.dtype.name} "
+                           "(binary_cross_entropy: target must have the input's dtype)")
     if input.numel():
         lo, hi = input.amin().item(), input.amax().item()
         if lo < 0 or hi > 1:
@@ -233,7 +236,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
         loss = target.exp() * (target - input)
     else:
         pos = target > 0
-        safe = _where(pos, target, 1.0)
+        # xlogy(t, t): 0 at t == 0, NaN for a negative target (log of it), as PyTorch
+        safe = _where(pos, target, _where(target < 0, float("nan"), 1.0))
         loss = target * safe.log() - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)

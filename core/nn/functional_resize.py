@@ -39,10 +39,17 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
 
     Modes: ``'constant'`` (negative widths crop), ``'reflect'``, ``'replicate'``, ``'circular'``.
     """
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}")
+    for i, w in enumerate(pad):
+        if w.__class__ is not int:
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
+                            f"element of type {type(w).__name__} at pos {i}")
     if len(pad) % 2:
-        raise ValueError("Padding length must be divisible by 2")
+        raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.ndim:
-        raise ValueError(f"Padding length should be less than or equal to two times the input "
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
                          f"dimension but got padding length {len(pad)} and input of dimension "
                          f"{input.ndim}")
     nd = input.ndim

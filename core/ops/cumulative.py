@@ -12,7 +12,7 @@ from typing import Any
 from ..autograd.grad_mode import no_grad
 from ..creation import arange
 from ..dtypes import bool_, int64
-from ..shapes import wrap_dim
+from ..shapes import int_arg, wrap_dim
 from ..tensor import Tensor
 from .elementwise import where
 from .reduce import _MaxResult
@@ -116,6 +116,9 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     if not isinstance(input, Tensor):
         raise TypeError(f"diff(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    for name, v in (("n", n), ("dim", dim)):
+        if v.__class__ is not int:
+            int_arg("diff", name, v)
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:

@@ -96,7 +96,28 @@ def _rbinary(name: str):
 
 
 add = _binary("add", saves=False)
-sub = _binary("sub", saves=False)
+_sub = _binary("sub", saves=False)
+
+
+def check_bool_sub(a: Any, b: Any) -> None:
+    """PyTorch's RuntimeError for a subtraction with a bool tensor or a bool number."""
+    two = isinstance(a, Tensor) and a.dtype is bool_ and isinstance(b, Tensor) and \
+        b.dtype is bool_
+    if two:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if (isinstance(a, Tensor) and a.dtype is bool_) or b.__class__ is bool or (
+            isinstance(b, Tensor) and b.dtype is bool_):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def sub(a: Tensor, b: Any) -> Tensor:
+    """``a - b`` elementwise (bool operands refused, as PyTorch)."""
+    if b.__class__ is bool or a.dtype is bool_ or (isinstance(b, Tensor) and b.dtype is bool_):
+        check_bool_sub(a, b)
+    return _sub(a, b)
 mul = _binary("mul")
 div = _binary("div", to_float=True)
 _pow = _binary("pow")
@@ -169,7 +190,14 @@ maximum = _maxmin("maximum", True)
 minimum = _maxmin("minimum", False)
 
 
-rsub = _rbinary("sub")
+_rsub = _rbinary("sub")
+
+
+def rsub(a: Tensor, b: Any) -> Tensor:
+    """``b - a`` for a number ``b`` (bool operands refused, as PyTorch)."""
+    if b.__class__ is bool or a.dtype is bool_:
+        check_bool_sub(a, b)
+    return _rsub(a, b)
 rdiv = _rbinary("div")
 _rpow = _rbinary("pow")
 _rfloordiv = _rbinary("floordiv")
@@ -243,7 +271,15 @@ cos = _unary("cos")
 tanh = _unary("tanh", save_out=True)
 sqrt = _unary("sqrt", save_out=True)
 abs = _unary("abs", float_only=False)
-sign = _unary("sign", float_only=False)
+_sign = _unary("sign", float_only=False)
+
+
+def sign(a: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch."""
+    out = _sign(a)
+    if a.dtype.is_floating_point:
+        out = where(a != a, 0.0, out)
+    return out
 erf = _unary("erf")
 floor = _unary("floor", float_only=False)
 

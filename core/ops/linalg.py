@@ -23,6 +23,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch broadcasting rules (1-d operands allowed)."""
     if not isinstance(b, Tensor):
         raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(b).__name__}")
+    if isinstance(a, Tensor) and a.dtype is not b.dtype:  # PyTorch's matmul does not promote
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} "
+                           f"!= {b.dtype.name}")
     a, b, _ = binary_operands("matmul", a, b)
     sa, sb = a._data.shape, b._data.shape
     if not sa or not sb:
@@ -54,6 +57,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
     """2-d matrix product."""
+    _tensor_arg("mm", "mat2", b)
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm(): expected 2D tensors, got {a.ndim}D and {b.ndim}D")
     return matmul(a, b)
@@ -61,6 +65,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     """Batched 3-d matrix product (no broadcasting)."""
+    _tensor_arg("bmm", "mat2", b)
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {a.ndim}D and {b.ndim}D)")
     if a.shape[0] != b.shape[0]:
@@ -70,6 +75,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
     """Inner product of two 1-d tensors."""
+    _tensor_arg("dot", "tensor", b)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.shape[0] != b.shape[0]:
@@ -80,7 +86,17 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two 1-d tensors."""
+    _tensor_arg("outer", "vec2", b)
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
     return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def _tensor_arg(fn: str, name: str, value: Any) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position 2) must be Tensor, not "
+                        f"{type(value).__name__}")
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:
@@ -98,7 +114,13 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         lhs, out = eq, None
     ins = lhs.split(",")
     if len(ins) != len(operands):
-        raise ValueError(f"einsum(): {len(ins)} subscripts given for {len(operands)} operands")
+        raise RuntimeError(f"einsum(): {len(ins)} subscripts given for {len(operands)} operands "
+                           f"({'more' if len(operands) > len(ins) else 'fewer'} operands were "
+                           "provided than specified in the equation)")
+    for i, op in enumerate(operands):
+        if not isinstance(op, Tensor):
+            raise TypeError(f"einsum(): argument 'tensors' must be tuple of Tensors, but found "
+                            f"element of type {type(op).__name__} at pos {i}")
     if "." in eq:
         raise NotImplementedError("einsum(): ellipsis ('...') subscripts are not supported yet")
     for sub, op in zip(ins, operands):

@@ -11,7 +11,7 @@ from ..autograd.engine import backward as _backward
 from ..autograd.grad_mode import no_grad
 from ..creation import full
 from ..device import resolve
-from ..dtypes import DType, dtype_from_name
+from ..dtypes import DType, bool_, dtype_from_name
 from ..shapes import int_sizes, wrap_dim
 from ..tensor import Tensor, from_data
 from . import elementwise as E
@@ -32,6 +32,7 @@ def add(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def sub(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``a - alpha * other``."""
+    E.check_bool_sub(a, other)
     return E.sub(a, _alpha(other, alpha))
 
 
@@ -46,7 +47,7 @@ def div(a: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         q = E.div(a, other)
         out = q.sign() * q.abs().floor()
         return out.to(a.dtype) if not a.dtype.is_floating_point else out
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                      f"found {rounding_mode!r}")
 
 
@@ -157,7 +158,7 @@ def ne_operator(a: Tensor, b: Any) -> Any:
 
 
 def rmatmul(a: Tensor, b: Any) -> Tensor:
-    return L.matmul(from_data(b, None, a._backend), a)
+    return L.matmul(from_data(b, None if isinstance(b, Tensor) else a.dtype, a._backend), a)
 
 
 def parse_to_args(*args: Any, **kwargs: Any) -> tuple[Any, DType | None, bool]:
@@ -330,3 +331,28 @@ def resize_(a: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
 def resize_as_(a: Tensor, other: Tensor, *, memory_format: Any = None) -> Tensor:
     """:meth:`resize_` to ``other``'s shape."""
     return resize_(a, tuple(other.shape))
+
+
+_BOOL_OPS = {"and": ("logical_and", "&"), "or": ("logical_or", "|"), "xor": ("logical_xor", "^")}
+
+
+def bitwise(kind: str) -> Any:
+    """The ``&`` / ``|`` / ``^`` operator: logical on bool tensors and bools (PyTorch's result).
+    Float tensors are refused, as PyTorch; so are integer ones (xgrad has no bitwise kernels:
+    a logical result there would be a wrong answer)."""
+    name, sym = _BOOL_OPS[kind]
+    logical = getattr(E, name)
+
+    def op(a: Tensor, other: Any) -> Tensor:
+        for x in (a, other):
+            dt = x.dtype if isinstance(x, Tensor) else None
+            if dt is bool_ or (dt is None and x.__class__ is bool):
+                continue
+            what = dt.name if dt is not None else type(x).__name__
+            raise RuntimeError(f'"bitwise_{kind}" (the `{sym}` operator) is only supported on '
+                               f"bool tensors in xgrad, got {what}")
+        return logical(a, other)
+
+    op.__name__ = f"__{kind}__"
+    op.__doc__ = f"``input {sym} other`` on bool tensors (logical {kind.upper()})."
+    return op

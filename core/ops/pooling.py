@@ -19,7 +19,24 @@ __all__ = ["pool_geometry", "pool_windows", "max_pool2d", "max_pool2d_backward",
 
 
 def pool_geometry(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> tuple:
-    """(output size, extra right padding beyond ``p``) for one spatial dim, as PyTorch."""
+    """(output size, extra right padding beyond ``p``) for one spatial dim, as PyTorch.
+
+    Refuses, with PyTorch's errors, a kernel, stride, padding or dilation that is not an int
+    (TypeError) or out of range (RuntimeError), before any arithmetic divides by it."""
+    for name, v in (("kernel_size", k), ("stride", s), ("padding", p), ("dilation", d)):
+        if v.__class__ is not int:
+            raise TypeError(f"argument '{name}' must be tuple of ints, but found element of type "
+                            f"{type(v).__name__}")
+    if k <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_size: {k}")
+    if s == 0:
+        raise RuntimeError("stride should not be zero")
+    if s < 0:
+        raise RuntimeError(f"stride should be greater than zero, but got stride: {s}")
+    if d <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation: {d}")
+    if p < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
     span = d * (k - 1) + 1
     num = size + 2 * p - span
     if num < 0:

@@ -10,7 +10,7 @@ from ..autograd.grad_mode import _State
 from ..autograd.node import record
 from ..dispatch import run
 from ..dtypes import bool_, get_default_dtype, int64
-from ..shapes import norm_axes
+from ..shapes import check_keepdim, int_arg, norm_axes
 from ..tensor import Tensor, wrap
 from .elementwise import where
 from .fusion import use_fused
@@ -18,18 +18,24 @@ from .fusion import use_fused
 
 def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (all dims by default). Integer and bool sums give int64."""
+    if keepdim.__class__ is not bool:
+        check_keepdim("sum", keepdim)
     if dtype is not None:
         a = a.to(dtype)
     be = a._backend
-    axes = norm_axes(dim, len(a._data.shape))
+    axes = norm_axes(dim, len(a._data.shape), "sum")
     out = wrap(run("sum", be, a._data, axes, keepdim), be)
     if _State.enabled and a._rg:
         record(out, "sum", (a,), (axes, keepdim))
+    if dtype is not None and not a.dtype.is_floating_point and out.dtype is not a.dtype:
+        out = out.to(a.dtype)  # sum(dtype=int32 / bool) keeps that dtype, as PyTorch
     return out
 
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Arithmetic mean over ``dim``."""
+    if keepdim.__class__ is not bool:
+        check_keepdim("mean", keepdim)
     if dtype is not None:
         a = a.to(dtype)
     if not a.dtype.is_floating_point:
@@ -37,7 +43,7 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {a.dtype.name}")
     shape = a._data.shape
-    axes = norm_axes(dim, len(shape))
+    axes = norm_axes(dim, len(shape), "mean")
     n = 1
     for ax in axes:
         n *= shape[ax]
@@ -52,10 +58,12 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
 def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None) -> Tensor:
     """Variance with Bessel's correction by default (``correction=1``)."""
+    if keepdim.__class__ is not bool:
+        check_keepdim("var", keepdim)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     shape = a._data.shape
-    axes = norm_axes(dim, len(shape))
+    axes = norm_axes(dim, len(shape), "var")
     n = 1
     for ax in axes:
         n *= shape[ax]
@@ -77,10 +85,12 @@ def _sqrt_zero_grad(s: Tensor) -> Tensor:
 
 def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Product over ``dim``."""
+    if keepdim.__class__ is not bool:
+        check_keepdim("prod", keepdim)
     if dtype is not None:
         a = a.to(dtype)
     be = a._backend
-    axes = norm_axes(dim, len(a._data.shape))
+    axes = norm_axes(dim, len(a._data.shape), "prod")
     out = wrap(run("prod", be, a._data, axes, keepdim), be)
     if _State.enabled and a._rg:
         record(out, "prod", (a,), (axes, keepdim), ((a, a._version),))
@@ -89,9 +99,11 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
 
 def _amaxmin(name: str):
     def op(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+        if keepdim.__class__ is not bool:
+            check_keepdim(name, keepdim)
         be = a._backend
         shape = a._data.shape
-        axes = norm_axes(None if dim == () else dim, len(shape))
+        axes = norm_axes(dim, len(shape), name)
         for ax in axes:
             if shape[ax] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
@@ -125,6 +137,11 @@ class _MaxResult(tuple):
 
 def _max_dim(a: Tensor, dim: int, keepdim: bool, is_max: bool):
     _single_dim("max" if is_max else "min", dim)
+    if keepdim.__class__ is not bool:
+        check_keepdim("max" if is_max else "min", keepdim)
+    if not a._data.shape:  # a 0-d tensor: itself, at index 0 (dim -1 or 0)
+        norm_axes(dim, 0)
+        return _MaxResult((a.clone(), wrap(a._backend.full((), 0, int64), a._backend)))
     (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
     idx = (argmax if is_max else argmin)(a, ax, keepdim=True)
     values = a.gather(ax, idx)
@@ -153,12 +170,14 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def _single_dim(name: str, dim: Any) -> None:
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{name}(): argument 'dim' must be a single int, not {dim!r}")
+    if dim.__class__ is not int:
+        int_arg(name, "dim", dim)  # PyTorch's TypeError for a tuple, float, str, bool
 
 
 def _arg(name: str):
     def op(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if keepdim.__class__ is not bool:
+            check_keepdim(name, keepdim)
         be = a._backend
         if dim is None:
             flat = a.reshape(-1)
@@ -189,6 +208,8 @@ argmin = _arg("argmin")
 
 def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(a)))`` over ``dim``, computed stably (fused kernel when available)."""
+    if keepdim.__class__ is not bool:
+        check_keepdim("logsumexp", keepdim)
     if not a.dtype.is_floating_point:
         a = a.to(get_default_dtype())
     be = a._backend
@@ -227,6 +248,7 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     if dtype is not None:
         a = a.to(dtype)
     be = a._backend
+    _single_dim("cumsum", dim)
     (ax,) = norm_axes(dim, len(a._data.shape)) or (0,)
     if not a._data.shape:
         return a.clone()
@@ -238,11 +260,17 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where every element (over ``dim``) is nonzero."""
-    return amin(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_) \
-        if a.numel() else wrap(a._backend.full((), True, bool_), a._backend)
+    if keepdim.__class__ is not bool:
+        check_keepdim("all", keepdim)
+    if not a.numel():  # an empty reduction is True, in the shape of the reduced dims
+        return sum(a == 0, dim, keepdim) == 0
+    return amin(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_)
 
 
 def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where some element (over ``dim``) is nonzero."""
-    return amax(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_) \
-        if a.numel() else wrap(a._backend.full((), False, bool_), a._backend)
+    if keepdim.__class__ is not bool:
+        check_keepdim("any", keepdim)
+    if not a.numel():  # an empty reduction is False, in the shape of the reduced dims
+        return sum(a != 0, dim, keepdim) > 0
+    return amax(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_)

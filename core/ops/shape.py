@@ -7,7 +7,7 @@ from typing import Any
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, record
 from ..dispatch import run
-from ..shapes import dims_arg, infer_shape, int_sizes, wrap_dim
+from ..shapes import dims_arg, infer_shape, int_arg, int_sizes, wrap_dim
 from ..tensor import Tensor, wrap
 from .operands import device_mismatch
 from .views import layout, mark_view, view_strides
@@ -185,16 +185,23 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split dimension ``dim`` into ``sizes`` (one may be -1)."""
     shape = a._data.shape
-    d = wrap_dim(dim, len(shape))
+    d = wrap_dim(dim, len(shape), "unflatten")
+    if not shape:
+        raise RuntimeError(f"unflatten: Dimension specified as {dim} but tensor has no dimensions")
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
+                        f"{type(sizes).__name__}")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
     sizes = infer_shape(tuple(sizes), shape[d], (shape[d],))
     return reshape(a, shape[:d] + tuple(sizes) + shape[d + 1:])
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dimension."""
-    tensors = list(tensors)
+    tensors = _tensor_list("cat", tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     first = tensors[0]
     be = first._backend
     # PyTorch skips 1-d empty tensors in cat
@@ -203,7 +210,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     nd = len(ref._data.shape)
     if nd == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    ax = wrap_dim(dim, nd)
+    ax = wrap_dim(dim, nd, "cat")
     dt = None
     for i, t in enumerate(tensors):
         if t._backend is not be:
@@ -228,23 +235,36 @@ concatenate = cat
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join along a new dimension."""
-    tensors = list(tensors)
+    tensors = _tensor_list("stack", tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
+    d = wrap_dim(dim, len(shape) + 1, "stack")
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} "
                                f"at entry 0 and {list(t._data.shape)} at entry {i}")
-    n = len(shape) + 1
-    d = dim + n if dim < 0 else dim
     return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def _tensor_list(fn: str, tensors: Any) -> list:
+    """``tensors`` (a list or tuple of Tensors) as a list; PyTorch's TypeError otherwise."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{fn}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return list(tensors)
 
 
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements of dimension ``dim`` from ``start``."""
     nd = len(a._data.shape)
-    d = wrap_dim(dim, nd)
+    d = wrap_dim(dim, nd, "narrow")
+    if not nd:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     size = a._data.shape[d]
     if start < 0:
         start += size
@@ -268,7 +288,9 @@ def select(a: Tensor, dim: int, index: int) -> Tensor:
 
 def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
-    d = wrap_dim(dim, a.ndim)
+    d = wrap_dim(dim, a.ndim, "split")
+    if not a.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     n = a._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -307,22 +329,30 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` nearly equal pieces."""
+    chunks = int_arg("chunk", "chunks", chunks)
+    d = wrap_dim(dim, a.ndim, "chunk")
+    if not a.ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = a._data.shape[wrap_dim(dim, a.ndim)]
+    n = a._data.shape[d]
     step = -(-n // chunks) if n else 1
     return split(a, step, dim)
 
 
 def unbind(a: Tensor, dim: int = 0) -> tuple:
     """Remove ``dim``, returning every slice along it."""
-    d = wrap_dim(dim, a.ndim)
+    d = wrap_dim(dim, a.ndim, "unbind")
+    if not a.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return _pieces(a, d, [(i, i + 1) for i in range(a._data.shape[d])], True)
 
 
 def flip(a: Tensor, dims: Any) -> Tensor:
     """Reverse the order of elements along ``dims``."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if not isinstance(dims, (tuple, list)):
+        dims = (int_arg("flip", "dims", dims),)  # Tensor.flip(0) takes an int, as PyTorch's
+    dims = tuple(dims)
     nd = len(a._data.shape)
     idx = [slice(None)] * nd
     for d in dims:

@@ -5,7 +5,7 @@ from ..autograd.grad_mode import _State
 from ..autograd.node import record
 from ..dispatch import run
 from ..dtypes import int64
-from ..shapes import norm_axes
+from ..shapes import norm_axes, wrap_dim
 from ..tensor import Tensor, wrap
 from .reduce import _MaxResult
 
@@ -13,6 +13,7 @@ from .reduce import _MaxResult
 def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> _MaxResult:
     """``(values, indices)`` sorted along ``dim`` (stable)."""
     be = a._backend
+    wrap_dim(dim, len(a._data.shape), "sort")  # PyTorch's TypeError / IndexError for a bad dim
     if not a._data.shape:
         return _MaxResult((a.clone(), wrap(be.full((), 0, int64), be)))
     (ax,) = norm_axes(dim, len(a._data.shape))

@@ -15,7 +15,7 @@ from typing import Any
 from ..autograd.grad_mode import no_grad
 from ..creation import arange, full, tensor
 from ..dtypes import int64
-from ..shapes import wrap_dim
+from ..shapes import check_keepdim, wrap_dim
 from ..tensor import Tensor
 from .elementwise import where
 from .reduce import _MaxResult
@@ -65,6 +65,8 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """The lower median: over all elements (a 0-d tensor) when ``dim`` is None, else
     ``(values, indices)`` along ``dim``; NaN when the slice holds a NaN."""
     _check_tensor("median", input)
+    if keepdim.__class__ is not bool:
+        check_keepdim("median", keepdim)
     if dim is None:
         flat = input.reshape(-1)
         if flat.shape[0] == 0:

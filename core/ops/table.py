@@ -183,15 +183,15 @@ OPS: tuple[OpDef, ...] = (
     _row("logical_and", E.logical_and, "compare",
          "Elementwise logical AND (nonzero is true), as a bool tensor.", primitive="logical_and",
          inplace=True,
-         operators=(("__and__", E.logical_and), ("__rand__", E.logical_and))),
+         operators=(("__and__", M.bitwise("and")), ("__rand__", M.bitwise("and")))),
     _row("logical_or", E.logical_or, "compare",
          "Elementwise logical OR (nonzero is true), as a bool tensor.", primitive="logical_or",
          inplace=True,
-         operators=(("__or__", E.logical_or), ("__ror__", E.logical_or))),
+         operators=(("__or__", M.bitwise("or")), ("__ror__", M.bitwise("or")))),
     _row("logical_xor", E.logical_xor, "compare",
          "Elementwise logical XOR (nonzero is true), as a bool tensor.", primitive="logical_xor",
          inplace=True,
-         operators=(("__xor__", E.logical_xor),)),
+         operators=(("__xor__", M.bitwise("xor")),)),
     _row("logical_not", E.logical_not, "compare", primitive="logical_not", inplace=True,
          operators=(("__invert__", E.__invert__),)),
     _row("isclose", NU.isclose, "compare"),
@@ -388,12 +388,21 @@ def _takes_tensor_first(fn: Callable) -> bool:
         params[0].annotation in ("Tensor", Tensor)
 
 
+# Functions whose second argument PyTorch requires to be a Tensor (no Python number).
+_TENSOR_OTHER = frozenset({"maximum", "minimum", "atan2", "arctan2", "logical_and", "logical_or",
+                           "logical_xor"})
+
+
 def _checked(fn: Callable, name: str) -> Callable:
     """``fn`` refusing a first argument that is not a Tensor with PyTorch's TypeError (not
     an AttributeError from deep inside the op)."""
+    other_tensor = name in _TENSOR_OTHER
     @functools.wraps(fn)
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
+            if other_tensor and args and not isinstance(args[0], Tensor):
+                raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                                f"{type(args[0]).__name__}")
             return fn(input, *args, **kwargs)
         refused = TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")

@@ -238,9 +238,9 @@ def test_chunk_roll_setitem_and_dim_type_errors(backend):
         x[0] = xgrad.ones(4, device=backend)
     with pytest.raises(TypeError, match="float"):
         x.sum(0.5)
-    with pytest.raises(TypeError, match=r"max\(\).*single int"):
+    with pytest.raises(TypeError, match=r"max\(\): argument 'dim' must be int, not tuple"):
         x.max((0, 1))
-    with pytest.raises(TypeError, match=r"argmin\(\).*single int"):
+    with pytest.raises(TypeError, match=r"argmin\(\): argument 'dim' must be int, not"):
         x.argmin((0, 1))
     np.testing.assert_array_equal(x.sum(np.int64(1)).numpy(), [3.0, 3.0])  # numpy ints are dims
 
