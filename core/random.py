@@ -50,11 +50,20 @@ class Generator:
         if device is not None and not isinstance(device, (str, device_cls, Backend)):
             raise TypeError(f"Generator(): argument 'device' must be a device or str, not "
                             f"{type(device).__name__}")
-        #: The device the generator is for (streams are backend-independent; this is
-        #: recorded, as PyTorch reports it).
-        self.device = device_cls("cpu" if device is None else device)
+        # resolved on first use: the default generator is made at import, and resolving a
+        # device there would load every plugin during ``import xgrad``
+        self._device_spec = "cpu" if device is None else device
+        self._device: device_cls | None = None
         self._seed = _DEFAULT_SEED
         self._offset = 0
+
+    @property
+    def device(self) -> device_cls:
+        """The device the generator is for (streams are backend-independent; this is
+        recorded, as PyTorch reports it)."""
+        if self._device is None:
+            self._device = device_cls(self._device_spec)
+        return self._device
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (an int; negative values wrap to 64 bits)."""

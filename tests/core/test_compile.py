@@ -144,7 +144,7 @@ def _train(name: str, compiled: bool, steps: int = 7):
         losses.append(fn(x, y).numpy().copy())
     params = [p.numpy().copy() for p in model.parameters()]
     grads = [p.grad.numpy().copy() for p in model.parameters()]
-    return fn, losses, params, grads, default_generator.get_state(), opt
+    return fn, losses, params, grads, default_generator.get_state().tolist(), opt
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
