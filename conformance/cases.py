@@ -467,7 +467,7 @@ INPLACE_OF.update({f"logical_{n}_": f"logical_{n}" for n in ("and", "or", "xor",
 def _fits_inplace(sample: tuple) -> bool:
     """Whether the op's output has the first input's shape (needed to write into it)."""
     first = sample[0]
-    if not isinstance(first, T):
+    if not isinstance(first, (T, Mask)):
         return False
     shapes = [s.shape for s in sample if isinstance(s, (T, Mask))]
     try:

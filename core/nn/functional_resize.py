@@ -206,11 +206,11 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     elif align_corners is None:
         align_corners = False
     nsp = input.ndim - 2
+    out_sp, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
     if not 1 <= nsp <= 3 or (mode not in _INTERP and mode not in ("nearest", "area",
                                                                    "nearest-exact")):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input.ndim}D) for the modes: {_MODES} (got {mode})")
-    out_sp, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
     if antialias:
         if not (mode in ("bilinear", "bicubic") and input.ndim == 4):
             raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "

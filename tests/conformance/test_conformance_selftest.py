@@ -155,7 +155,7 @@ EXPECTED = {
             "detach_zero", "chain_of_three", "write_through_the_middle",
             "base_write_updates_views", "setitem_on_view_of_view", "copy_into_view",
             "reshape_copies_only_when_needed", "diagonal_write", "unfold_write_and_grad",
-            "resize_view", "numpy_values")}),
+            "resize_view", "numpy_values", "tensor_copies_its_data")}),
 }
 
 
