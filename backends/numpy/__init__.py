@@ -23,7 +23,7 @@ class NumpyBackend(ArrayModuleBackend):
         self._native = NativeDtypes(self._native, self)
 
     def dtype(self, x) -> DType:
-        if x.dtype.name == "bfloat16" and x.dtype.kind == "V":
+        if x.dtype.kind == "V" and x.dtype.name == "bfloat16":  # .kind is cheap, .name is not
             self._native[bfloat16]  # noqa: B018 -- resolves ml_dtypes' bfloat16 on first sight
         return super().dtype(x)
 
