@@ -25,6 +25,22 @@ class _ConvNd(Module):
     _nd = 2
     _transposed = False
 
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        """The output padding of a transposed convolution: its own, or the one that gives
+        ``output_size`` (PyTorch's error when no output padding can)."""
+        n = self._nd
+        if output_size is None:
+            return self.output_padding
+        size = tuple(output_size)[-n:]
+        base = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
+            input.shape[-n:], self.stride, self.padding, self.dilation, self.kernel_size)]
+        op = tuple(o - b for o, b in zip(size, base))
+        if any(v < 0 or v >= max(s, d) for v, s, d in zip(op, self.stride, self.dilation)):
+            top = [b + max(s, d) - 1 for b, s, d in zip(base, self.stride, self.dilation)]
+            raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
+                             f"range from {base} to {top}")
+        return op
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", output_padding: Any = 0, device: Any = None,
@@ -145,16 +161,7 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         """Apply the transposed convolution (``output_size`` picks the output padding)."""
-        op = self.output_padding
-        if output_size is not None:
-            size = tuple(output_size)[-2:]
-            base = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-                input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size)]
-            op = tuple(o - b for o, b in zip(size, base))
-            if any(v < 0 or v >= max(s, d) for v, s, d in zip(op, self.stride, self.dilation)):
-                top = [b + max(s, d) - 1 for b, s, d in zip(base, self.stride, self.dilation)]
-                raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
-                                 f"range from {base} to {top}")
+        op = self._output_padding(input, output_size)
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
                                   self.groups, self.dilation)
 
@@ -193,15 +200,6 @@ class ConvTranspose3d(_ConvNd):
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         """Apply the transposed convolution (``output_size`` picks the output padding)."""
-        op = self.output_padding
-        if output_size is not None:
-            size = tuple(output_size)[-3:]
-            base = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-                input.shape[-3:], self.stride, self.padding, self.dilation, self.kernel_size)]
-            op = tuple(o - b for o, b in zip(size, base))
-            if any(v < 0 or v >= max(s, d) for v, s, d in zip(op, self.stride, self.dilation)):
-                top = [b + max(s, d) - 1 for b, s, d in zip(base, self.stride, self.dilation)]
-                raise ValueError(f"requested an output size of {list(size)}, but valid sizes "
-                                 f"range from {base} to {top}")
+        op = self._output_padding(input, output_size)
         return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, op,
                                   self.groups, self.dilation)
