@@ -23,7 +23,6 @@ def test_a_rank_that_raises_fails_the_others_naming_it(n: int) -> None:
     proc, took = run_mpi("failures.py", n, "raise", str(GENEROUS), timeout=GENEROUS)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "ValueError: rank one broke" in out
     raised = _raised(proc)
     assert len(raised) == n and "rank 1 raised ValueError: rank one broke" in raised, out
     assert sum("rank 1 failed, so this collective cannot complete" in ln for ln in raised) == n - 1, out
@@ -35,7 +34,9 @@ def test_a_rank_that_raises_during_ddp_training() -> None:
     proc, took = run_mpi("failures.py", 2, "ddp_raise", str(GENEROUS), timeout=GENEROUS)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "rank 1 failed" in out and "data loader broke on rank one" in out, out
+    raised = _raised(proc)
+    assert any("data loader broke on rank one" in ln for ln in raised), out
+    assert any(ln.startswith("rank 0 raised") and "rank 1 failed" in ln for ln in raised), out
     assert took < 30
 
 
@@ -62,7 +63,7 @@ def test_a_rank_that_never_joins_times_out() -> None:
     proc, took = run_mpi("failures.py", 2, "timeout", "2", timeout=GENEROUS)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "all_reduce timed out after 2 s" in out and "on rank 0" in out, out
+    assert any("all_reduce timed out after 2 s" in ln and "on rank 0" in ln for ln in _raised(proc)), out
     assert took < 25, f"took {took:.1f} s"
 
 
