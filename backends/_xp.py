@@ -76,7 +76,12 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         try:
             return self._from_native[x.dtype]
         except KeyError:
-            raise TypeError(f"{self.name} backend: unsupported array dtype {x.dtype}") from None
+            return self._unknown_dtype(x)
+
+    def _unknown_dtype(self, x) -> DType:
+        """The dtype of an array whose native dtype is not (yet) in the table; a subclass
+        resolves optional dtypes here, off the hot path."""
+        raise TypeError(f"{self.name} backend: unsupported array dtype {x.dtype}")
 
     # ---- transfer and creation --------------------------------------------------------
     def from_numpy(self, a, dtype):

@@ -22,10 +22,12 @@ class NumpyBackend(ArrayModuleBackend):
         super().__init__(numpy)
         self._native = NativeDtypes(self._native, self)
 
-    def dtype(self, x) -> DType:
-        if x.dtype.kind == "V" and x.dtype.name == "bfloat16":  # .kind is cheap, .name is not
+    def _unknown_dtype(self, x) -> DType:
+        if x.dtype.name == "bfloat16":
             self._native[bfloat16]  # noqa: B018 -- resolves ml_dtypes' bfloat16 on first sight
-        return super().dtype(x)
+            if x.dtype in self._from_native:
+                return self._from_native[x.dtype]
+        return super()._unknown_dtype(x)
 
     def loaded_optional_natives(self) -> frozenset:
         """Native dtypes of optional dtypes already in use (bfloat16 once ml_dtypes is loaded);

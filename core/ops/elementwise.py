@@ -17,8 +17,11 @@ from .views import mark_alias
 _new = object.__new__
 
 
-def _binary(name: str, to_float: bool = False, saves: bool = True):
+def _binary(name: str, to_float: bool = False, saves: bool = True,
+            refuse_bool: bool = False):
     def slow(a: Tensor, b: Any) -> Tensor:
+        if refuse_bool:
+            check_bool_sub(a, b)
         a, b, bt = binary_operands(name, a, b, to_float)
         be = a._backend
         out = wrap(run(name, be, a._data, b._data if bt else b), be)
@@ -45,7 +48,7 @@ def _binary(name: str, to_float: bool = False, saves: bool = True):
             bd = b
         elif isinstance(b, Tensor):
             if b._backend is not be or a._data.dtype != b._data.dtype or (
-                    to_float and a._data.dtype not in float_natives(be)):
+                    (to_float or refuse_bool) and a._data.dtype not in float_natives(be)):
                 return slow(a, b)
             bt = True
             bd = b._data
@@ -96,7 +99,7 @@ def _rbinary(name: str):
 
 
 add = _binary("add", saves=False)
-_sub = _binary("sub", saves=False)
+sub = _binary("sub", saves=False, refuse_bool=True)  # bool operands refused, as PyTorch
 
 
 def check_bool_sub(a: Any, b: Any) -> None:
@@ -113,11 +116,6 @@ def check_bool_sub(a: Any, b: Any) -> None:
                            "operator instead.")
 
 
-def sub(a: Tensor, b: Any) -> Tensor:
-    """``a - b`` elementwise (bool operands refused, as PyTorch)."""
-    if b.__class__ is bool or a.dtype is bool_ or (isinstance(b, Tensor) and b.dtype is bool_):
-        check_bool_sub(a, b)
-    return _sub(a, b)
 mul = _binary("mul")
 div = _binary("div", to_float=True)
 _pow = _binary("pow")
@@ -195,7 +193,7 @@ _rsub = _rbinary("sub")
 
 def rsub(a: Tensor, b: Any) -> Tensor:
     """``b - a`` for a number ``b`` (bool operands refused, as PyTorch)."""
-    if b.__class__ is bool or a.dtype is bool_:
+    if b.__class__ is bool or a._data.dtype not in float_natives(a._backend):
         check_bool_sub(a, b)
     return _rsub(a, b)
 rdiv = _rbinary("div")
