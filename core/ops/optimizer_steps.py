@@ -9,11 +9,11 @@ They are not differentiable: call them under :func:`xgrad.no_grad` (as ``Optimiz
 does) when the parameter requires grad."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..autograd.grad_mode import _State
-from ..tensor import Tensor
+from ..dtypes import float64
+from ..tensor import Tensor, wrap
 from .fusion import FusedOp, apply_fused_, register_fused
 from .inplace import store_
 
@@ -112,8 +112,15 @@ def _adam_dec(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
     if amsgrad:
         v = max_exp_avg_sq
         _set(v, v.maximum(exp_avg_sq))
-    denom = v.sqrt() / math.sqrt(1 - beta2 ** step) + eps
-    _set(param, param - (lr / (1 - beta1 ** step)) * (exp_avg / denom))
+    # The bias corrections come from the step count through kernels (a 0-d tensor made by
+    # ``full`` from the integer step), not as Python floats: a captured step then replays with
+    # the step counter advanced (xgrad.compile), where a float computed on the host would be a
+    # constant that changes every step. In float64 when the backend has it, so the values are
+    # those of the Python arithmetic; then cast to the parameter's dtype as a Python float is.
+    be = param._backend
+    t = wrap(be.full((), step, float64 if float64 in be.dtypes else param.dtype), be)
+    denom = v.sqrt() / (1 - beta2 ** t).sqrt() + eps
+    _set(param, param - (lr / (1 - beta1 ** t)) * (exp_avg / denom))
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
