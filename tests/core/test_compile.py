@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import xgrad
 from xgrad import nn
-from xgrad.random import default_generator
+from xgrad.conformance.compiled import COMPILED_PROGRAMS, train
 
 F = nn.functional
 compile_pkg = sys.modules["xgrad.compile"]
@@ -82,72 +82,13 @@ def test_argument_checks_match_torch():
 
 
 # ---- training steps: compiled == eager, bit for bit -------------------------------------
-class _LSTMNet(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rnn = nn.LSTM(5, 7, batch_first=True)
-        self.fc = nn.Linear(7, 3)
-
-    def forward(self, x):
-        out, _ = self.rnn(x)
-        return self.fc(out[:, -1])
-
-
-class _TransformerNet(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.enc = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
-        self.fc = nn.Linear(8, 3)
-
-    def forward(self, x):
-        return self.fc(self.enc(x).mean(1))
-
-
-MODELS = {
-    "mlp_sgd": (lambda: nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)),
-                lambda p: xgrad.optim.SGD(p, lr=0.1), (6, 8)),
-    "mlp_sgd_momentum": (lambda: nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 3)),
-                         lambda p: xgrad.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
-                         (6, 8)),
-    "mlp_adam": (lambda: nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)),
-                 lambda p: xgrad.optim.Adam(p, lr=0.01), (6, 8)),
-    "mlp_dropout_adamw": (lambda: nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.3),
-                                                nn.Linear(16, 3)),
-                          lambda p: xgrad.optim.AdamW(p, lr=0.01), (6, 8)),
-    "cnn_adam": (lambda: nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                       nn.Flatten(), nn.Linear(4 * 4 * 4, 3)),
-                 lambda p: xgrad.optim.Adam(p, lr=0.01), (4, 2, 8, 8)),
-    "lstm_adam": (_LSTMNet, lambda p: xgrad.optim.Adam(p, lr=0.01), (4, 6, 5)),
-    "transformer_adam": (_TransformerNet, lambda p: xgrad.optim.Adam(p, lr=0.01), (4, 5, 8)),
-}
-
-
 def _train(name: str, compiled: bool, steps: int = 7):
-    build, make_opt, shape = MODELS[name]
-    xgrad.manual_seed(0)
-    model = build()
-    opt = make_opt(model.parameters())
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    fn = xgrad.compile(step) if compiled else step
-    rng = np.random.default_rng(1)
-    losses = []
-    for _ in range(steps):  # a new batch every step: replay must bind the new inputs
-        x = xgrad.tensor(rng.standard_normal(shape).astype(np.float32))
-        y = xgrad.tensor(rng.integers(0, 3, shape[0]))
-        losses.append(fn(x, y).numpy().copy())
-    params = [p.numpy().copy() for p in model.parameters()]
-    grads = [p.grad.numpy().copy() for p in model.parameters()]
-    return fn, losses, params, grads, default_generator.get_state().tolist(), opt
+    """The conformance suite's compiled-program table, trained on numpy in float32."""
+    r = train(name, "numpy", "float32", compiled, steps)
+    return r["fn"], r["losses"], r["params"], r["grads"], r["generator"], r["opt"]
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(COMPILED_PROGRAMS))
 def test_training_steps_equal_eager_bit_for_bit(name):
     _, l0, p0, g0, rng0, opt0 = _train(name, False)
     fn, l1, p1, g1, rng1, opt1 = _train(name, True)
