@@ -9,7 +9,7 @@ from xgrad.backends.numpy import NumpyBackend
 __all__ = ["Mutant", "CATEGORIES"]
 
 CATEGORIES = ("values", "ties", "empty", "dtype", "mutation", "broadcast", "indexing", "fused",
-              "optim", "rng", "reductions", "movement", "matmul", "aliasing")
+              "optim", "rng", "reductions", "movement", "matmul", "aliasing", "compile")
 
 
 class Mutant(NumpyBackend):

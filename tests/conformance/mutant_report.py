@@ -151,6 +151,14 @@ def hunt(backend: str, patterns: tuple[str, ...], first: bool = True) -> Hunt:
                     h, f"test_view[{backend}-float32-view.{name}]", test_views.test_view,
                     (backend, "float32", "view." + name))):
                 return h
+        from xgrad.conformance.compiled import COMPILED_PROGRAMS, check_compiled
+        from xgrad.conformance.tolerances import tolerance
+
+        for name in COMPILED_PROGRAMS:
+            if _match("compiled." + name, patterns) and done(_attempt(
+                    h, f"test_compiled[{backend}-float32-compiled.{name}]", check_compiled,
+                    name, backend, "float32", *tolerance("forward", "float32"))):
+                return h
         if _match("rng.random_bits.counters", patterns):
             _attempt(h, f"test_rng_counters[{backend}-int64-rng.random_bits.counters]",
                      test_rng.test_rng_counters, (backend, "int64", "rng.random_bits.counters"))

@@ -614,3 +614,42 @@ class MatmulVectorRight(Mutant):
         if b.ndim == 1 and a.ndim > 1:
             return np.matmul(a, b[:, None])
         return np.matmul(a, b)
+
+
+# ---- compiled programs ------------------------------------------------------------------
+class CompiledFreezesDynamic(Mutant):
+    """compile_program bakes the first replay's dynamic values (random seeds and offsets,
+    optimizer step counts) into the program as constants, as a jit closing over them would."""
+
+    category, cases = "compile", ("compiled.*",)
+
+    def compile_program(self, program):
+        from xgrad.compile import interpret
+
+        frozen: list = []
+
+        def run(inputs, dynamic):
+            if not frozen:
+                frozen.append(list(dynamic))
+            return interpret(program, inputs, frozen[0])
+
+        return run
+
+
+class CompiledStaleInputs(Mutant):
+    """compile_program keeps reading the arrays bound at its first replay (a captured graph
+    that holds on to the capture-time buffers instead of the new batch)."""
+
+    category, cases = "compile", ("compiled.*",)
+
+    def compile_program(self, program):
+        from xgrad.compile import interpret
+
+        first: list = []
+
+        def run(inputs, dynamic):
+            if not first:
+                first.append(list(inputs))
+            return interpret(program, first[0], dynamic)
+
+        return run
