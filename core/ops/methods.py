@@ -8,7 +8,7 @@ import weakref
 from typing import Any
 
 from ..autograd.engine import backward as _backward
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import _State, no_grad
 from ..creation import full
 from ..device import resolve
 from ..dtypes import DType, bool_, dtype_from_name
@@ -121,17 +121,19 @@ def retain_grad(a: Tensor) -> None:
 
 def copy_(a: Tensor, src: Any) -> Tensor:
     """Copy ``src``'s values into ``a`` (broadcast, cast to ``a``'s dtype)."""
+    # Without a graph and without views the backend's assign is the one copy (a mutable
+    # backend writes into ``a``'s storage; an immutable one may share the immutable array).
+    # Otherwise ``a`` may take the result's array as its own, so it must not be ``src``'s.
+    fresh = _State.enabled or a._vbase is not None or bool(a._views and V.live_views(a))
+
     def fn(x: Tensor) -> Tensor:
         s = src if isinstance(src, Tensor) else Tensor(src)
         if s._backend is not x._backend:
             s = E.to_backend(s, x._backend)
-        return _broadcast_copy(s.to(x.dtype), x)
+        s = s.to(x.dtype)
+        out = S.expand(s, x._data.shape)
+        return E.clone(out) if out is s and fresh else out
     return apply_inplace(a, fn, src)
-
-
-def _broadcast_copy(s: Tensor, x: Tensor) -> Tensor:
-    out = S.expand(s, x._data.shape)
-    return E.clone(out) if out is s else out
 
 
 def fill_(a: Tensor, value: Any) -> Tensor:
