@@ -55,8 +55,10 @@ def _mpi_op(op: Any) -> Any:
 class Work:
     """Handle of a collective started with ``async_op=True``; ``wait()`` writes its result."""
 
-    def __init__(self, reqs: list, group: ProcessGroup, what: str, finish: Any = None) -> None:
+    def __init__(self, reqs: list, group: ProcessGroup, what: str, finish: Any = None,
+                 keep: tuple = ()) -> None:
         self._reqs = reqs
+        self._keep = keep  # the host buffers MPI reads and writes until the requests finish
         self._group = group
         self._what = what
         self._finish = finish
@@ -82,14 +84,42 @@ class Work:
 
     def _complete(self) -> None:
         self._done = True
+        self._keep = ()
         if self._finish is not None:
             self._finish()
 
 
 # ---- host buffers ---------------------------------------------------------------------------
+class _ScratchPool:
+    """Receive buffers reused across calls: a fresh large array costs a page fault per 4 KiB
+    on first write, which is a sizeable part of an all-reduce of a few MiB. A buffer is
+    taken for one collective and given back once its result is copied out."""
+
+    def __init__(self, max_bytes: int = 256 << 20) -> None:
+        self._free: dict[tuple, list[np.ndarray]] = {}
+        self._bytes = 0
+        self._max = max_bytes
+
+    def take(self, shape: tuple, dtype: Any) -> np.ndarray:
+        free = self._free.get((shape, dtype))
+        if free:
+            buf = free.pop()
+            self._bytes -= buf.nbytes
+            return buf
+        return np.empty(shape, dtype=dtype)
+
+    def give(self, buf: np.ndarray) -> None:
+        if self._bytes + buf.nbytes <= self._max:
+            self._free.setdefault((buf.shape, buf.dtype), []).append(buf)
+            self._bytes += buf.nbytes
+
+
+_SCRATCH = _ScratchPool()
+
+
 def host_buffer(t: Tensor) -> np.ndarray:
     """A contiguous host array with ``t``'s values (only read: it may share ``t``'s memory)."""
-    return np.ascontiguousarray(t.detach().numpy())
+    return np.ascontiguousarray(t.numpy())  # not detach(): that would leave t a view to track
 
 
 def write_back(t: Tensor, values: np.ndarray) -> None:
@@ -159,8 +189,11 @@ def _agree(group: ProcessGroup, what: str, t: Tensor | None, error: str | None =
     return allh
 
 
-def _run(reqs: list, group: ProcessGroup, what: str, finish: Any, async_op: bool) -> Work | None:
-    work = Work(reqs, group, what, finish)
+def _run(reqs: list, group: ProcessGroup, what: str, finish: Any, async_op: bool,
+         *buffers: Any) -> Work | None:
+    """Wait for ``reqs`` (or return their :class:`Work` when ``async_op``); ``buffers`` are the
+    host arrays the requests use: mpi4py does not keep them alive, the work does."""
+    work = Work(reqs, group, what, finish, buffers)
     if async_op:
         return work
     work.wait()
@@ -180,12 +213,16 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup 
         raise ValueError(f"all_reduce with ReduceOp.AVG needs a floating-point tensor, got {tensor.dtype}")
     _agree(g, "all_reduce", tensor)
     send = host_buffer(tensor)
-    recv = np.empty_like(send)
+    recv = _SCRATCH.take(send.shape, send.dtype)
     n = g.size()
 
     def finish() -> None:
-        write_back(tensor, recv / n if op is ReduceOp.AVG else recv)
-    return _run([g.comm.Iallreduce(send, recv, op=mop)], g, "all_reduce", finish, async_op)
+        if op is ReduceOp.AVG:
+            np.divide(recv, n, out=recv)
+        write_back(tensor, recv)
+        _SCRATCH.give(recv)
+    return _run([g.comm.Iallreduce(send, recv, op=mop)], g, "all_reduce", finish, async_op,
+                send, recv)
 
 
 def broadcast(tensor: Tensor, src: int, group: ProcessGroup | None = None,
@@ -197,7 +234,7 @@ def broadcast(tensor: Tensor, src: int, group: ProcessGroup | None = None,
     _agree(g, "broadcast", tensor, root=root)
     buf = np.array(host_buffer(tensor), copy=True)
     finish = None if g.rank() == root else (lambda: write_back(tensor, buf))
-    return _run([g.comm.Ibcast(buf, root=root)], g, "broadcast", finish, async_op)
+    return _run([g.comm.Ibcast(buf, root=root)], g, "broadcast", finish, async_op, buf)
 
 
 def reduce(tensor: Tensor, dst: int, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | None = None,
@@ -215,7 +252,8 @@ def reduce(tensor: Tensor, dst: int, op: ReduceOp = ReduceOp.SUM, group: Process
     if recv is not None:
         def finish() -> None:
             write_back(tensor, recv / n if op is ReduceOp.AVG else recv)
-    return _run([g.comm.Ireduce(send, recv, op=mop, root=root)], g, "reduce", finish, async_op)
+    return _run([g.comm.Ireduce(send, recv, op=mop, root=root)], g, "reduce", finish, async_op,
+                send, recv)
 
 
 def _check_list(tensors: Any, n: int, like: Tensor, name: str) -> str | None:
@@ -243,7 +281,7 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: ProcessGroup | 
     def finish() -> None:
         for i, t in enumerate(tensor_list):
             write_back(t, recv[i])
-    return _run([g.comm.Iallgather(send, recv)], g, "all_gather", finish, async_op)
+    return _run([g.comm.Iallgather(send, recv)], g, "all_gather", finish, async_op, send, recv)
 
 
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group: ProcessGroup | None = None,
@@ -262,7 +300,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group: P
     send = host_buffer(input_tensor)
     recv = np.empty((n, *send.shape), dtype=send.dtype)
     return _run([g.comm.Iallgather(send, recv)], g, "all_gather_into_tensor",
-                lambda: write_back(output_tensor, recv), async_op)
+                lambda: write_back(output_tensor, recv), async_op, send, recv)
 
 
 def reduce_scatter(output: Tensor, input_list: list[Tensor], op: ReduceOp = ReduceOp.SUM,
@@ -279,7 +317,7 @@ def reduce_scatter(output: Tensor, input_list: list[Tensor], op: ReduceOp = Redu
     def finish() -> None:
         write_back(output, recv / n if op is ReduceOp.AVG else recv)
     return _run([g.comm.Ireduce_scatter_block(send, recv, op=mop)], g, "reduce_scatter", finish,
-                async_op)
+                async_op, send, recv)
 
 
 def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp.SUM,
@@ -301,7 +339,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
     def finish() -> None:
         write_back(output, recv / n if op is ReduceOp.AVG else recv)
     return _run([g.comm.Ireduce_scatter_block(send, recv, op=mop)], g, "reduce_scatter_tensor",
-                finish, async_op)
+                finish, async_op, send, recv)
 
 
 def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0,
@@ -323,7 +361,8 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0
         def finish() -> None:
             for i, t in enumerate(gather_list):
                 write_back(t, recv[i])
-    return _run([g.comm.Igather(send, recv, root=root)], g, "gather", finish, async_op)
+    return _run([g.comm.Igather(send, recv, root=root)], g, "gather", finish, async_op, send,
+                recv)
 
 
 def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int = 0,
@@ -341,7 +380,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int =
     recv = np.empty_like(host_buffer(tensor))
     send = np.ascontiguousarray(np.stack([host_buffer(x) for x in scatter_list])) if is_root else None
     return _run([g.comm.Iscatter(send, recv, root=root)], g, "scatter",
-                lambda: write_back(tensor, recv), async_op)
+                lambda: write_back(tensor, recv), async_op, send, recv)
 
 
 def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: list[int] | None = None,
@@ -377,7 +416,8 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: list[in
     sc, rc = [x * row for x in ins], [x * row for x in outs]
     sd, rd = np.cumsum([0, *sc[:-1]]).tolist(), np.cumsum([0, *rc[:-1]]).tolist()
     req = g.comm.Ialltoallv([send, (sc, sd)], [recv, (rc, rd)])
-    return _run([req], g, "all_to_all_single", lambda: write_back(output, recv), async_op)
+    return _run([req], g, "all_to_all_single", lambda: write_back(output, recv), async_op,
+                send, recv)
 
 
 def barrier(group: ProcessGroup | None = None, async_op: bool = False,
@@ -442,7 +482,8 @@ def all_reduce_buffer(buf: np.ndarray, op: ReduceOp = ReduceOp.SUM, group: Proce
     if n == 1:
         work = Work([], g, what, finish)
     else:
-        work = Work([g.comm.Iallreduce(_mpi().IN_PLACE, buf, op=_mpi_op(op))], g, what, finish)
+        work = Work([g.comm.Iallreduce(_mpi().IN_PLACE, buf, op=_mpi_op(op))], g, what, finish,
+                    (buf,))
     return work
 
 
@@ -453,4 +494,4 @@ def broadcast_buffer(buf: np.ndarray, src: int = 0, group: ProcessGroup | None =
     g = default_group(group)
     if g.size() == 1:
         return Work([], g, what)
-    return Work([g.comm.Ibcast(buf, root=g.group_rank(src, "src"))], g, what)
+    return Work([g.comm.Ibcast(buf, root=g.group_rank(src, "src"))], g, what, keep=(buf,))

@@ -44,6 +44,14 @@ def test_broadcast_and_reduce(results) -> None:
         np.testing.assert_array_equal(res[r]["reduce"], want)
 
 
+def test_async_collectives_keep_their_host_buffers(results) -> None:
+    """Broadcast, all_reduce, reduce, reduce_scatter_tensor and all_gather_into_tensor
+    started with async_op=True: every host array handed to MPI is alive until wait()."""
+    n, res = results
+    for r in range(n):
+        assert res[r]["async_buffers_alive"].tolist() == [True] * 5
+
+
 def test_gathers(results) -> None:
     n, res = results
     every = np.stack([rank_input(k, (2, 3), salt=4) for k in range(n)])

@@ -1,5 +1,7 @@
 """Every collective on this rank's deterministic inputs; results go to OUT/rank<r>.npz."""
+import gc
 import sys
+import weakref
 from datetime import timedelta
 from pathlib import Path
 
@@ -7,6 +9,7 @@ import numpy as np
 import xgrad
 import xgrad.distributed as dist
 from mpi_launch import rank_input
+from xgrad.distributed.group import default_group
 
 dist.init_process_group("mpi", timeout=timedelta(seconds=30))
 r, n = dist.get_rank(), dist.get_world_size()
@@ -25,6 +28,50 @@ work = dist.all_reduce(t, async_op=True)
 work.wait()
 out["all_reduce_async"] = t.numpy().copy()
 out["async_completed"] = np.array(work.is_completed())
+
+# async collectives: the host arrays handed to MPI must outlive the call until wait()
+# (mpi4py's Iallreduce/Ireduce/... do not hold them). A recording communicator keeps weak
+# references to the arrays of each nonblocking call; those of the collective's own call (the
+# last: the header exchange before it has finished) must be alive before wait().
+
+
+class _Recording:
+    def __init__(self, comm):
+        self.comm, self.refs = comm, []
+
+    def __getattr__(self, name):
+        fn = getattr(self.comm, name)
+        if not name.startswith("I"):
+            return fn
+
+        def call(*args, **kw):
+            self.refs.append([weakref.ref(x) for a in args
+                              for x in (a if isinstance(a, list) else [a])
+                              if isinstance(x, np.ndarray)])
+            return fn(*args, **kw)
+        return call
+
+
+world = default_group(None)
+world.comm = rec = _Recording(world.comm)
+alive = []
+for _what, start in [
+        ("broadcast", lambda t: dist.broadcast(t, src=0, async_op=True)),
+        ("all_reduce", lambda t: dist.all_reduce(t, async_op=True)),
+        ("reduce", lambda t: dist.reduce(t, dst=0, async_op=True)),
+        ("reduce_scatter_tensor", lambda t: dist.reduce_scatter_tensor(
+            xgrad.zeros(4 // n if n == 2 else 1, 6), t[: n * (4 // n if n == 2 else 1)],
+            async_op=True)),
+        ("all_gather_into_tensor", lambda t: dist.all_gather_into_tensor(
+            xgrad.zeros(n * 4, 6), t, async_op=True))]:
+    t = T(rank_input(r, (6, 4), salt=30)).t()  # non-contiguous: its host buffer is a copy
+    rec.refs = []
+    work = start(t)
+    gc.collect()
+    alive.append(bool(rec.refs[-1]) and all(ref() is not None for ref in rec.refs[-1]))
+    work.wait()
+world.comm = rec.comm
+out["async_buffers_alive"] = np.array(alive)
 
 t = T(rank_input(r, (5,), salt=2))
 dist.broadcast(t, src=n - 1)
