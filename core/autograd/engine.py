@@ -96,6 +96,10 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
     results: list = [None] * (len(inputs) if inputs is not None else 0)
 
     deps: dict[Node, int] = {}
+    # edges into each leaf still to run: a leaf's gradient is final when its count reaches 0,
+    # and is handed over then (hooks, .grad, post-accumulate hooks), as PyTorch's
+    # AccumulateGrad runs during backward; DDP starts its bucket all-reduces from there
+    leaf_deps: dict[int, int] = {}
     stack = list(root_nodes)
     is_root = set(root_nodes)
     while stack:
@@ -113,6 +117,10 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                         deps[m] = 1
                         if m not in is_root:
                             stack.append(m)
+                elif t._rg:
+                    k = id(t)
+                    leaf_deps[k] = leaf_deps.get(k, 0) + 1
+    done = (leaves, leaf_deps, captures, results, handed, create_graph, inputs is not None)
 
     ready = [n for n in root_nodes if n not in deps]
     active = Dispatch.active
@@ -158,6 +166,8 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                         deps[m] = d
                         if d == 0:
                             ready.append(m)
+                    elif t._rg:
+                        _leaf_edge_done(t, done)
             continue
         for t, gi in zip(n.inputs, grads_in):
             if t is None:
@@ -190,8 +200,10 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
                 deps[m] = d
                 if d == 0:
                     ready.append(m)
-            elif gi is not None and t._rg:
-                _add_leaf(leaves, t, gi)
+            elif t._rg:
+                if gi is not None:
+                    _add_leaf(leaves, t, gi)
+                _leaf_edge_done(t, done)
 
     if not retain_graph:  # freed only now: saved outputs are weakly referenced
         for n in (*deps, *root_nodes):
@@ -199,27 +211,8 @@ def _run(roots, grad_roots, retain_graph, create_graph, inputs, allow_unused):
             n.saved = None
             n.bwd = _freed
 
-    for t, g in leaves.values():
-        if t._hooks:
-            for fn in t._hooks:
-                r = fn(g)
-                if r is not None:
-                    g = r
-        if inputs is not None:
-            k = captures.get(id(t))
-            if k is not None:
-                results[k] = g
-            continue
-        if t.grad is None:
-            if id(g) in handed or g._node is not None and not create_graph:
-                g = g.detach().clone() if not create_graph else g.clone()
-            handed.add(id(g))
-            t.grad = g
-        else:
-            t.grad = t.grad + g
-        if t._post_hooks:
-            for fn in t._post_hooks:
-                fn(t)
+    for t, g in list(leaves.values()):  # leaves that are roots and nothing else
+        _finish_leaf(t, g, done)
 
     if inputs is None:
         return None
@@ -278,6 +271,45 @@ def _prepare(n: Node, gs: list | None, captures: dict, results: list) -> list | 
             if k is not None:
                 results[k] = g
     return gs
+
+
+def _leaf_edge_done(t: Any, done: tuple) -> None:
+    """One edge into leaf ``t`` has run; on the last one its gradient is final."""
+    leaf_deps = done[1]
+    k = id(t)
+    d = leaf_deps[k] - 1
+    leaf_deps[k] = d
+    if d == 0:
+        entry = done[0].get(k)
+        if entry is not None:
+            _finish_leaf(t, entry[1], done)
+
+
+def _finish_leaf(t: Any, g: Any, done: tuple) -> None:
+    """Hand leaf ``t`` its summed gradient ``g``: tensor hooks, then ``autograd.grad``'s
+    result or ``.grad`` accumulation, then post-accumulate-grad hooks."""
+    leaves, _, captures, results, handed, create_graph, for_grad = done
+    del leaves[id(t)]
+    if t._hooks:
+        for fn in t._hooks:
+            r = fn(g)
+            if r is not None:
+                g = r
+    if for_grad:
+        k = captures.get(id(t))
+        if k is not None:
+            results[k] = g
+        return
+    if t.grad is None:
+        if id(g) in handed or g._node is not None and not create_graph:
+            g = g.detach().clone() if not create_graph else g.clone()
+        handed.add(id(g))
+        t.grad = g
+    else:
+        t.grad = t.grad + g
+    if t._post_hooks:
+        for fn in t._post_hooks:
+            fn(t)
 
 
 def _add_leaf(leaves: dict, t: Any, g: Any) -> None:
