@@ -15,13 +15,15 @@ import numpy as np
 from ..autograd import no_grad
 from ..creation import from_numpy
 from ..interop import from_dlpack
+from ..ops.views import live_views
 from ..tensor import Tensor
 from .group import DistBackendError, ProcessGroup, _mpi, default_group, wait_requests
 
 __all__ = ["ReduceOp", "Work", "all_reduce", "broadcast", "reduce", "all_gather",
            "all_gather_into_tensor", "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter",
            "all_to_all_single", "barrier", "broadcast_object_list", "all_gather_object",
-           "host_buffer", "write_back", "all_reduce_buffer", "broadcast_buffer"]
+           "host_buffer", "own_storage", "mark_written", "write_back", "all_reduce_buffer",
+           "broadcast_buffer"]
 
 _HEADER = 16
 _MAX_DIMS = _HEADER - 4
@@ -122,6 +124,26 @@ def host_buffer(t: Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.numpy())  # not detach(): that would leave t a view to track
 
 
+def own_storage(t: Tensor) -> np.ndarray | None:
+    """``t``'s storage itself when a collective may write its result straight into it: a
+    contiguous, writable host array of a mutable backend, not a view and with no live views,
+    not requiring grad (a gradient or a buffer, DDP's and most callers' case). Else None; the
+    caller then writes back through ``copy_``. After writing, call :func:`mark_written`."""
+    if t._vbase is not None or t._rg or not t._backend.mutable:
+        return None
+    arr = t._data
+    if type(arr) is not np.ndarray or not arr.flags.c_contiguous or not arr.flags.writeable:
+        return None
+    if t._views and live_views(t):
+        return None
+    return arr
+
+
+def mark_written(t: Tensor) -> None:
+    """Record an in-place write into ``t``'s storage (its version counter, as ``copy_`` does)."""
+    t._version = t._version + 1
+
+
 def write_back(t: Tensor, values: np.ndarray) -> None:
     """Copy ``values`` into ``t`` in place (its backend, dtype and views are kept)."""
     src = np.ascontiguousarray(values).reshape(tuple(t.shape))
@@ -212,9 +234,17 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup 
     if op is ReduceOp.AVG and not tensor.is_floating_point():
         raise ValueError(f"all_reduce with ReduceOp.AVG needs a floating-point tensor, got {tensor.dtype}")
     _agree(g, "all_reduce", tensor)
+    n = g.size()
+    own = own_storage(tensor)
+    if own is not None:  # reduce in place in the tensor's own memory: no copy at all
+        def finish_own() -> None:
+            if op is ReduceOp.AVG:
+                np.divide(own, n, out=own)
+            mark_written(tensor)
+        return _run([g.comm.Iallreduce(_mpi().IN_PLACE, own, op=mop)], g, "all_reduce",
+                    finish_own, async_op, own)
     send = host_buffer(tensor)
     recv = _SCRATCH.take(send.shape, send.dtype)
-    n = g.size()
 
     def finish() -> None:
         if op is ReduceOp.AVG:

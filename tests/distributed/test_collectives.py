@@ -52,6 +52,15 @@ def test_async_collectives_keep_their_host_buffers(results) -> None:
         assert res[r]["async_buffers_alive"].tolist() == [True] * 5
 
 
+def test_all_reduce_in_place_semantics(results) -> None:
+    n, res = results
+    total = sum(rank_input(k, (4, 3), salt=32) for k in range(n))
+    for r in range(n):
+        assert res[r]["in_place_version_moved"]
+        np.testing.assert_array_equal(res[r]["in_place_plain"], total)
+        np.testing.assert_allclose(res[r]["in_place_view"], (total / n)[1:], rtol=1e-6)
+
+
 def test_gathers(results) -> None:
     n, res = results
     every = np.stack([rank_input(k, (2, 3), salt=4) for k in range(n)])

@@ -73,6 +73,17 @@ for _what, start in [
 world.comm = rec.comm
 out["async_buffers_alive"] = np.array(alive)
 
+# all_reduce writes in place: the version counter moves (as copy_), and live views see it
+t = T(rank_input(r, (4, 3), salt=32))
+v0 = t._version
+dist.all_reduce(t)
+out["in_place_version_moved"] = np.array(t._version > v0)
+out["in_place_plain"] = t.numpy().copy()
+t = T(rank_input(r, (4, 3), salt=32))
+view = t[1:]
+dist.all_reduce(t, op=dist.ReduceOp.AVG)
+out["in_place_view"] = view.numpy().copy()
+
 t = T(rank_input(r, (5,), salt=2))
 dist.broadcast(t, src=n - 1)
 out["broadcast"] = t.numpy().copy()
