@@ -169,13 +169,23 @@ def compile_default(prog: Program) -> Callable[[list, list], list]:
         for n in op.slots_written():
             last.setdefault(n, i)
     keep = set(prog.outputs) | set(prog.inputs)
+    # a buffer an op writes its result into (memory planning) is dropped after that op:
+    # the result's variable holds it from then on
+    for i, op in enumerate(prog.ops):
+        if op.into is not None:
+            last[op.into] = i
     frees: dict[int, list[int]] = {}
     for n, i in last.items():
         if n not in keep:
             frees.setdefault(i, []).append(n)
     for i, op in enumerate(prog.ops):
-        ns[f"k{i}"] = op.fn
-        call = f"k{i}({', '.join(expr(a) for a in op.args)})"
+        args = ", ".join(expr(a) for a in op.args)
+        if op.into is not None:
+            ns[f"k{i}"] = op.into_fn
+            call = f"k{i}({args}, out=b{op.into})"
+        else:
+            ns[f"k{i}"] = op.fn
+            call = f"k{i}({args})"
         if op.seq is None:
             lines.append(f"    b{op.outs} = {call}")
             if op.guard is not None:
