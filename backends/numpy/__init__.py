@@ -17,6 +17,10 @@ class NumpyBackend(ArrayModuleBackend):
     name = "numpy"
     device = "numpy"
     dtypes = frozenset(ALL_DTYPES) | {bfloat16}
+    #: Memory planning of compiled programs reuses only buffers of at least this many bytes:
+    #: numpy serves small arrays from its own cache, where ``out=`` (a keyword argument to
+    #: parse) costs more than the allocation it saves.
+    plan_min_bytes: int = 4096
 
     def __init__(self) -> None:
         super().__init__(numpy)
@@ -46,8 +50,8 @@ class NumpyBackend(ArrayModuleBackend):
 
     def buffer_of(self, x) -> tuple:
         """``(owner, key)``: the id of the object owning ``x``'s memory (views followed to
-        their base) and, for a writeable array that owns its memory, ``(shape, dtype,
-        strides)`` (else None)."""
+        their base) and, for a writeable array of at least :attr:`plan_min_bytes` that owns
+        its memory, ``(shape, dtype, strides)`` (else None)."""
         if type(x) is not numpy.ndarray:
             return id(x), None
         root = x
@@ -55,6 +59,7 @@ class NumpyBackend(ArrayModuleBackend):
         while base is not None:  # as_strided views hold a helper object with .base
             root = base
             base = getattr(base, "base", None)
-        if root is not x or not x.flags.writeable or not x.flags.aligned or x.size == 0:
+        if root is not x or not x.flags.writeable or not x.flags.aligned or x.size == 0 \
+                or x.nbytes < self.plan_min_bytes:
             return id(root), None
         return id(x), (x.shape, x.dtype, x.strides)

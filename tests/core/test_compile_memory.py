@@ -17,6 +17,13 @@ from xgrad.conformance.compiled import COMPILED_PROGRAMS, train
 compile_pkg = sys.modules["xgrad.compile"]
 
 
+@pytest.fixture(autouse=True)
+def _plan_every_size(monkeypatch):
+    """Plan buffers of any size: the test models are small, and planning them all is the
+    strictest test of bit-identity."""
+    monkeypatch.setattr(NumpyBackend, "plan_min_bytes", 0)
+
+
 def _step_of(c):
     (entry,) = [e for e in c._cache.values() if e.step is not None]
     return entry.step
@@ -146,6 +153,13 @@ def test_buffer_of_follows_views_to_their_base():
     assert owner == id(a) and key == ((3, 4), a.dtype, a.strides)
     for view in (a.T, a[1:], a.reshape(12), np.lib.stride_tricks.sliding_window_view(a, 2, 1)):
         assert be.buffer_of(view) == (id(a), None)
+    small = np.zeros(3, np.float32)
+    assert be.buffer_of(small)[1] is not None  # every size under this module's fixture
+    NumpyBackend.plan_min_bytes = 13
+    try:
+        assert be.buffer_of(small) == (id(small), None)  # below the threshold: not reused
+    finally:
+        NumpyBackend.plan_min_bytes = 0
     ro = a.copy()
     ro.flags.writeable = False
     assert be.buffer_of(ro)[1] is None
