@@ -21,7 +21,7 @@ from .workloads_deep_mlp import deep_mlp_workload
 from .workloads_mlp import _workload as mlp_workload
 from .workloads_transformer import transformer_workload
 
-__all__ = ["Family", "FAMILIES", "run_scaling", "markdown"]
+__all__ = ["Family", "FAMILIES", "run_scaling", "markdown", "merge_reports", "main"]
 
 #: Batch of the Transformer sequence-length family (the main table's layer uses 16 at
 #: sequence 64; 4 keeps sequence 512 to a few hundred ms per step on one core).
@@ -107,11 +107,54 @@ def markdown(report: dict[str, Any], torch_label: str = "torch") -> str:
         for p in fam["points"]:
             e = p["entry"]
             base = e["results"].get("numpy", {}).get("median_us")
-            comp = e["results"].get(LABEL, {}).get("median_us")
-            tch = e["results"].get(torch_label, {}).get("median_us")
-            ct = f"{comp / tch:.2f}x" if comp and tch else "-"
+            vt = e["results"].get(LABEL, {}).get("vs_torch")
+            ct = f"{vt:.2f}x" if vt else "-"
             lines.append(f"| {p['value']} | {_time(base) if base else '-'} | "
                          f"{_ratio(e, 'xgrad')} | {_ratio(e, LABEL)} | {_ratio(e, torch_label)} "
                          f"| {ct} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from several ``--scaling`` runs: per size and implementation, the median
+    over the runs of its median time and of its ratios (each ratio taken within one run)."""
+    import statistics
+
+    first = reports[0]
+    fams = []
+    for fi, fam in enumerate(first["families"]):
+        points = []
+        for pi, p in enumerate(fam["points"]):
+            runs = [r["families"][fi]["points"][pi]["entry"] for r in reports]
+            results: dict[str, Any] = {}
+            for label in p["entry"]["results"]:
+                got = [e["results"][label] for e in runs if label in e["results"]]
+                results[label] = {k: statistics.median(g[k] for g in got)
+                                  if all(g.get(k) for g in got) else None
+                                  for k in ("median_us", "vs_numpy", "vs_torch")}
+            points.append({"value": p["value"], "entry": {"name": p["entry"]["name"],
+                                                          "results": results}})
+        fams.append({**fam, "points": points})
+    return {"families": fams, "runs": len(reports)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.scaling --merge a.json b.json ...``: the Markdown tables of the
+    median over several ``python -m benchmarks --scaling --json`` runs."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.scaling", description=main.__doc__)
+    ap.add_argument("--merge", nargs="+", required=True, metavar="JSON")
+    args = ap.parse_args(argv)
+    reports = []
+    for path in args.merge:
+        with open(path) as f:
+            reports.append(json.load(f))
+    print(markdown(merge_reports(reports)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

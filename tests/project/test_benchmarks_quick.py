@@ -168,3 +168,23 @@ def test_scaling_quick_run_end_to_end(tmp_path):
             assert w["results"][label]["n"] >= 3, (w["name"], label)
         assert "torch" in w["results"] or "torch" in w["skipped"]
     assert "| batch | raw numpy | xgrad eager | xgrad compiled |" in proc.stdout
+
+
+def test_scaling_merge_takes_the_median_of_each_ratio():
+    from benchmarks.scaling import markdown, merge_reports
+
+    def report(numpy_us, compiled_us, torch_us):
+        res = {"numpy": {"median_us": numpy_us}, "xgrad-compiled": {"median_us": compiled_us},
+               "torch": {"median_us": torch_us}}
+        for r in res.values():
+            r["vs_numpy"], r["vs_torch"] = r["median_us"] / numpy_us, r["median_us"] / torch_us
+        return {"families": [{"name": "f", "description": "d", "param": "n", "points": [
+            {"value": 8, "entry": {"name": "f8", "results": res}}]}]}
+
+    merged = merge_reports([report(100, 50, 200), report(100, 300, 100), report(200, 120, 400)])
+    r = merged["families"][0]["points"][0]["entry"]["results"]
+    assert r["xgrad-compiled"]["vs_numpy"] == 0.6  # of 0.5, 3.0, 0.6
+    assert r["xgrad-compiled"]["vs_torch"] == 0.3  # of 0.25, 3.0, 0.3
+    assert r["numpy"]["median_us"] == 100
+    table = markdown(merged)
+    assert "| 8 | 100 µs | - | 0.60x | " in table and table.rstrip().endswith("| 0.30x |")
