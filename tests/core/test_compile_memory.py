@@ -95,10 +95,17 @@ def test_eliminate_dead_code_keeps_writes_and_what_they_read():
 
 
 # ---- memory planning -------------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(COMPILED_PROGRAMS))
-def test_planned_training_programs_equal_eager_bit_for_bit(name):
-    eager = train(name, "numpy", "float32", compiled=False, steps=6)
-    comp = train(name, "numpy", "float32", compiled=True, steps=6)
+# float16 only with SGD: Adam's eps rounds to 0 in float16 and the losses turn NaN, where
+# an equality test would compare NaN with NaN and check nothing
+_CASES = [(n, d) for n in sorted(COMPILED_PROGRAMS) for d in ("float32", "float64")]
+_CASES += [(n, "float16") for n in sorted(COMPILED_PROGRAMS) if "sgd" in n]
+
+
+@pytest.mark.parametrize(("name", "dtype"), _CASES)
+def test_planned_training_programs_equal_eager_bit_for_bit(name, dtype):
+    eager = train(name, "numpy", dtype, compiled=False, steps=6)
+    comp = train(name, "numpy", dtype, compiled=True, steps=6)
+    assert all(np.isfinite(v).all() for v in eager["losses"] + eager["params"])
     fn = comp["fn"]
     assert fn.reasons() == [] and fn.stats["replays"] >= 2
     prog = _step_of(fn).program
