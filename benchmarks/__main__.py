@@ -21,6 +21,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                     help="xgrad device(s), comma-separated, e.g. 'numpy' or 'cupy,numpy'")
     ap.add_argument("--torch-device", default="cpu", help="PyTorch device ('cpu', 'cuda')")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch implementations")
+    ap.add_argument("--scaling", action="store_true",
+                    help="the scaling families (MLP batch and depth, chain length and size, "
+                    "Transformer sequence length), eager and compiled; see benchmarks/scaling.py")
     ap.add_argument("--compiled", action="store_true",
                     help="also time each xgrad workload under xgrad.compile (xgrad-compiled)")
     ap.add_argument("--only", default=None,
@@ -86,6 +89,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             torch.set_num_threads(n_threads)
         except ImportError:
             pass
+    if args.scaling:
+        args.compiled = True
+    seconds, reps, warmup = settings(args)
+    report: dict[str, Any] = {
+        "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(),
+        "machine": platform.machine(), "quick": args.quick, "threads": bm.thread_info(),
+        "workloads": []}
+    specs = _impl_specs(args)
+    if args.scaling:
+        from .scaling import run_scaling
+
+        report.update(run_scaling(args, specs, measure, settings, _print_entry))
+        report["workloads"] = [p["entry"] for f in report["families"] for p in f["points"]]
+        return report
+    for w in _selected(bm.all_workloads(), args.only):
+        entry = measure(bm, w, specs, args, reps, warmup, seconds)
+        report["workloads"].append(entry)
+        _print_entry(entry)
+    return report
+
+
+def settings(args: argparse.Namespace) -> tuple[float, int, int]:
+    """``(seconds, reps, warmup)`` per workload from the command line."""
     seconds = args.seconds if args.seconds is not None else (0.5 if args.quick else 4.0)
     reps = args.reps if args.reps is not None else (3 if args.quick else 300)
     warmup = 1 if args.quick else 3
@@ -93,40 +120,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from .compiled import WARMUP
 
         warmup = max(warmup, WARMUP)  # the compiled steps replay from their fourth call
-    report: dict[str, Any] = {
-        "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
-        "time": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(),
-        "machine": platform.machine(), "quick": args.quick, "threads": bm.thread_info(),
-        "workloads": []}
-    specs = _impl_specs(args)
-    for w in _selected(bm.all_workloads(), args.only):
-        entry: dict[str, Any] = {"name": w.name, "description": w.description, "results": {},
-                                 "skipped": {}, "errors": {}, "agreement": {}}
-        data = w.data(args.seed)
-        impls = {}
-        for label, key, device in specs:
-            try:
-                impls[label] = w.builders[key](data, device)
-            except bm.Unavailable as exc:
-                entry["skipped"][label] = str(exc)
-            except Exception as exc:  # noqa: BLE001 - report and go on with the others
-                if type(exc).__name__ == "BackendUnavailableError":  # e.g. no GPU here
-                    entry["skipped"][label] = str(exc)
-                else:
-                    entry["errors"][label] = f"{type(exc).__name__}: {exc}"
-        if args.check:
-            _check(bm, w, specs, impls, args.seed, entry)
+    return seconds, reps, warmup
+
+
+def measure(bm: Any, w: Any, specs: list, args: argparse.Namespace, reps: int, warmup: int,
+            seconds: float) -> dict[str, Any]:
+    """Build every implementation of workload ``w`` and time them interleaved; the report
+    entry (results with ratios, skipped and failed implementations)."""
+    entry: dict[str, Any] = {"name": w.name, "description": w.description, "results": {},
+                             "skipped": {}, "errors": {}, "agreement": {}}
+    data = w.data(args.seed)
+    impls = {}
+    for label, key, device in specs:
         try:
-            times = bm.time_interleaved(impls, reps, warmup=warmup, budget_s=seconds)
-        except Exception as exc:  # noqa: BLE001
-            entry["errors"]["timing"] = f"{type(exc).__name__}: {exc}"
-            times = {}
-        for label, ts in times.items():
-            entry["results"][label] = bm.summarize(ts)
-        _ratios(entry, specs)
-        report["workloads"].append(entry)
-        _print_entry(entry)
-    return report
+            impls[label] = w.builders[key](data, device)
+        except bm.Unavailable as exc:
+            entry["skipped"][label] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - report and go on with the others
+            if type(exc).__name__ == "BackendUnavailableError":  # e.g. no GPU here
+                entry["skipped"][label] = str(exc)
+            else:
+                entry["errors"][label] = f"{type(exc).__name__}: {exc}"
+    if args.check:
+        _check(bm, w, specs, impls, args.seed, entry)
+    try:
+        times = bm.time_interleaved(impls, reps, warmup=warmup, budget_s=seconds)
+    except Exception as exc:  # noqa: BLE001
+        entry["errors"]["timing"] = f"{type(exc).__name__}: {exc}"
+        times = {}
+    for label, ts in times.items():
+        entry["results"][label] = bm.summarize(ts)
+    _ratios(entry, specs)
+    return entry
 
 
 def _check(bm: Any, w: Any, specs: list, impls: dict, seed: int, entry: dict) -> None:
@@ -173,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nthreads: numpy BLAS {t['numpy_blas_threads']} ({t['numpy_blas_threads_source']}), "
           f"torch {t.get('torch_threads', '-')}; numpy {t['numpy']} ({t['numpy_blas']}), "
           f"torch {t.get('torch')}")
+    if args.scaling:
+        from .scaling import markdown
+
+        torch_label = next((s[0] for s in _impl_specs(args) if s[1] == "torch"), "torch")
+        print("\n" + markdown(report, torch_label))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

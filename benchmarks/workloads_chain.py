@@ -7,6 +7,8 @@ This measures per-op overhead (dispatch, graph recording).
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import Impl, Workload
@@ -18,21 +20,22 @@ CYCLE = ("mul", "sub", "tanh", "exp")
 MUL = SUB = 0.95  # y = 1 is an attracting fixed point of one cycle, with slope 0.95
 
 
-def make_data(seed: int) -> dict[str, np.ndarray]:
+def make_data(seed: int, size: int = SIZE) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {"x": rng.standard_normal(SIZE).astype(np.float32)}
+    return {"x": rng.standard_normal(size).astype(np.float32)}
 
 
 class RawNumpy(Impl):
     """Forward keeping what the backward needs, then the chain rule by hand."""
 
-    def __init__(self, data: dict, device: str | None = None) -> None:
+    def __init__(self, data: dict, device: str | None = None, n_ops: int = N_OPS) -> None:
         self.x = data["x"]
+        self.n_ops = n_ops
 
     def step(self) -> float:
         y = self.x
         saved = []
-        for i in range(N_OPS):
+        for i in range(self.n_ops):
             op = CYCLE[i % 4]
             if op == "mul":
                 y = y * np.float32(MUL)
@@ -46,7 +49,7 @@ class RawNumpy(Impl):
                 saved.append(y)
         loss = float(y.sum())
         g = np.ones_like(y)
-        for i in range(N_OPS - 1, -1, -1):
+        for i in range(self.n_ops - 1, -1, -1):
             op = CYCLE[i % 4]
             if op == "mul":
                 g = g * np.float32(MUL)
@@ -65,8 +68,9 @@ class RawNumpy(Impl):
 class FrameworkChain(Impl):
     """The chain with xgrad or torch autograd."""
 
-    def __init__(self, fw_name: str, data: dict, device: str | None) -> None:
+    def __init__(self, fw_name: str, data: dict, device: str | None, n_ops: int = N_OPS) -> None:
         fw = framework(fw_name)
+        self.n_ops = n_ops
         device = default_device(fw, device)
         self.x = fw.tensor(data["x"], device=device, requires_grad=True)
         self._sync = sync_fn(fw, device)
@@ -74,7 +78,7 @@ class FrameworkChain(Impl):
     def step(self):
         self.x.grad = None
         y = self.x
-        for i in range(N_OPS):
+        for i in range(self.n_ops):
             op = CYCLE[i % 4]
             if op == "mul":
                 y = y * MUL
@@ -95,9 +99,14 @@ class FrameworkChain(Impl):
         self._sync()
 
 
-WORKLOADS = [Workload(
-    "elementwise_chain", f"{N_OPS} elementwise ops (mul, sub, tanh, exp) on {SIZE} float32 "
-    "values, forward + backward", make_data,
-    {"numpy": RawNumpy,
-     "xgrad": lambda data, device: FrameworkChain("xgrad", data, device),
-     "torch": lambda data, device: FrameworkChain("torch", data, device)})]
+def chain_workload(name: str, n_ops: int = N_OPS, size: int = SIZE) -> Workload:
+    """The chain of ``n_ops`` ops on ``size`` float32 values, in raw numpy, xgrad and torch."""
+    return Workload(
+        name, f"{n_ops} elementwise ops (mul, sub, tanh, exp) on {size} float32 values, "
+        "forward + backward", functools.partial(make_data, size=size),
+        {"numpy": lambda data, device: RawNumpy(data, device, n_ops),
+         "xgrad": lambda data, device: FrameworkChain("xgrad", data, device, n_ops),
+         "torch": lambda data, device: FrameworkChain("torch", data, device, n_ops)})
+
+
+WORKLOADS = [chain_workload("elementwise_chain")]

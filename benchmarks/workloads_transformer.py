@@ -3,6 +3,8 @@
 (16, 64, 128) batch, mean-squared-error loss against a random target, SGD(lr=0.01)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import Impl, Workload, init_uniform
@@ -20,12 +22,12 @@ SHAPES = {"self_attn.in_proj_weight": (3 * D, D), "self_attn.in_proj_bias": (3 *
           "norm1.weight": (D,), "norm1.bias": (D,), "norm2.weight": (D,), "norm2.bias": (D,)}
 
 
-def make_data(seed: int) -> dict[str, np.ndarray]:
+def make_data(seed: int, batch: int = B, seq: int = S) -> dict[str, np.ndarray]:
     """Random inputs/targets; every weight random (non-zero biases, LayerNorm scales near 1)
     so that every gradient path is exercised by the agreement check."""
     rng = np.random.default_rng(seed)
-    data = {"x": rng.standard_normal((B, S, D)).astype(np.float32),
-            "target": rng.standard_normal((B, S, D)).astype(np.float32)}
+    data = {"x": rng.standard_normal((batch, seq, D)).astype(np.float32),
+            "target": rng.standard_normal((batch, seq, D)).astype(np.float32)}
     for name, shape in SHAPES.items():
         fan_in = FF if name.startswith("linear2") else D
         data[name] = init_uniform(rng, shape, fan_in)
@@ -53,12 +55,12 @@ def _layer_norm_bwd(dy, xh, rstd, g):
 
 def _heads(t):
     """(B, S, D) -> (B, H, S, DH)."""
-    return t.reshape(B, S, H, DH).transpose(0, 2, 1, 3)
+    return t.reshape(t.shape[0], t.shape[1], H, DH).transpose(0, 2, 1, 3)
 
 
 def _merge(t):
     """(B, H, S, DH) -> (B, S, D)."""
-    return t.transpose(0, 2, 1, 3).reshape(B, S, D)
+    return t.transpose(0, 2, 1, 3).reshape(t.shape[0], t.shape[2], D)
 
 
 class RawNumpy(Impl):
@@ -70,6 +72,7 @@ class RawNumpy(Impl):
 
     def step(self) -> float:
         p, x = self.p, self.x
+        B, S = x.shape[:2]  # this batch's shape
         scale = np.float32(1.0 / np.sqrt(DH))
         qkv = x @ p["self_attn.in_proj_weight"].T
         qkv += p["self_attn.in_proj_bias"]
@@ -149,9 +152,15 @@ def _sgd(fw, params):
     return fw.optim.SGD(params, lr=LR)
 
 
-WORKLOADS = [Workload(
-    "transformer_layer", f"TransformerEncoderLayer training step (d_model {D}, {H} heads, "
-    f"ff {FF}, seq {S}, batch {B}, dropout 0; MSE loss, SGD lr 0.01)", make_data,
-    {"numpy": RawNumpy,
-     **{fw: framework_builder(fw, _build, ("x", "target"), _loss, _sgd, NEEDS)
-        for fw in ("xgrad", "torch")}})]
+def transformer_workload(name: str, batch: int = B, seq: int = S) -> Workload:
+    """The encoder-layer training step on a ``(batch, seq, 128)`` batch."""
+    return Workload(
+        name, f"TransformerEncoderLayer training step (d_model {D}, {H} heads, ff {FF}, seq "
+        f"{seq}, batch {batch}, dropout 0; MSE loss, SGD lr 0.01)",
+        functools.partial(make_data, batch=batch, seq=seq),
+        {"numpy": RawNumpy,
+         **{fw: framework_builder(fw, _build, ("x", "target"), _loss, _sgd, NEEDS)
+            for fw in ("xgrad", "torch")}})
+
+
+WORKLOADS = [transformer_workload("transformer_layer")]

@@ -80,6 +80,26 @@ class Backend:
     def __repr__(self) -> str:
         return f"<xgrad backend {self.device!r}>"
 
+    # ---- optional: memory planning of compiled programs --------------------------------
+    def write_into(self, name: str) -> Callable | None:
+        """Optional. A function computing kernel ``name`` into an existing array:
+        ``f(*args, out=buf)`` writes into ``buf`` exactly the values (bit for bit) the kernel
+        would return for ``args`` and returns ``buf``; ``buf`` is always an array
+        :meth:`buffer_of` gave the same key as the kernel's result, and may be one of
+        ``args`` (an elementwise kernel must then read each element before writing it).
+        ``xgrad.compile`` then lets a replayed program put results into buffers whose
+        lifetime ended instead of allocating (numpy: its ufuncs with ``out=``). The default,
+        ``None``, leaves every kernel allocating its result."""
+        return None
+
+    def buffer_of(self, x: Array) -> tuple[Any, Any]:
+        """Optional, consulted only where :meth:`write_into` gives a function. ``(owner,
+        key)`` of a kernel result or program input ``x``: ``owner`` is the same hashable for
+        every array sharing memory with ``x`` (a view and its base), ``key`` is ``None``
+        unless ``x`` is a writeable array owning its memory, and then arrays with equal keys
+        (e.g. shape, dtype, strides) are interchangeable as ``out=`` of ``write_into``."""
+        return id(x), None
+
     # ---- introspection --------------------------------------------------------------
     @_primitive
     def dtype(self, x: Array) -> DType:

@@ -44,7 +44,7 @@ class Unsupported(RuntimeError):
 
 #: Backend methods that are not kernels (introspection, waiting).
 KERNEL_SKIP = frozenset({"has", "dtype", "synchronize", "loaded_optional_natives",
-                         "compile_program"})
+                         "compile_program", "write_into", "buffer_of"})
 #: Kernels that copy values to the host: a Python value derived from data.
 HOST_READS = frozenset({"to_numpy"})
 
@@ -146,7 +146,7 @@ class Op:
     where the kernel returned ``None``) when it returned a tuple or list (``seq`` its type).
     """
 
-    __slots__ = ("backend", "name", "args", "outs", "seq", "fn", "guard")
+    __slots__ = ("backend", "name", "args", "outs", "seq", "fn", "guard", "into", "into_fn")
 
     def __init__(self, backend: Backend, name: str, fn: Callable, args: tuple, outs: Any,
                  seq: type | None) -> None:
@@ -160,6 +160,10 @@ class Op:
         #: class-index range): a copy of the value read. Replay recomputes the value and
         #: goes on only when it is the same, so the library's Python takes the same path.
         self.guard: Any = None
+        #: Memory planning (:mod:`xgrad.compile.memory`): the slot whose buffer (dead by
+        #: then) receives the result, computed by ``into_fn(*args, out=buffer)``.
+        self.into: int | None = None
+        self.into_fn: Callable | None = None
 
     def slots_read(self) -> list[int]:
         """Slot numbers among the arguments."""

@@ -14,8 +14,9 @@ runner compares the value read with ``op.guard`` and returns ``None`` at once wh
 differ (nothing before a guard writes anything), and the caller then runs the step eagerly. The default is
 :func:`compile_default`, which turns the op list into straight-line Python (one line per
 kernel, a local variable per buffer, every kernel and constant pre-bound), the fastest loop
-Python has. A backend may supply its own compiler: an optional method
-``compile_program(program)`` that returns a callable with the same contract
+Python has; an op that memory planning (:mod:`xgrad.compile.memory`) gave a dead buffer
+(``op.into``) is called as ``op.into_fn(*args, out=buffer)``. A backend may supply its own
+compiler: an optional method ``compile_program(program)`` that returns a callable with the same contract
 (``fn(inputs, dynamic) -> outputs``), e.g. ``jax.jit`` of the whole program or a CUDA graph;
 returning ``None`` means "use the default".
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np  # host values of guard reads only
 
-from ..backend import FUSED_OPS, REQUIRED_PRIMITIVES
+from ..backend import FUSED_OPS, LINALG_OPS, REQUIRED_PRIMITIVES
 from .capture import Dyn, Op, Seq, Slot
 
 __all__ = ["Program", "PURE_KERNELS", "compile_default", "interpret", "eliminate_dead_code",
@@ -41,8 +42,8 @@ def same_host_value(value: Any, expected: Any) -> bool:
 
 #: Kernels without side effects: one whose results nobody reads can be dropped. ``assign``
 #: and the fused optimizer steps write into their arguments, ``to_numpy`` is a guard read;
-#: unknown kernels are kept.
-PURE_KERNELS = frozenset(set(REQUIRED_PRIMITIVES) | set(FUSED_OPS)) - {
+#: unknown kernels are kept. The linear-algebra group returns new arrays by contract.
+PURE_KERNELS = frozenset(set(REQUIRED_PRIMITIVES) | set(FUSED_OPS) | set(LINALG_OPS)) - {
     "assign", "sgd_step", "adam_step", "to_numpy"}
 
 
@@ -169,13 +170,23 @@ def compile_default(prog: Program) -> Callable[[list, list], list]:
         for n in op.slots_written():
             last.setdefault(n, i)
     keep = set(prog.outputs) | set(prog.inputs)
+    # a buffer an op writes its result into (memory planning) is dropped after that op:
+    # the result's variable holds it from then on
+    for i, op in enumerate(prog.ops):
+        if op.into is not None:
+            last[op.into] = i
     frees: dict[int, list[int]] = {}
     for n, i in last.items():
         if n not in keep:
             frees.setdefault(i, []).append(n)
     for i, op in enumerate(prog.ops):
-        ns[f"k{i}"] = op.fn
-        call = f"k{i}({', '.join(expr(a) for a in op.args)})"
+        args = ", ".join(expr(a) for a in op.args)
+        if op.into is not None:
+            ns[f"k{i}"] = op.into_fn
+            call = f"k{i}({args}, out=b{op.into})"
+        else:
+            ns[f"k{i}"] = op.fn
+            call = f"k{i}({args})"
         if op.seq is None:
             lines.append(f"    b{op.outs} = {call}")
             if op.guard is not None:

@@ -13,7 +13,8 @@ computes the guard signature: argument shapes, dtypes, devices and ``requires_gr
 mode, the fused/decomposed switch, the identity, shape and dtype of every parameter, buffer
 and optimizer state tensor, whether each ``.grad`` is set (and its shape), the optimizer
 hyperparameters, every submodule's ``training`` flag and the values of Python scalars the
-code reads from globals. Integer entries of optimizer state (``state["step"]``) are host
+code reads from globals. Every tensor's array is guarded on its strides too (as PyTorch
+guards sizes and strides). Integer entries of optimizer state (``state["step"]``) are host
 counters: not guarded, but advanced at replay as the step advanced them.
 """
 from __future__ import annotations
@@ -66,6 +67,13 @@ def _kind(obj: Any) -> str:
     return k
 
 
+def _strides(d: Any) -> Any:
+    """The memory layout of a native array (None where the library has no strides): a
+    replayed program's kernels produce the layouts (and so the summation orders) of the
+    capture only when its arrays are laid out as they were."""
+    return getattr(d, "strides", None)
+
+
 def flatten(obj: Any, leaves: list, sig: list, objs: list) -> None:
     """Flatten the arguments (tuples, lists and dicts): tensors are appended to ``leaves``,
     other objects to ``objs`` and the guard key of each to ``sig``."""
@@ -80,7 +88,7 @@ def flatten(obj: Any, leaves: list, sig: list, objs: list) -> None:
             flatten(v, leaves, sig, objs)
     elif isinstance(obj, Tensor):
         d = obj._data
-        sig.append((d.shape, d.dtype, id(obj._backend), obj._rg, obj._node is None))
+        sig.append((d.shape, d.dtype, _strides(d), id(obj._backend), obj._rg, obj._node is None))
         leaves.append(obj)
     elif t in _SCALARS:
         sig.append(obj)
@@ -214,7 +222,7 @@ class Scope:
             if k == "tensor":
                 tensors.append(v)
                 d = v._data
-                sig.append((d.shape, d.dtype, id(v._backend), v._rg, v._node is None))
+                sig.append((d.shape, d.dtype, _strides(d), id(v._backend), v._rg, v._node is None))
             elif k == "scalar":
                 sig.append(v)
             elif k == "seq":
@@ -222,7 +230,7 @@ class Scope:
                     if isinstance(x, Tensor):
                         tensors.append(x)
                         d = x._data
-                        sig.append((d.shape, d.dtype, id(x._backend), x._rg, x._node is None))
+                        sig.append((d.shape, d.dtype, _strides(d), id(x._backend), x._rg, x._node is None))
                     elif _kind(x) == "module" and x not in mods:
                         mods.append(x)
                     elif _kind(x) == "optimizer" and x not in opts:
@@ -240,11 +248,11 @@ class Scope:
             for p in m.parameters():
                 tensors.append(p)
                 d = p._data
-                sig.append((id(p), d.shape, d.dtype, p._rg))
+                sig.append((id(p), d.shape, d.dtype, _strides(d), p._rg))
             for b in m.buffers():
                 tensors.append(b)
                 d = b._data
-                sig.append((id(b), d.shape, d.dtype))
+                sig.append((id(b), d.shape, d.dtype, _strides(d)))
         for o in opts:
             sig.append(id(o))
             for g in o.param_groups:
@@ -252,14 +260,14 @@ class Scope:
                 for p in g["params"]:
                     tensors.append(p)
                     d = p._data
-                    sig.append((id(p), d.shape, d.dtype, p._rg))
+                    sig.append((id(p), d.shape, d.dtype, _strides(d), p._rg))
                     st = o.state.get(p)
                     if st:
                         for key, val in st.items():
                             if isinstance(val, Tensor):
                                 tensors.append(val)
                                 d = val._data
-                                sig.append((key, id(val), d.shape, d.dtype))
+                                sig.append((key, id(val), d.shape, d.dtype, _strides(d)))
                             elif type(val) is int:
                                 live.counters.append((st, key))
                                 sig.append((key, int))
@@ -277,7 +285,7 @@ class Scope:
                     sig.append(None)
                 else:
                     d = g._data
-                    sig.append((d.shape, d.dtype, id(g._backend)))
+                    sig.append((d.shape, d.dtype, _strides(d), id(g._backend)))
         live.modules = mods
         live.optimizers = opts
         return tuple(sig), live

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..tensor import Tensor, wrap
 from .capture import Dyn, Seq, Trace, same_const
+from .memory import plan_memory
 from .program import PURE_KERNELS, Program, compile_program, eliminate_dead_code
 from .state import Live
 
@@ -336,6 +337,7 @@ def merge(r1: Captured, r2: Captured, use_backend: bool = True) -> Step | str:
         for a in op.args:
             _dyns(a, dyn)
     prog.dynamic = list(dyn.values())
+    plan_memory(prog, t2.values)
     return Step(r2, prog, compile_program(prog, use_backend), counters)
 
 

@@ -113,3 +113,78 @@ def test_only_filter_and_unknown_name(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "nosuch"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "matches no workload" in proc.stderr
+
+
+# ---- the scaling families (python -m benchmarks --scaling) ----------------------------------
+def _scaling_points():
+    from benchmarks.scaling import FAMILIES
+
+    # the smallest size of each family, plus sizes whose raw numpy takes another code path
+    # (a deeper MLP, a non-default batch of the Transformer)
+    points = [(f.name, f.values[0], f.make(f.values[0])) for f in FAMILIES]
+    return points + [("mlp_depth", 5, FAMILIES[1].make(5)),
+                     ("transformer_seq", 48, FAMILIES[4].make(48))]
+
+
+@pytest.mark.parametrize("impl", ["torch", "xgrad"])
+@pytest.mark.parametrize("point", _scaling_points(), ids=lambda p: f"{p[0]}-{p[1]}")
+def test_scaling_raw_numpy_agrees_with_framework(point, impl):
+    if impl == "torch":
+        pytest.importorskip("torch")
+    w = point[2]
+    ref, other = bm.one_step(w, "numpy"), _step_or_skip(w, impl)
+    assert other["loss"] == pytest.approx(ref["loss"], rel=1e-5)
+    assert ref["grads"]
+    for kind in ("grads", "params"):  # the chains have no parameters
+        assert set(ref[kind]) == set(other[kind])
+        for k, x in ref[kind].items():
+            assert np.abs(x).max() > 0, (kind, k)
+            np.testing.assert_allclose(other[kind][k], x, rtol=0, atol=2e-5 * np.abs(x).max(),
+                                       err_msg=f"{w.name} {impl} {kind} {k}")
+
+
+def test_scaling_families_cover_the_issue_ranges():
+    from benchmarks.scaling import FAMILIES
+
+    ranges = {f.name: (min(f.values), max(f.values)) for f in FAMILIES}
+    assert ranges == {"mlp_batch": (1, 4096), "mlp_depth": (2, 32), "chain_length": (10, 1000),
+                      "chain_size": (16, 100_000), "transformer_seq": (32, 512)}
+
+
+def test_scaling_quick_run_end_to_end(tmp_path):
+    out = tmp_path / "scaling.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--scaling", "--quick",
+                           "--seconds", "0.1", "--threads", "1", "--json", str(out)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    fams = {f["name"]: [p["value"] for p in f["points"]] for f in report["families"]}
+    assert fams == {"mlp_batch": [1, 4], "mlp_depth": [2, 4], "chain_length": [10, 30],
+                    "chain_size": [16, 256], "transformer_seq": [32, 64]}
+    for w in report["workloads"]:
+        assert not w["errors"], w
+        for label in ("numpy", "xgrad", "xgrad-compiled"):
+            assert w["results"][label]["n"] >= 3, (w["name"], label)
+        assert "torch" in w["results"] or "torch" in w["skipped"]
+    assert "| batch | raw numpy | xgrad eager | xgrad compiled |" in proc.stdout
+
+
+def test_scaling_merge_takes_the_median_of_each_ratio():
+    from benchmarks.scaling import markdown, merge_reports
+
+    def report(numpy_us, compiled_us, torch_us):
+        res = {"numpy": {"median_us": numpy_us}, "xgrad-compiled": {"median_us": compiled_us},
+               "torch": {"median_us": torch_us}}
+        for r in res.values():
+            r["vs_numpy"], r["vs_torch"] = r["median_us"] / numpy_us, r["median_us"] / torch_us
+        return {"families": [{"name": "f", "description": "d", "param": "n", "points": [
+            {"value": 8, "entry": {"name": "f8", "results": res}}]}]}
+
+    merged = merge_reports([report(100, 50, 200), report(100, 300, 100), report(200, 120, 400)])
+    r = merged["families"][0]["points"][0]["entry"]["results"]
+    assert r["xgrad-compiled"]["vs_numpy"] == 0.6  # of 0.5, 3.0, 0.6
+    assert r["xgrad-compiled"]["vs_torch"] == 0.3  # of 0.25, 3.0, 0.3
+    assert r["numpy"]["median_us"] == 100
+    table = markdown(merged)
+    assert "| 8 | 100 µs | - | 0.60x | " in table and table.rstrip().endswith("| 0.30x |")
