@@ -85,7 +85,8 @@ def pytest_collection_modifyitems(config: Any, items: list) -> None:
     for it in suite:
         params = getattr(getattr(it, "callspec", None), "params", {})
         param = next((params[k] for k in ("xgrad_op", "xgrad_item", "xgrad_counter", "xgrad_view",
-                                          "xgrad_compiled", "xgrad_prim", "xgrad_fresh")
+                                          "xgrad_compiled", "xgrad_prim", "xgrad_fresh",
+                                          "xgrad_pdtype")
                       if k in params), None)
         if param is not None:
             backend, dtype, op = param

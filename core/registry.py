@@ -22,6 +22,7 @@ import pluggy
 
 from . import hookspecs
 from .backend import CONTRACT_VERSION, Backend, BackendSpec, describe_backend, missing_primitives
+from .backend_checks import debug_enabled, debug_wrap
 from .dispatch import CoreDispatch, refresh
 from .plugin_loader import distribution_of, load_entry_point
 
@@ -250,6 +251,8 @@ class Registry:
                     raise BackendUnavailableError(f"backend {name!r} is unavailable: {reason}")
                 inst = spec.factory(index)
                 _validate(inst, spec)
+                if debug_enabled():  # XGRAD_DEBUG_BACKEND=1: check every primitive's result
+                    debug_wrap(inst)
                 self.instances[key] = inst
             self.instances[device] = inst
             return inst
