@@ -92,7 +92,7 @@ class FrameworkChain(Impl):
         return {"x": to_np(self.x.grad)}
 
     def sync(self) -> None:
-        self._sync()
+        self._sync(self.x.grad)
 
 
 WORKLOADS = [Workload(

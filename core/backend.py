@@ -27,7 +27,7 @@ from typing import Any
 from .dtypes import ALL_DTYPES, DType
 
 __all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "REQUIRED_PRIMITIVES", "FUSED_OPS",
-           "LINALG_OPS", "missing_primitives"]
+           "LINALG_OPS", "missing_primitives", "wait_for"]
 
 CONTRACT_VERSION = 1
 
@@ -67,15 +67,24 @@ class Backend:
     fused_ops: frozenset = frozenset()
     linalg_ops: frozenset = frozenset()
     mutable: bool = True
-    #: True when operations run asynchronously (GPU); the profiler then calls synchronize().
+    #: True when operations run asynchronously (GPU, JAX); the profiler then calls
+    #: ``synchronize(*arrays)`` around each op.
     asynchronous: bool = False
 
     def has(self, op: str) -> bool:
         """Whether this backend provides the optional fused op or linalg primitive ``op``."""
         return op in self.fused_ops or op in self.linalg_ops
 
-    def synchronize(self) -> None:
-        """Wait for queued work to finish (no-op on synchronous backends)."""
+    def synchronize(self, *arrays: Array) -> None:
+        """Wait until ``arrays`` (native arrays of this backend) are computed; with no
+        arguments, until all queued work is done. A no-op on synchronous backends.
+
+        The arrays are the portable form: a library without a wait-for-everything call
+        (JAX: ``jax.block_until_ready(arrays)``) waits for exactly what the caller is about
+        to time or read; a stream-ordered library (cupy) may simply synchronize its stream.
+        Callers go through :func:`wait_for`, so a backend written for contract version 1,
+        whose ``synchronize()`` takes no arguments, keeps working.
+        """
 
     def __repr__(self) -> str:
         return f"<xgrad backend {self.device!r}>"
@@ -483,6 +492,37 @@ LINALG_OPS: dict[str, str] = {
     "linalg_svd": "linalg_svd(a (*, m, n), full_matrices) -> (U, S descending (*, k), Vh), "
     "k = min(m, n); U (*, m, m|k), Vh (*, n|k, n)",
 }
+
+
+_SYNC_TAKES_ARRAYS: dict[Any, bool] = {}
+
+
+def _takes_arrays(fn: Callable[..., Any]) -> bool:
+    key = getattr(fn, "__func__", fn)
+    known = _SYNC_TAKES_ARRAYS.get(key)
+    if known is None:
+        import inspect
+
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature: assume the new form
+            known = True
+        else:
+            known = any(p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                        for p in params)
+        if len(_SYNC_TAKES_ARRAYS) < 256:
+            _SYNC_TAKES_ARRAYS[key] = known
+    return known
+
+
+def wait_for(backend: Backend, *arrays: Array) -> None:
+    """``backend.synchronize(*arrays)``; a ``synchronize()`` that takes no arguments (contract
+    version 1) is called without them (it then waits for everything)."""
+    fn = backend.synchronize
+    if arrays and not _takes_arrays(fn):
+        fn()
+    else:
+        fn(*arrays)
 
 
 def missing_primitives(backend_cls: type) -> list[str]:

@@ -93,8 +93,10 @@ class CupyBackend(ArrayModuleBackend):
         """The CUDA device ordinal."""
         return self._index
 
-    def synchronize(self) -> None:
-        """Wait until the work queued on this device's current stream has finished."""
+    def synchronize(self, *arrays) -> None:
+        """Wait until the work queued on this device's current stream has finished: every
+        array of this device is produced on that stream, so this covers ``arrays`` (all of
+        them, or everything queued when none are given)."""
         self.xp.cuda.get_current_stream().synchronize()
 
     # ---- transfers: explicit host <-> device copies -------------------------------------

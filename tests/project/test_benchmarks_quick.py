@@ -113,3 +113,21 @@ def test_only_filter_and_unknown_name(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "nosuch"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "matches no workload" in proc.stderr
+
+
+def test_benchmark_sync_passes_the_step_results(monkeypatch):
+    """The benchmarks wait for the arrays they time: synchronize(*arrays) gets the step's
+    parameters (their native arrays), not a bare wait-for-everything."""
+    import xgrad
+
+    from benchmarks import all_workloads
+
+    be = xgrad.backends.get_backend("numpy")
+    seen = []
+    monkeypatch.setattr(be, "synchronize", lambda *arrays: seen.append(arrays), raising=False)
+    wl = next(w for w in all_workloads() if w.name == "adam_1m")
+    impl = wl.builders["xgrad"](wl.data(0), "numpy")
+    impl.step()
+    impl.sync()
+    (arrays,) = seen
+    assert len(arrays) == 4 and {id(a) for a in arrays} == {id(t._data) for t in impl.p.values()}
