@@ -86,7 +86,7 @@ def pytest_collection_modifyitems(config: Any, items: list) -> None:
         params = getattr(getattr(it, "callspec", None), "params", {})
         param = next((params[k] for k in ("xgrad_op", "xgrad_item", "xgrad_counter", "xgrad_view",
                                           "xgrad_compiled", "xgrad_prim", "xgrad_fresh",
-                                          "xgrad_pdtype")
+                                          "xgrad_pdtype", "xgrad_derived")
                       if k in params), None)
         if param is not None:
             backend, dtype, op = param

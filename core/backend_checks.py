@@ -42,7 +42,8 @@ def debug_enabled() -> bool:
 
 # ---- helpers ----------------------------------------------------------------------------
 def _is_array(x: Any) -> bool:
-    return not isinstance(x, (bool, int, float, complex)) and hasattr(x, "shape") \
+    # exact types: numpy's float64 scalars subclass float, yet are 0-d arrays here
+    return type(x) not in (bool, int, float, complex) and hasattr(x, "shape") \
         and hasattr(x, "dtype")
 
 
@@ -262,7 +263,7 @@ def _checked(be: Any, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         return out
 
     primitive.__name__ = name
-    primitive.__wrapped__ = fn  # type: ignore[attr-defined]
+    primitive.__xgrad_unchecked__ = fn  # type: ignore[attr-defined]
     return primitive
 
 

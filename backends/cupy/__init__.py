@@ -17,7 +17,7 @@ import functools
 import math
 from typing import Any
 
-from xgrad.backend import FUSED_OPS, REQUIRED_PRIMITIVES
+from xgrad.backend import FUSED_OPS, PRIMITIVES
 
 from .._xp import ArrayModuleBackend
 
@@ -83,7 +83,7 @@ class CupyBackend(ArrayModuleBackend):
         at = getattr(cupy.add, "at", None)
         self._scatter = at if at is not None else cupyx.scatter_add
         if count > 1:
-            for op in (*REQUIRED_PRIMITIVES, *FUSED_OPS, "synchronize"):
+            for op in (*PRIMITIVES, *FUSED_OPS, "synchronize"):
                 if hasattr(self, op):
                     setattr(self, op, _on_device(self._device, getattr(self, op)))
         type(self)._by_index[index] = self

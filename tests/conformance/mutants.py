@@ -312,6 +312,16 @@ class ArgmaxInt32(Mutant):
         return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int32)
 
 
+class MaximumIgnoresNaN(Mutant):
+    """the optional maximum is fmax: a NaN operand loses to a number (unlike its
+    decomposition, and numpy's maximum)."""
+
+    category, cases = "values", ("prim.derived.maximum",)
+
+    def maximum(self, a, b):
+        return np.fmax(a, b)
+
+
 class IntSumKeepsInt32(Mutant):
     """sum of int32 keeps int32 (the contract widens integer sums to int64)."""
 
