@@ -14,9 +14,20 @@ objects. The frontend guarantees:
 * ``axes`` arguments are tuples of non-negative ints, already validated;
 * shapes are tuples of non-negative ints.
 
-Primitives return new arrays (or views the frontend never writes through) and must
-never modify their inputs. Optional fused ops (see :data:`FUSED_OPS`) are discovered
-by name: a backend lists the ones it implements in ``fused_ops``.
+Primitives must never modify their inputs. Only the movement primitives (``reshape``,
+``permute``, ``broadcast_to``, ``getitem`` with basic indices, ``sliding_window``) may return
+a view of an input; every other primitive returns a new array sharing no memory with its
+inputs, because on a mutable backend the frontend writes into a tensor's array in place
+(``assign``). A movement primitive may return a view or a copy: the frontend records every
+view's base itself and pushes writes into the base, relying on neither.
+
+Contract version 2: a backend implements :data:`REQUIRED_PRIMITIVES` (the core, at most 40);
+each of :data:`OPTIONAL_PRIMITIVES` it may implement or leave to the base class, which runs
+its decomposition into the core (:mod:`xgrad.backend_derived`). Every result's dtype (and
+shape, where fixed) follows the rules of :mod:`xgrad.backend_checks`, checked by the suite
+and, under ``XGRAD_DEBUG_BACKEND=1``, on every call. Optional fused ops (see
+:data:`FUSED_OPS`) are discovered by name: a backend lists the ones it implements in
+``fused_ops``.
 """
 from __future__ import annotations
 
