@@ -77,7 +77,9 @@ def _optional(fn):
 
 
 class Backend:
-    """Base class of every backend. Subclasses implement each primitive below.
+    """Base class of every backend. Subclasses implement each required primitive below
+    (:data:`REQUIRED_PRIMITIVES`); each optional one (:data:`OPTIONAL_PRIMITIVES`) they may
+    implement, or inherit its decomposition into the required ones.
 
     Class attributes a subclass sets:
 
