@@ -88,7 +88,7 @@ def pytest_collection_modifyitems(config: Any, items: list) -> None:
                                           "xgrad_compiled", "xgrad_prim", "xgrad_fresh",
                                           "xgrad_pdtype", "xgrad_derived")
                       if k in params), None)
-        if param is not None:
+        if isinstance(param, tuple) and len(param) == 3:  # not an empty parameter set
             backend, dtype, op = param
             check = it.originalname[len("test_"):]
             it.user_properties.append((_MARK, [backend, dtype, op, check]))
