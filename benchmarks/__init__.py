@@ -42,7 +42,8 @@ class Impl:
         return {}
 
     def sync(self) -> None:
-        """Wait for queued device work (no-op on the CPU)."""
+        """Wait until the step's results (its parameters, gradients) are computed on an
+        asynchronous device (no-op on the CPU)."""
 
 
 @dataclass

@@ -88,7 +88,7 @@ class FrameworkAdam(Impl):
         return {k: to_np(t) for k, t in self.p.items()}
 
     def sync(self) -> None:
-        self._sync()
+        self._sync(*self.p.values())
 
 
 WORKLOADS = [Workload(

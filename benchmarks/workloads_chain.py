@@ -96,7 +96,7 @@ class FrameworkChain(Impl):
         return {"x": to_np(self.x.grad)}
 
     def sync(self) -> None:
-        self._sync()
+        self._sync(self.x.grad)
 
 
 def chain_workload(name: str, n_ops: int = N_OPS, size: int = SIZE) -> Workload:

@@ -36,14 +36,19 @@ def to_np(t: Any) -> np.ndarray:
     return np.array(t.detach().cpu().numpy(), dtype=np.float64)
 
 
-def sync_fn(fw: Any, device: str) -> Callable[[], None]:
-    """A function waiting for ``device``'s queued work (no-op on the CPU)."""
+def sync_fn(fw: Any, device: str) -> Callable[..., None]:
+    """A function ``sync(*tensors)`` waiting until the given tensors of ``device`` are
+    computed (no-op on the CPU). xgrad passes their arrays to the backend's
+    ``synchronize(*arrays)``, so a backend without a wait-for-everything call (JAX) waits
+    for exactly the timed results; torch waits for the whole CUDA device."""
     if fw.__name__ == "torch":
         if str(device).startswith("cuda"):
-            return fw.cuda.synchronize
-        return lambda: None
+            return lambda *tensors: fw.cuda.synchronize()
+        return lambda *tensors: None
+    from xgrad.backend import wait_for
+
     be = fw.backends.get_backend(device)
-    return be.synchronize
+    return lambda *tensors: wait_for(be, *(t._data for t in tensors if t is not None))
 
 
 def default_device(fw: Any, device: str | None) -> str:
@@ -90,7 +95,7 @@ class FrameworkStep(Impl):
         return {n: to_np(p) for n, p in self.model.named_parameters()}
 
     def sync(self) -> None:
-        self._sync()
+        self._sync(*self.model.parameters())
 
 
 def framework_builder(fw_name: str, build: Callable[[Any], Any], inputs: tuple[str, ...],

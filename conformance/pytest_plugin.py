@@ -85,9 +85,10 @@ def pytest_collection_modifyitems(config: Any, items: list) -> None:
     for it in suite:
         params = getattr(getattr(it, "callspec", None), "params", {})
         param = next((params[k] for k in ("xgrad_op", "xgrad_item", "xgrad_counter", "xgrad_view",
-                                          "xgrad_compiled", "xgrad_prim", "xgrad_fresh")
+                                          "xgrad_compiled", "xgrad_prim", "xgrad_fresh",
+                                          "xgrad_pdtype", "xgrad_derived")
                       if k in params), None)
-        if param is not None:
+        if isinstance(param, tuple) and len(param) == 3:  # not an empty parameter set
             backend, dtype, op = param
             check = it.originalname[len("test_"):]
             it.user_properties.append((_MARK, [backend, dtype, op, check]))

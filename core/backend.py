@@ -14,22 +14,42 @@ objects. The frontend guarantees:
 * ``axes`` arguments are tuples of non-negative ints, already validated;
 * shapes are tuples of non-negative ints.
 
-Primitives return new arrays (or views the frontend never writes through) and must
-never modify their inputs. Optional fused ops (see :data:`FUSED_OPS`) are discovered
-by name: a backend lists the ones it implements in ``fused_ops``.
+Primitives must never modify their inputs. Only the movement primitives (``reshape``,
+``permute``, ``broadcast_to``, ``getitem`` with basic indices, ``sliding_window``) may return
+a view of an input; every other primitive returns a new array sharing no memory with its
+inputs, because on a mutable backend the frontend writes into a tensor's array in place
+(``assign``). A movement primitive may return a view or a copy: the frontend records every
+view's base itself and pushes writes into the base, relying on neither.
+
+Contract version 2: a backend implements :data:`REQUIRED_PRIMITIVES` (the core, at most 40);
+each of :data:`OPTIONAL_PRIMITIVES` it may implement or leave to the base class, which runs
+its decomposition into the core (:mod:`xgrad.backend_derived`). Every result's dtype (and
+shape, where fixed) follows the rules of :mod:`xgrad.backend_checks`, checked by the suite
+and, under ``XGRAD_DEBUG_BACKEND=1``, on every call. Optional fused ops (see
+:data:`FUSED_OPS`) are discovered by name: a backend lists the ones it implements in
+``fused_ops``.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import backend_derived as _derived
 from .dtypes import ALL_DTYPES, DType
 
-__all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "REQUIRED_PRIMITIVES", "FUSED_OPS",
-           "LINALG_OPS", "missing_primitives"]
+__all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS",
+           "PRIMITIVES", "REQUIRED_PRIMITIVES", "OPTIONAL_PRIMITIVES", "FUSED_OPS", "LINALG_OPS",
+           "missing_primitives", "implements", "wait_for"]
 
-CONTRACT_VERSION = 1
+#: Version 2: the required core shrank to :data:`REQUIRED_PRIMITIVES` (at most 40); the
+#: other primitives became optional (:data:`OPTIONAL_PRIMITIVES`, each with a decomposition
+#: the base class runs), and ``synchronize`` takes the arrays to wait for. A backend that
+#: declares version 1 still loads (it implements everything), with a DeprecationWarning.
+CONTRACT_VERSION = 2
+#: Contract versions the registry still accepts (with a DeprecationWarning when older).
+SUPPORTED_CONTRACT_VERSIONS = (1, 2)
 
 Array = Any
 Shape = tuple[int, ...]
@@ -42,8 +62,24 @@ def _primitive(fn):
     return fn
 
 
+def _optional(fn):
+    """An optional primitive: the base class runs its decomposition into the required core
+    (:data:`xgrad.backend_derived.DERIVED`) unless a subclass implements it."""
+    derived = _derived.DERIVED[fn.__name__]
+
+    @functools.wraps(fn)
+    def method(self, *args):
+        return derived(self, *args)
+
+    method.__xgrad_primitive__ = True
+    method.__xgrad_derived__ = True
+    return method
+
+
 class Backend:
-    """Base class of every backend. Subclasses implement each primitive below.
+    """Base class of every backend. Subclasses implement each required primitive below
+    (:data:`REQUIRED_PRIMITIVES`); each optional one (:data:`OPTIONAL_PRIMITIVES`) they may
+    implement, or inherit its decomposition into the required ones.
 
     Class attributes a subclass sets:
 
@@ -67,15 +103,29 @@ class Backend:
     fused_ops: frozenset = frozenset()
     linalg_ops: frozenset = frozenset()
     mutable: bool = True
-    #: True when operations run asynchronously (GPU); the profiler then calls synchronize().
+    #: True when operations run asynchronously (GPU, JAX); the profiler then calls
+    #: ``synchronize(*arrays)`` around each op.
     asynchronous: bool = False
 
     def has(self, op: str) -> bool:
         """Whether this backend provides the optional fused op or linalg primitive ``op``."""
         return op in self.fused_ops or op in self.linalg_ops
 
-    def synchronize(self) -> None:
-        """Wait for queued work to finish (no-op on synchronous backends)."""
+    def implements(self, name: str) -> bool:
+        """Whether this backend has its own kernel for primitive ``name`` (False for an
+        optional primitive left to the base class's decomposition)."""
+        return implements(self, name)
+
+    def synchronize(self, *arrays: Array) -> None:
+        """Wait until ``arrays`` (native arrays of this backend) are computed; with no
+        arguments, until all queued work is done. A no-op on synchronous backends.
+
+        The arrays are the portable form: a library without a wait-for-everything call
+        (JAX: ``jax.block_until_ready(arrays)``) waits for exactly what the caller is about
+        to time or read; a stream-ordered library (cupy) may simply synchronize its stream.
+        Callers go through :func:`wait_for`, so a backend written for contract version 1,
+        whose ``synchronize()`` takes no arguments, keeps working.
+        """
 
     def __repr__(self) -> str:
         return f"<xgrad backend {self.device!r}>"
@@ -143,7 +193,7 @@ class Backend:
         """``a + b`` with broadcasting."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def sub(self, a: Array, b: Array) -> Array:
         """``a - b`` with broadcasting (``b`` may be the array when ``a`` is a scalar)."""
         raise NotImplementedError
@@ -163,7 +213,7 @@ class Backend:
         """Floor division, rounding toward minus infinity."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def remainder(self, a: Array, b: Array) -> Array:
         """Remainder with the sign of the divisor (Python's ``%``)."""
         raise NotImplementedError
@@ -179,12 +229,12 @@ class Backend:
         broadcasting (floating inputs only; signed zeros as C's ``atan2``)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def maximum(self, a: Array, b: Array) -> Array:
         """Elementwise maximum (NaN propagates)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def minimum(self, a: Array, b: Array) -> Array:
         """Elementwise minimum (NaN propagates)."""
         raise NotImplementedError
@@ -204,12 +254,12 @@ class Backend:
         """Natural logarithm."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def log1p(self, x: Array) -> Array:
         """``log(1 + x)``, accurate near 0."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def expm1(self, x: Array) -> Array:
         """``exp(x) - 1``, accurate near 0."""
         raise NotImplementedError
@@ -239,12 +289,12 @@ class Backend:
         """Gauss error function (accurate to the dtype's precision)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def abs(self, x: Array) -> Array:
         """Absolute value."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def sign(self, x: Array) -> Array:
         """-1, 0 or 1 (0 for 0), same dtype as ``x``."""
         raise NotImplementedError
@@ -254,12 +304,12 @@ class Backend:
         """Round toward minus infinity (same dtype)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def isnan(self, x: Array) -> Array:
         """Bool array, True where ``x`` is NaN."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def isinf(self, x: Array) -> Array:
         """Bool array, True where ``x`` is +-inf."""
         raise NotImplementedError
@@ -274,7 +324,7 @@ class Backend:
         """``a == b`` as a bool array."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def ne(self, a: Array, b: Array) -> Array:
         """``a != b`` as a bool array."""
         raise NotImplementedError
@@ -284,37 +334,37 @@ class Backend:
         """``a < b`` as a bool array."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def le(self, a: Array, b: Array) -> Array:
         """``a <= b`` as a bool array."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def gt(self, a: Array, b: Array) -> Array:
         """``a > b`` as a bool array."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def ge(self, a: Array, b: Array) -> Array:
         """``a >= b`` as a bool array."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def logical_and(self, a: Array, b: Array) -> Array:
         """Bool ``a and b``."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def logical_or(self, a: Array, b: Array) -> Array:
         """Bool ``a or b``."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def logical_xor(self, a: Array, b: Array) -> Array:
         """Bool ``a xor b``."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def logical_not(self, x: Array) -> Array:
         """Bool ``not x``."""
         raise NotImplementedError
@@ -340,7 +390,7 @@ class Backend:
         """Maximum over ``axes`` (non-empty reduction; NaN propagates)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def min(self, x: Array, axes: Axes, keepdims: bool) -> Array:
         """Minimum over ``axes`` (non-empty reduction; NaN propagates)."""
         raise NotImplementedError
@@ -350,7 +400,7 @@ class Backend:
         """int64 index of the first maximum along ``axis``."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def argmin(self, x: Array, axis: int, keepdims: bool) -> Array:
         """int64 index of the first minimum along ``axis``."""
         raise NotImplementedError
@@ -381,7 +431,7 @@ class Backend:
         """``x`` broadcast to ``shape`` (may be a read-only view)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def copy(self, x: Array) -> Array:
         """A new contiguous array with the values of ``x``."""
         raise NotImplementedError
@@ -402,12 +452,12 @@ class Backend:
         """A copy of ``x`` with ``x[index] = values`` (``values`` broadcast)."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def take_along_axis(self, x: Array, indices: Array, axis: int) -> Array:
         """``numpy.take_along_axis``: ``out[..i..] = x[..indices[..i..]..]`` along ``axis``."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def put_along_axis_add(self, x: Array, indices: Array, values: Array, axis: int) -> Array:
         """A copy of ``x`` with ``values`` added at ``indices`` along ``axis`` (accumulating)."""
         raise NotImplementedError
@@ -417,12 +467,12 @@ class Backend:
         """Join arrays of one dtype along an existing axis."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def pad(self, x: Array, widths: tuple[tuple[int, int], ...], value: float) -> Array:
         """Constant padding: ``widths[d] = (before, after)`` for every axis ``d``."""
         raise NotImplementedError
 
-    @_primitive
+    @_optional
     def sliding_window(self, x: Array, window: Shape, strides: Shape, dilation: Shape) -> Array:
         """Windows over the *last* ``k = len(window)`` axes.
 
@@ -447,9 +497,17 @@ class Backend:
         raise NotImplementedError
 
 
-REQUIRED_PRIMITIVES: tuple[str, ...] = tuple(
+#: Every primitive of the contract, required and optional, in declaration order.
+PRIMITIVES: tuple[str, ...] = tuple(
     name for name, fn in vars(Backend).items() if getattr(fn, "__xgrad_primitive__", False)
 )
+#: The required core: what a backend must implement.
+REQUIRED_PRIMITIVES: tuple[str, ...] = tuple(
+    name for name in PRIMITIVES if not getattr(vars(Backend)[name], "__xgrad_derived__", False)
+)
+#: Optional primitives: a backend MAY implement them (the suite then checks it against the
+#: decomposition); otherwise the base class decomposes them into the core.
+OPTIONAL_PRIMITIVES: tuple[str, ...] = tuple(n for n in PRIMITIVES if n not in REQUIRED_PRIMITIVES)
 
 #: Optional fused kernels, with the signature each must have. The frontend falls back to a
 #: decomposition into primitives when a backend lacks one.
@@ -505,12 +563,50 @@ LINALG_OPS: dict[str, str] = {
 }
 
 
+_SYNC_TAKES_ARRAYS: dict[Any, bool] = {}
+
+
+def _takes_arrays(fn: Callable[..., Any]) -> bool:
+    key = getattr(fn, "__func__", fn)
+    known = _SYNC_TAKES_ARRAYS.get(key)
+    if known is None:
+        import inspect
+
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature: assume the new form
+            known = True
+        else:
+            known = any(p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                        for p in params)
+        if len(_SYNC_TAKES_ARRAYS) < 256:
+            _SYNC_TAKES_ARRAYS[key] = known
+    return known
+
+
+def wait_for(backend: Backend, *arrays: Array) -> None:
+    """``backend.synchronize(*arrays)``; a ``synchronize()`` that takes no arguments (contract
+    version 1) is called without them (it then waits for everything)."""
+    fn = backend.synchronize
+    if arrays and not _takes_arrays(fn):
+        fn()
+    else:
+        fn(*arrays)
+
+
 def missing_primitives(backend_cls: type) -> list[str]:
     """Names of required primitives that ``backend_cls`` does not implement."""
     return [
         name for name in REQUIRED_PRIMITIVES
         if getattr(getattr(backend_cls, name, None), "__xgrad_primitive__", False)
     ]
+
+
+def implements(backend: Backend | type, name: str) -> bool:
+    """Whether ``backend`` (an instance or class) has its own kernel for primitive ``name``
+    (False for an optional primitive it leaves to the base class's decomposition)."""
+    cls = backend if isinstance(backend, type) else type(backend)
+    return not getattr(getattr(cls, name, None), "__xgrad_primitive__", False)
 
 
 def describe_backend(backend: Backend) -> dict:
@@ -520,8 +616,9 @@ def describe_backend(backend: Backend) -> dict:
         "device": backend.device,
         "contract_version": backend.contract_version,
         "dtypes": sorted(d.name for d in backend.dtypes),
-        "primitives": [p for p in REQUIRED_PRIMITIVES if p not in missing_primitives(type(backend))],
+        "primitives": [p for p in PRIMITIVES if implements(backend, p)],
         "missing_primitives": missing_primitives(type(backend)),
+        "derived_primitives": [p for p in OPTIONAL_PRIMITIVES if not implements(backend, p)],
         "fused_ops": sorted(op for op in FUSED_OPS if backend.has(op)),
         "fused_ops_missing": sorted(op for op in FUSED_OPS if not backend.has(op)),
         "linalg_ops": sorted(op for op in LINALG_OPS if backend.has(op)),

@@ -21,7 +21,15 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .backend import CONTRACT_VERSION, Backend, BackendSpec, describe_backend, missing_primitives
+from .backend import (
+    CONTRACT_VERSION,
+    SUPPORTED_CONTRACT_VERSIONS,
+    Backend,
+    BackendSpec,
+    describe_backend,
+    missing_primitives,
+)
+from .backend_checks import debug_enabled, debug_wrap
 from .dispatch import CoreDispatch, refresh
 from .plugin_loader import distribution_of, load_entry_point
 
@@ -250,6 +258,8 @@ class Registry:
                     raise BackendUnavailableError(f"backend {name!r} is unavailable: {reason}")
                 inst = spec.factory(index)
                 _validate(inst, spec)
+                if debug_enabled():  # XGRAD_DEBUG_BACKEND=1: check every primitive's result
+                    debug_wrap(inst)
                 self.instances[key] = inst
             self.instances[device] = inst
             return inst
@@ -343,7 +353,16 @@ def _validate(inst: Backend, spec: BackendSpec) -> None:
         raise PluginLoadError(
             f"backend {spec.name!r} from {spec.package}: factory returned "
             f"{type(inst).__name__}, expected a subclass of xgrad.backend.Backend")
-    if inst.contract_version != CONTRACT_VERSION:
+    if inst.contract_version in SUPPORTED_CONTRACT_VERSIONS and \
+            inst.contract_version != CONTRACT_VERSION:
+        warnings.warn(
+            f"backend {spec.name!r} from {spec.package} declares backend contract version "
+            f"{inst.contract_version}; this xgrad implements version {CONTRACT_VERSION} and "
+            "adapts it (its primitives all still work, synchronize() is called without "
+            "arrays), but support for it will be removed: set contract_version = "
+            f"{CONTRACT_VERSION} (see docs/writing-a-backend.md)", DeprecationWarning,
+            stacklevel=4)
+    elif inst.contract_version != CONTRACT_VERSION:
         raise PluginLoadError(
             f"backend {spec.name!r} from {spec.package} was written for backend contract "
             f"version {inst.contract_version}, but this xgrad implements version "

@@ -18,6 +18,7 @@ import time
 from collections.abc import Generator, Iterable
 from typing import Any
 
+from xgrad.backend import wait_for
 from xgrad.hookspecs import hookimpl
 
 from .anomaly import backward_name
@@ -169,6 +170,15 @@ def _shape_of(x: Any) -> list:
     return []
 
 
+def _arrays(x: Any) -> list:
+    """The native arrays in an op's inputs or result (arrays, and tuples/lists of them)."""
+    if x is None or isinstance(x, (bool, int, float, complex, str)):
+        return []
+    if isinstance(x, (list, tuple)):
+        return [a for item in x for a in _arrays(item)]
+    return [x] if hasattr(x, "shape") and hasattr(x, "dtype") else []
+
+
 class _Recorder:
     """The ``xgrad_dispatch`` wrapper that times every op for one :class:`profile`."""
 
@@ -194,14 +204,16 @@ class _Recorder:
             open_frames = self._local.open = []
         child = [0]
         open_frames.append(child)
-        if sync:
-            backend.synchronize()
+        if sync:  # the inputs must be ready, or their producers' time lands on this op
+            wait_for(backend, *_arrays(inputs))
         t0 = _clock()
+        out = None
         try:
-            return (yield)
+            out = yield
+            return out
         finally:
-            if sync:
-                backend.synchronize()
+            if sync:  # wait for this op's results (everything, if it raised)
+                wait_for(backend, *_arrays(out))
             dur = _clock() - t0
             open_frames.pop()
             if open_frames:

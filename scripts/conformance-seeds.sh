@@ -3,7 +3,8 @@
 # (backend, seed): a flaky check shows up as a failure at some seeds only.
 #
 # Usage: scripts/conformance-seeds.sh "numpy reference immutable arrayapi" "1 2 3 4 5 6 7 8 9 10"
-# The immutable backend is test-only (tests/backends/immutable_numpy.py); arrayapi needs
+# The immutable and core_only backends are test-only (tests/backends/immutable_numpy.py,
+# tests/backends/core_only.py); arrayapi needs
 # examples/xgrad_arrayapi installed (pip install -e examples/xgrad_arrayapi).
 # Env: CONFORMANCE (default .venv/bin/xgrad-conformance), WORKERS (default 2), OUT (default /tmp/xgrad-seeds).
 set -uo pipefail
@@ -17,8 +18,9 @@ mkdir -p "$OUT" && cd "$OUT" || exit 1
 for be in $backends; do
     for seed in $seeds; do
         start=$(date +%s)
-        if [[ "$be" == immutable ]]; then
-            line=$(PYTHONPATH="$ROOT/tests/backends" PYTEST_PLUGINS=immutable_numpy \
+        if [[ "$be" == immutable || "$be" == core_only ]]; then
+            plugin=$([[ "$be" == immutable ]] && echo immutable_numpy || echo core_only)
+            line=$(PYTHONPATH="$ROOT/tests/backends" PYTEST_PLUGINS="$plugin" \
                 "$CONF" "$be" -n "${WORKERS:-2}" --seed "$seed" \
                 --out "$OUT/$be-$seed" 2>&1 | tail -1)
         else

@@ -17,7 +17,7 @@ import functools
 import math
 from typing import Any
 
-from xgrad.backend import FUSED_OPS, REQUIRED_PRIMITIVES
+from xgrad.backend import FUSED_OPS, PRIMITIVES
 
 from .._xp import ArrayModuleBackend
 
@@ -83,7 +83,7 @@ class CupyBackend(ArrayModuleBackend):
         at = getattr(cupy.add, "at", None)
         self._scatter = at if at is not None else cupyx.scatter_add
         if count > 1:
-            for op in (*REQUIRED_PRIMITIVES, *FUSED_OPS, "synchronize"):
+            for op in (*PRIMITIVES, *FUSED_OPS, "synchronize"):
                 if hasattr(self, op):
                     setattr(self, op, _on_device(self._device, getattr(self, op)))
         type(self)._by_index[index] = self
@@ -93,8 +93,10 @@ class CupyBackend(ArrayModuleBackend):
         """The CUDA device ordinal."""
         return self._index
 
-    def synchronize(self) -> None:
-        """Wait until the work queued on this device's current stream has finished."""
+    def synchronize(self, *arrays) -> None:
+        """Wait until the work queued on this device's current stream has finished: every
+        array of this device is produced on that stream, so this covers ``arrays`` (all of
+        them, or everything queued when none are given)."""
         self.xp.cuda.get_current_stream().synchronize()
 
     # ---- transfers: explicit host <-> device copies -------------------------------------

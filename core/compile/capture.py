@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np  # host comparison of constant arrays only
 
-from ..backend import FUSED_OPS, REQUIRED_PRIMITIVES, Backend
+from ..backend import FUSED_OPS, PRIMITIVES, Backend
 from ..dispatch import Dispatch
 from ..random import Generator
 from ..registry import REGISTRY
@@ -191,7 +191,7 @@ class Op:
 
 
 def _kernel_names(be: Backend) -> list[str]:
-    names = set(REQUIRED_PRIMITIVES) | set(FUSED_OPS)
+    names = set(PRIMITIVES) | set(FUSED_OPS)
     for n in dir(type(be)):
         if not n.startswith("_") and n not in names:
             attr = getattr(type(be), n, None)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np  # host values of guard reads only
 
-from ..backend import FUSED_OPS, LINALG_OPS, REQUIRED_PRIMITIVES
+from ..backend import FUSED_OPS, LINALG_OPS, PRIMITIVES
 from .capture import Dyn, Op, Seq, Slot
 
 __all__ = ["Program", "PURE_KERNELS", "compile_default", "interpret", "eliminate_dead_code",
@@ -43,7 +43,7 @@ def same_host_value(value: Any, expected: Any) -> bool:
 #: Kernels without side effects: one whose results nobody reads can be dropped. ``assign``
 #: and the fused optimizer steps write into their arguments, ``to_numpy`` is a guard read;
 #: unknown kernels are kept. The linear-algebra group returns new arrays by contract.
-PURE_KERNELS = frozenset(set(REQUIRED_PRIMITIVES) | set(FUSED_OPS) | set(LINALG_OPS)) - {
+PURE_KERNELS = frozenset(set(PRIMITIVES) | set(FUSED_OPS) | set(LINALG_OPS)) - {
     "assign", "sgd_step", "adam_step", "to_numpy"}
 
 

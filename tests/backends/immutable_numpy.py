@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import xgrad
-from xgrad.backend import REQUIRED_PRIMITIVES, BackendSpec
+from xgrad.backend import PRIMITIVES, BackendSpec
 from xgrad.backends.numpy import NumpyBackend
 
 __all__ = ["ImmutableNumpyBackend", "plugin"]
@@ -65,7 +65,7 @@ def _frozen(name: str, copy_inputs: bool) -> Any:
     return method
 
 
-for _name in [*REQUIRED_PRIMITIVES, *sorted(NumpyBackend.fused_ops)]:
+for _name in [*PRIMITIVES, *sorted(NumpyBackend.fused_ops)]:
     if _name != "assign":
         setattr(ImmutableNumpyBackend, _name,
                 _frozen(_name, _name in ("sgd_step", "adam_step")))

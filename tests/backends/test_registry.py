@@ -10,7 +10,7 @@ import textwrap
 import pytest
 import xgrad
 from xgrad import registry
-from xgrad.backend import CONTRACT_VERSION, REQUIRED_PRIMITIVES, Backend
+from xgrad.backend import CONTRACT_VERSION, PRIMITIVES, REQUIRED_PRIMITIVES, Backend
 from xgrad.backends.numpy import NumpyBackend
 from xgrad.registry import BackendSpec, PluginLoadError
 
@@ -70,6 +70,32 @@ def test_other_contract_version_is_refused(clean_registry):
     assert "old-pkg" in msg
 
 
+def test_version1_backend_still_loads_with_a_deprecation_warning(clean_registry):
+    """A backend written for contract v1 implements every primitive and a synchronize()
+    without arguments: it keeps working, with a DeprecationWarning naming the fix."""
+    from xgrad.backend import wait_for
+
+    class V1(NumpyBackend):
+        name = device = "v1backend"
+        contract_version = 1
+        synced = 0
+
+        def synchronize(self):
+            V1.synced += 1
+
+    p = _plugin(BackendSpec("v1backend", lambda i: V1(), package="v1-pkg"))
+    clean_registry.append(p)
+    registry.register_plugin(p, name="v1")
+    with pytest.warns(DeprecationWarning, match=r"v1-pkg declares backend contract version 1"
+                      r".*set contract_version = 2"):
+        be = registry.get_backend("v1backend")
+    x = xgrad.ones(3, device="v1backend", requires_grad=True)
+    (x * 2 - 1).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    wait_for(be, x._data)
+    assert V1.synced == 1
+
+
 def test_missing_primitive_is_reported_by_name(clean_registry):
     class Partial(Backend):
         name = device = "partial"
@@ -112,12 +138,12 @@ def test_registered_third_party_backend_is_usable(clean_registry):
 def test_describe_lists_primitives_and_fused_ops():
     info = xgrad.backends.describe("numpy")
     assert info["name"] == "numpy" and info["contract_version"] == CONTRACT_VERSION
-    assert set(info["primitives"]) == set(REQUIRED_PRIMITIVES)
-    assert info["missing_primitives"] == []
+    assert set(info["primitives"]) == set(PRIMITIVES)  # numpy implements the optional ones
+    assert info["missing_primitives"] == [] and info["derived_primitives"] == []
     assert "log_softmax" in info["fused_ops"]
     assert "float64" in info["dtypes"]
     ref = xgrad.backends.describe("reference")
-    assert set(ref["primitives"]) == set(REQUIRED_PRIMITIVES)
+    assert set(ref["primitives"]) == set(PRIMITIVES)
     assert set(ref["fused_ops"]) | set(ref["fused_ops_missing"]) == \
         set(info["fused_ops"]) | set(info["fused_ops_missing"])
 

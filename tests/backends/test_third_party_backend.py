@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xgrad
-from xgrad.backend import REQUIRED_PRIMITIVES, missing_primitives
+from xgrad.backend import OPTIONAL_PRIMITIVES, REQUIRED_PRIMITIVES, missing_primitives
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "xgrad_arrayapi"
@@ -25,6 +25,15 @@ def test_writing_a_backend_lists_exactly_the_required_primitives():
     assert sorted(listed) == sorted(REQUIRED_PRIMITIVES)
     assert len(listed) == len(set(listed)), "a primitive is listed twice"
     assert f"**{len(REQUIRED_PRIMITIVES)} required" in text, "the primitive count in the intro is stale"
+
+
+def test_writing_a_backend_lists_exactly_the_optional_primitives():
+    text = (ROOT / "docs" / "writing-a-backend.md").read_text()
+    block = re.search(r"<!-- optional-primitives:begin -->(.*?)<!-- optional-primitives:end -->",
+                      text, re.S)
+    assert block, "docs/writing-a-backend.md lost its optional-primitives:begin/end markers"
+    listed = re.findall(r"^\| `(\w+)`", block.group(1), re.M)
+    assert sorted(listed) == sorted(OPTIONAL_PRIMITIVES)
 
 
 @pytest.fixture(scope="module")

@@ -143,6 +143,20 @@ def hunt(backend: str, patterns: tuple[str, ...], first: bool = True) -> Hunt:
                     h, f"test_primitive_returns_fresh_array[{backend}-float32-prim.fresh.{name}]",
                     test_primitives.test_primitive_returns_fresh_array, (backend, "float32", name))):
                 return h
+        from xgrad.conformance import test_primitive_dtypes as tpd
+
+        for _, dt, name in tpd.dtype_params(backend):
+            if _match("prim.dtype." + name, patterns) and done(_attempt(
+                    h, f"test_primitive_dtype[{backend}-{dt}-prim.dtype.{name}]",
+                    tpd.test_primitive_dtype, (backend, dt, name))):
+                return h
+        from xgrad.conformance import test_primitive_derived as tpv
+
+        for _, dt, name in tpv.derived_params(backend):
+            if _match("prim.derived." + name, patterns) and done(_attempt(
+                    h, f"test_primitive_derived[{backend}-{dt}-prim.derived.{name}]",
+                    tpv.test_primitive_derived, (backend, dt, name))):
+                return h
         from xgrad.conformance import test_views
         from xgrad.conformance.views import VIEW_PROGRAMS
 

@@ -294,6 +294,34 @@ class ExpFloat32InFloat64(Mutant):
         return np.exp(x.astype(np.float64)) if x.dtype == np.float32 else np.exp(x)
 
 
+class ExpFloat64AsFloat32(Mutant):
+    """exp of float64 returned as float32 (a library running with 64-bit floats off)."""
+
+    category, cases = "dtype", ("prim.dtype.exp",)
+
+    def exp(self, x):
+        return np.exp(x.astype(np.float32)) if x.dtype == np.float64 else np.exp(x)
+
+
+class ArgmaxInt32(Mutant):
+    """argmax returns int32 indices (a library whose default index type is int32)."""
+
+    category, cases = "dtype", ("prim.dtype.argmax",)
+
+    def argmax(self, x, axis, keepdims):
+        return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int32)
+
+
+class MaximumIgnoresNaN(Mutant):
+    """the optional maximum is fmax: a NaN operand loses to a number (unlike its
+    decomposition, and numpy's maximum)."""
+
+    category, cases = "values", ("prim.derived.maximum",)
+
+    def maximum(self, a, b):
+        return np.fmax(a, b)
+
+
 class IntSumKeepsInt32(Mutant):
     """sum of int32 keeps int32 (the contract widens integer sums to int64)."""
 

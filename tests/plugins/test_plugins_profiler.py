@@ -220,3 +220,49 @@ def test_nested_profilers_and_misuse():
         x.exp()
     with pytest.raises(ValueError, match="record_shapes=True"):
         p.key_averages(group_by_input_shape=True)
+
+
+class _ArrayWaits:
+    """A stand-in for an asynchronous backend's synchronize(*arrays): records each call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, *arrays):
+        self.calls.append(arrays)
+
+
+def test_profiler_passes_the_inputs_and_results_it_times(monkeypatch):
+    be = xgrad.ones(1)._backend
+    waits = _ArrayWaits()
+    monkeypatch.setattr(be, "asynchronous", True, raising=False)
+    monkeypatch.setattr(be, "synchronize", waits, raising=False)
+    x = xgrad.ones(3)
+    with xgrad.profiler.profile() as prof:
+        y = x.exp()
+    assert [ev.name for ev in prof.events()] == ["exp"]
+    before, after = waits.calls
+    assert len(before) == 1 and before[0] is x._data  # the op's input, before the clock starts
+    assert len(after) == 1 and after[0] is y._data  # its result, before the clock stops
+
+
+def test_version1_synchronize_without_arguments_still_works(monkeypatch):
+    """A backend written for contract v1 (``synchronize(self)``) is called without arrays."""
+    from xgrad.backend import wait_for
+
+    be = xgrad.ones(1)._backend
+    calls = []
+
+    class OldStyle:
+        def synchronize(self):
+            calls.append("all")
+
+    old = OldStyle()
+    wait_for(old, be.full((2,), 1.0, xgrad.float32))
+    wait_for(old)
+    assert calls == ["all", "all"]
+    monkeypatch.setattr(be, "asynchronous", True, raising=False)
+    monkeypatch.setattr(be, "synchronize", OldStyle().synchronize, raising=False)
+    with xgrad.profiler.profile() as prof:
+        (xgrad.ones(3) * 2).sum()
+    assert [ev.name for ev in prof.events()] == ["mul", "sum"]

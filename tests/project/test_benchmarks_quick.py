@@ -188,3 +188,19 @@ def test_scaling_merge_takes_the_median_of_each_ratio():
     assert r["numpy"]["median_us"] == 100
     table = markdown(merged)
     assert "| 8 | 100 µs | - | 0.60x | " in table and table.rstrip().endswith("| 0.30x |")
+def test_benchmark_sync_passes_the_step_results(monkeypatch):
+    """The benchmarks wait for the arrays they time: synchronize(*arrays) gets the step's
+    parameters (their native arrays), not a bare wait-for-everything."""
+    import xgrad
+
+    from benchmarks import all_workloads
+
+    be = xgrad.backends.get_backend("numpy")
+    seen = []
+    monkeypatch.setattr(be, "synchronize", lambda *arrays: seen.append(arrays), raising=False)
+    wl = next(w for w in all_workloads() if w.name == "adam_1m")
+    impl = wl.builders["xgrad"](wl.data(0), "numpy")
+    impl.step()
+    impl.sync()
+    (arrays,) = seen
+    assert len(arrays) == 4 and {id(a) for a in arrays} == {id(t._data) for t in impl.p.values()}
