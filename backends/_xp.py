@@ -58,7 +58,7 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
     fused_ops = frozenset({
         "log_softmax", "softmax", "logsumexp", "cross_entropy", "cross_entropy_grad", "gelu",
         "sigmoid", "linear", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
-        "max_pool2d_backward", "sgd_step", "adam_step"})
+        "max_pool2d_backward", "sgd_step", "adam_step", "random_uniform", "random_normal"})
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -99,6 +99,33 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
     def random_bits(self, shape, seed, offset):
         n = math.prod(shape)
         return philox_words(self.xp, n, seed, offset).astype(self.xp.int64).reshape(shape)
+
+    def random_uniform(self, shape, seed, offset, dtype):
+        return self._uniform(shape, seed, offset, dtype)
+
+    def _uniform(self, shape, seed, offset, dtype):
+        xp = self.xp
+        n = math.prod(shape)
+        if dtype is float64:  # 53 bits: 27 from one word, 26 from the next n words on
+            w = philox_words(xp, 2 * n, seed, offset)
+            return (((w[:n] >> 6) << 27) + (w[n:] >> 5)).astype(xp.float64).reshape(shape) \
+                * xp.float64(2.0 ** -53)
+        w = philox_words(xp, n, seed, offset)
+        if dtype is float16:  # 11 bits fit float16 exactly
+            u = (w >> 21).astype(xp.float32) * xp.float32(2.0 ** -11)
+        else:
+            u = (w >> 8).astype(xp.float32) * xp.float32(2.0 ** -24)
+        return u.reshape(shape) if dtype is float32 else u.astype(self._native[dtype]).reshape(shape)
+
+    def random_normal(self, shape, seed, offset, dtype, wide):
+        xp = self.xp
+        bits = float64 if dtype is float64 else float32
+        k = (math.prod(shape) * (2 if bits is float64 else 1) + 3) // 4 * 4
+        w = self._native[wide]
+        u1 = w(1.0) - self._uniform(shape, seed, offset, bits).astype(w)
+        u2 = self._uniform(shape, seed, offset + k, bits).astype(w)
+        z = xp.sqrt(xp.log(u1) * w(-2.0)) * xp.cos(u2 * w(2 * math.pi))
+        return z.astype(self._native[dtype])
 
     # ---- elementwise ------------------------------------------------------------------
     def erf(self, x):

@@ -15,6 +15,7 @@ from .autograd.grad_mode import no_grad
 from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
+from .ops.fusion import use_fused
 from .shapes import broadcast_shapes, new_sizes
 from .tensor import Tensor, from_data, wrap
 
@@ -119,10 +120,13 @@ class Generator:
         g._seed, g._offset = self._seed, self._offset
         return g
 
-    def bits(self, be: Any, shape: tuple) -> Tensor:
-        """An int64 tensor of fresh 32-bit random words."""
-        n = math.prod(shape)
-        out = wrap(be.random_bits(tuple(shape), self._seed, self._offset), be)
+    def bits(self, be: Any, shape: tuple, kernel: str = "random_bits", words: int | None = None,
+             params: tuple = ()) -> Tensor:
+        """An int64 tensor of fresh 32-bit random words; with ``kernel``, the backend's fused
+        draw of that name (``random_uniform``, ``random_normal``), which reads ``words`` words
+        from this generator's stream. Either way the counter moves past the words read."""
+        n = math.prod(shape) if words is None else words
+        out = wrap(getattr(be, kernel)(tuple(shape), self._seed, self._offset, *params), be)
         self._offset += (n + 3) // 4 * 4
         return out
 
@@ -174,8 +178,17 @@ def _size(size: tuple, fn: str = "rand") -> tuple:
     return new_sizes(fn, size)  # a negative size would move the generator's offset back
 
 
+def _uniform_words(shape: tuple, dtype: Any) -> int:
+    """The random words one uniform draw of ``shape`` in ``dtype`` reads, rounded up as the
+    generator's counter moves (a multiple of 4)."""
+    n = math.prod(shape) * (2 if dtype is float64 else 1)
+    return (n + 3) // 4 * 4
+
+
 def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
     """Uniform in [0, 1): 24 random bits for float32/16, 53 for float64 (exact arithmetic)."""
+    if use_fused(be, "random_uniform"):
+        return gen.bits(be, shape, "random_uniform", _uniform_words(shape, dtype), (dtype,))
     if dtype is float64:
         w = gen.bits(be, (2,) + tuple(shape))
         hi, lo = w[0] // 64, w[1] // 32
@@ -214,6 +227,9 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     # The words drawn depend on the output dtype only, so every backend consumes the same
     # stream; the transform then runs in the widest float the backend has.
     bits = float64 if dt is float64 else float32
+    if use_fused(be, "random_normal"):
+        z = gen.bits(be, shape, "random_normal", 2 * _uniform_words(shape, bits), (dt, wide))
+        return z.requires_grad_(True) if requires_grad else z
     u1 = 1.0 - _uniform01(be, shape, bits, gen).to(wide)  # (0, 1]
     u2 = _uniform01(be, shape, bits, gen).to(wide)
     z = ((u1.log() * -2.0).sqrt() * (u2 * (2 * math.pi)).cos()).to(dt)

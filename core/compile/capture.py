@@ -11,7 +11,8 @@ Every value a kernel returns gets a numbered *slot*; an argument that is such a 
 encoded as :class:`Slot`, a list or tuple holding some as :class:`Seq`, anything else is a
 constant of the program. Arrays of the tensors the caller names as program inputs are
 slotted before the run. Random draws go through :meth:`xgrad.Generator.bits`, which the
-capture also wraps: the seed and counter offset of a ``random_bits`` call are recorded as
+capture also wraps: the seed and counter offset of a ``random_bits`` call (or of a fused
+``random_uniform``/``random_normal`` draw) are recorded as
 :class:`Dyn` values (the generator's seed, its offset at the start of the step plus a fixed
 distance) that replay computes from the live generator.
 
@@ -201,6 +202,8 @@ def _kernel_names(be: Backend) -> list[str]:
 
 
 _MISSING = object()
+#: Kernels whose second and third arguments are a generator's seed and counter offset.
+_RANDOM_KERNELS = frozenset({"random_bits", "random_uniform", "random_normal"})
 
 
 class Trace:
@@ -278,8 +281,8 @@ class Trace:
         self._orig_bits = Generator.bits
         trace = self
 
-        def bits(gen: Generator, be: Any, shape: tuple) -> Any:
-            return trace._bits(gen, be, shape)
+        def bits(gen: Generator, be: Any, shape: tuple, *args: Any) -> Any:
+            return trace._bits(gen, be, shape, *args)
 
         Generator.bits = bits  # type: ignore[method-assign]
         Dispatch.capture = self
@@ -346,19 +349,19 @@ class Trace:
     def record(self, be: Backend, name: str, fn: Callable, args: tuple, out: Any) -> None:
         enc = tuple(self.encode(a) for a in args)
         pending = self._pending
-        if pending is not None and name == "random_bits":
+        if pending is not None and name in _RANDOM_KERNELS:
             g, rel = pending
             self._pending = None
-            enc = (enc[0], Dyn("seed", g), Dyn("offset", g, rel))
+            enc = (enc[0], Dyn("seed", g), Dyn("offset", g, rel), *enc[3:])
         if type(out) in (tuple, list):
             outs = tuple(None if o is None else self.new_slot(o) for o in out)
             self.ops.append(Op(be, name, fn, enc, outs, type(out)))
         else:
             self.ops.append(Op(be, name, fn, enc, self.new_slot(out), None))
 
-    def _bits(self, gen: Generator, be: Any, shape: tuple) -> Any:
+    def _bits(self, gen: Generator, be: Any, shape: tuple, *args: Any) -> Any:
         if threading.get_ident() != self._thread:
-            return self._orig_bits(gen, be, shape)
+            return self._orig_bits(gen, be, shape, *args)
         i = next((j for j, g in enumerate(self.gens) if g is gen), -1)
         if i < 0:
             i = len(self.gens)
@@ -369,7 +372,7 @@ class Trace:
             self.host_break("a random generator was re-seeded inside the step")
         self._pending = (i, gen._offset - off0)
         try:
-            return self._orig_bits(gen, be, shape)
+            return self._orig_bits(gen, be, shape, *args)
         finally:
             self._pending = None
 

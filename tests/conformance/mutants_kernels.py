@@ -653,3 +653,16 @@ class CompiledStaleInputs(Mutant):
             return interpret(program, first[0], dynamic)
 
         return run
+
+
+class RandomUniformHighBitsShifted(Mutant):
+    """fused random_uniform builds float32 from 23 bits (w >> 9) * 2**-23: a plausible
+    'fill the mantissa' shortcut that gives different numbers from every other backend."""
+
+    category, cases = "rng", ("rng.rand*", "rng.bernoulli")
+
+    def random_uniform(self, shape, seed, offset, dtype):
+        if dtype.name != "float32":
+            return super().random_uniform(shape, seed, offset, dtype)
+        w = _philox.philox_words(np, math.prod(shape), seed, offset)
+        return ((w >> 9).astype(np.float32) * np.float32(2.0 ** -23)).reshape(shape)
