@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["Size", "int_sizes", "new_sizes", "dims_arg", "wrap_dim", "int_arg", "check_keepdim",
-           "norm_axes", "infer_shape", "broadcast_shapes", "check_broadcastable"]
+           "norm_axes", "infer_shape", "broadcast_shapes", "check_broadcastable",
+           "scalar_type_name", "need_type"]
 
 
 class Size(tuple):
@@ -186,3 +187,23 @@ def check_broadcastable(op: str, sa: tuple, sb: tuple) -> None:
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                 f"non-singleton dimension {max(len(sa), len(sb)) - i} ({op}: shapes {list(sa)} "
                 f"and {list(sb)} are not broadcastable)")
+
+
+_SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                      "uint8": "Byte", "bool": "Bool", "float32": "Float", "float64": "Double",
+                      "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def scalar_type_name(dtype_name: str) -> str:
+    """PyTorch's scalar-type name of a dtype (``int64`` -> ``Long``), as its kernel errors
+    ("... not implemented for 'Long'", "dtype of indices should be Long") spell it."""
+    return _SCALAR_TYPE_NAMES.get(dtype_name, dtype_name)
+
+
+def need_type(fn: str, arg: str, value: Any, cls: type, pos: int | None = 1) -> None:
+    """PyTorch's ``TypeError`` (``fn(): argument 'arg' (position N) must be Tensor, not
+    tuple``) when ``value`` is not an instance of ``cls``."""
+    if not isinstance(value, cls):
+        where = f" (position {pos})" if pos else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be {cls.__name__}, not "
+                        f"{type(value).__name__}")

@@ -1,0 +1,49 @@
+"""Bad and edge-case input to core ops gets PyTorch's outcome (found by test_fuzz_torch.py):
+the same exception class with a message naming the problem, or torch's values and dtype."""
+from __future__ import annotations
+
+import pytest
+from torch_same import assert_same
+
+pytest.importorskip("torch")
+
+
+def _s(L, v, dt="float32"):
+    return L.tensor(v, dt)
+
+
+# id, call written once for both libraries, a text xgrad's message must contain (or None)
+CASES = [
+    # 0-d input: gather/scatter/topk/index_select treat it as 1-d with one element
+    ("gather_0d", lambda L: L.t.gather(_s(L, 2.0), 0, _s(L, 0, "int64")), None),
+    ("gather_0d_1d_index", lambda L: L.t.gather(_s(L, 2.0), 0, _s(L, [0, 0], "int64")), None),
+    ("gather_1d_0d_index", lambda L: L.t.gather(_s(L, [1.0, 2, 3]), 0, _s(L, 2, "int64")), None),
+    ("gather_0d_out_of_range", lambda L: L.t.gather(_s(L, 2.0), 0, _s(L, 1, "int64")),
+     "out of bounds"),
+    ("scatter_0d", lambda L: L.t.scatter(_s(L, 2.0), 0, _s(L, 0, "int64"), _s(L, 5.0)), None),
+    ("scatter_add_0d", lambda L: L.t.scatter_add(_s(L, 2.0), 0, _s(L, 0, "int64"), _s(L, 5.0)),
+     None),
+    ("scatter_add_0d_twice", lambda L: L.t.scatter_add(_s(L, 2.0), 0, _s(L, [0, 0], "int64"),
+                                                       _s(L, [5.0, 1])), None),
+    ("scatter_add_src_smaller", lambda L: L.t.scatter_add(
+        L.t.zeros(3), 0, _s(L, [0, 1, 2], "int64"), _s(L, [5.0, 1])), "no larger size than src"),
+    ("scatter_src_smaller", lambda L: L.t.scatter(
+        L.t.zeros(3), 0, _s(L, [0, 1, 2], "int64"), _s(L, [5.0, 1])), "no larger size than src"),
+    ("index_select_0d", lambda L: L.t.index_select(_s(L, 2.0), 0, _s(L, [0], "int64")), None),
+    ("index_select_0d_two", lambda L: L.t.index_select(_s(L, 2.0), 0, _s(L, [0, 0], "int64")),
+     "Index to scalar can have only 1 value"),
+    ("topk_0d", lambda L: L.t.topk(_s(L, 2.0), 1, 0), None),
+    ("topk_0d_k0", lambda L: L.t.topk(_s(L, 2.0), 0, 0), None),
+    ("topk_0d_k2", lambda L: L.t.topk(_s(L, 2.0), 2, 0), "k out of range"),
+    ("take_along_dim_float_index_first", lambda L: L.t.take_along_dim(
+        L.t.ones(2, 3), _s(L, [[0.0, 1, 0]]), 9), "dtype of indices should be Long"),
+    ("take_along_dim_broadcast", lambda L: L.t.take_along_dim(
+        L.t.ones(2, 3), _s(L, [[1, 0, 1]], "int64"), 0), None),
+    ("take_along_dim_flat", lambda L: L.t.take_along_dim(
+        _s(L, [[1.0, 2], [3, 4]]), _s(L, [3, 0], "int64")), None),
+]
+
+
+@pytest.mark.parametrize("fn,match", [pytest.param(f, m, id=i) for i, f, m in CASES])
+def test_as_torch(fn, match, backend):
+    assert_same(fn, backend, match)
