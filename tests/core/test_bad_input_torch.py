@@ -12,6 +12,10 @@ def _s(L, v, dt="float32"):
     return L.tensor(v, dt)
 
 
+NAN, INF = float("nan"), float("inf")
+SPECIAL = [0.0, -0.0, -1.0, -2.0, 1.0, 2.0, 0.5, -2.5, NAN, INF, -INF, 6e4, -1e30]
+
+
 # id, call written once for both libraries, a text xgrad's message must contain (or None)
 CASES = [
     # 0-d input: gather/scatter/topk/index_select treat it as 1-d with one element
@@ -41,6 +45,22 @@ CASES = [
         L.t.ones(2, 3), _s(L, [[1, 0, 1]], "int64"), 0), None),
     ("take_along_dim_flat", lambda L: L.t.take_along_dim(
         _s(L, [[1.0, 2], [3, 4]]), _s(L, [3, 0], "int64")), None),
+    # NaN/inf: the insertion points of PyTorch's bisection (NaN values past the end)
+    ("searchsorted_nan_values", lambda L: L.t.searchsorted(
+        _s(L, [-1.0, 0, 2]), _s(L, [NAN, 1, INF, -INF, NAN])), None),
+    ("searchsorted_nan_sequence", lambda L: L.t.searchsorted(
+        _s(L, [-1.0, NAN, 2, INF]), _s(L, [NAN, 1, INF, -INF, 3, -2])), None),
+    ("searchsorted_right_nan_2d", lambda L: L.t.searchsorted(
+        _s(L, [[-1.0, NAN, 2], [0, 1, NAN]]), _s(L, [[NAN, 1], [0.5, INF]]), right=True), None),
+    ("searchsorted_bool", lambda L: L.t.searchsorted(_s(L, [False, True], "bool"),
+                                                     _s(L, [True], "bool")), "Bool"),
+    ("bucketize_nan", lambda L: L.t.bucketize(_s(L, [NAN, 0.5, INF, -INF]),
+                                              _s(L, [0.1, 1.0, 2.0])), None),
+    # poles and infinities of the special functions, in each float dtype and for ints
+    *[(f"{f}_{dt}", lambda L, f=f, dt=dt: getattr(L.t, f)(_s(L, SPECIAL, dt)), None)
+      for f in ("lgamma", "digamma") for dt in ("float64", "float32", "float16")],
+    *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
+       None) for f in ("lgamma", "digamma")],
 ]
 
 

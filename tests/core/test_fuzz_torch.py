@@ -116,10 +116,6 @@ KNOWN_GAPS: dict[str, str] = {
     "F.pad": "reflect/replicate on 1-d input: torch supports only 2-d+ (NotImplementedError)",
     "Tensor.repeat": "repeat() with no sizes: torch TypeError (missing argument), xgrad "
                      "RuntimeError",
-    "bucketize": "NaN inputs: torch puts NaN past the last boundary, xgrad at 0",
-    "searchsorted": "NaN/inf in the sorted sequence or values: insertion points differ",
-    "digamma": "reference backend, integer input: poles and negative ints differ (nan vs big)",
-    "lgamma": "float16 -inf / large inputs: NaN where torch gives inf",
     "einsum": "einsum with no operands: TypeError text vs torch's RuntimeError",
     "fmod": "fmod(number, tensor): ZeroDivisionError check before the type check",
     "nn.BatchNorm1d": "channel mismatch: ValueError, torch RuntimeError 'running_mean should "
