@@ -5,6 +5,7 @@ from typing import Any
 
 from ..ops import fused as fused_ops
 from ..ops.fused import log_softmax
+from ..shapes import scalar_type_name, wrap_dim
 from ..tensor import Tensor
 from .functional_common import _channel_shape, _legacy_reduction, _reduce, _where
 
@@ -79,20 +80,29 @@ def _class_last(input: Tensor) -> Tensor:
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    if input.ndim == 1:
-        ok = target.ndim == 0
-    else:
-        ok = target.ndim == input.ndim - 1 and target.shape[0] == input.shape[0] \
-            and target.shape[1:] == input.shape[2:]
-    if not ok:
-        if input.ndim == 2 and target.ndim == 1:
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                             f"batch_size ({target.shape[0]}).")
-        raise RuntimeError(f"expected target of shape {[input.shape[0]] if input.ndim > 1 else []}"
-                           f"{list(input.shape[2:]) if input.ndim > 2 else ''} for input "
-                           f"of shape {list(input.shape)}, got target of shape {list(target.shape)}")
+    """PyTorch's checks of class-index targets, in its order: the batch sizes (ValueError),
+    the target dtype (int64 or uint8), then the remaining dims (RuntimeError)."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    n_target = target.shape[0] if target.ndim else 0  # PyTorch reads size 0 of a 0-d target
+    if input.ndim > 1 and input.shape[0] != n_target:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({n_target}).")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{scalar_type_name(target.dtype.name)}")
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    if input.ndim <= 2:
+        if target.ndim > 1:
+            raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported "
+                               f"(got target of shape {list(target.shape)})")
+        if input.ndim == 2 and target.ndim == 0:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: [])")
+    elif tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
+                           f"got {list(target.shape)}")
 
 
 def _nll_core(lsm: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
@@ -104,8 +114,9 @@ def _nll_core(lsm: Tensor, target: Tensor, weight: Tensor | None, ignore_index: 
     picked = -lsm.gather(1, safe.reshape(-1, 1)).reshape(-1)
     w = weight[safe] if weight is not None else None
     vmask = valid.to(lsm.dtype)
-    wt = vmask if w is None else w * vmask
-    loss = picked * wt
+    wt = vmask if w is None else _where(valid, w, 0.0)
+    # where, not a product with the mask: an ignored row may hold inf/NaN (inf * 0 is NaN)
+    loss = _where(valid, picked if w is None else picked * w, 0.0)
     if reduction == "none":
         return loss.reshape(out_shape), None
     if reduction == "sum":
@@ -144,11 +155,23 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if tuple(input.shape) == tuple(target.shape):  # class probabilities, as PyTorch decides
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {scalar_type_name(target.dtype.name)}")
+        if input.ndim == 0:
+            wrap_dim(1, 0)  # PyTorch's IndexError: a 0-d input has no class dim
+        c = input.shape[1] if input.ndim > 1 else input.shape[0]
+        _check_weight(weight, c)
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
+    if input.ndim == 0:
+        wrap_dim(1, 0)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
+    _check_nll_shapes(input, target)
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_weight(weight, c)
-    if target.dtype.is_floating_point:
-        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
-    _check_nll_shapes(input, target)
     has_ignored = fused_ops.check_targets(target, c, ignore_index)
     logits = _class_last(input)
     t = target.reshape(-1)
@@ -159,9 +182,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     nll, wt = _nll_core(lsm, target, weight, ignore_index, reduction, tuple(target.shape))
     if label_smoothing == 0.0:
         return nll
-    valid = (t != ignore_index).to(lsm.dtype)
+    keep = t != ignore_index
+    valid = keep.to(lsm.dtype)
     smooth = -(lsm * weight).sum(1) if weight is not None else -lsm.sum(1)
-    smooth = smooth * valid
+    smooth = _where(keep, smooth, 0.0)
     if reduction == "none":
         smooth = smooth.reshape(target.shape)
     elif reduction == "sum":
@@ -187,7 +211,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / (input.numel() // c if input.ndim > 1 else 1)
+    n = (input.numel() // c if c else 0) if input.ndim > 1 else 1
+    return loss.sum() / n  # 0 classes: 0 / 0, NaN as PyTorch
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,

@@ -2,9 +2,12 @@
 :mod:`xgrad.nn.functional`."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from ..autograd.grad_mode import no_grad
+from ..dtypes import bfloat16, float16, float32
+from ..shapes import need_type, scalar_type_name
 from ..tensor import Tensor
 from .functional_common import _channel_shape
 
@@ -18,18 +21,28 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise over every dim but the channel dim (1); in training, update running stats
     in place with the unbiased batch variance, as PyTorch does."""
+    need_type("batch_norm", "input", input, Tensor)
     if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if training:
+        per_channel = input.shape[0] * math.prod(input.shape[2:]) if input.ndim else 1
+        if per_channel == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+    if input.numel() == 0:
+        return input.clone()  # nothing to normalize: PyTorch checks nothing further either
+    _check_batch_norm_args(input, running_mean, running_var, weight, bias)
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
     if input.ndim < 2:
-        raise ValueError(f"expected 2D or more input (got {input.ndim}D input)")
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], but got 1) "
+                         f"(batch_norm: the channel dim of an input of shape {list(input.shape)})")
     c = input.shape[1]
     shape = _channel_shape(input)
     axes = (0,) + tuple(range(2, input.ndim))
     if training:
         n = input.numel() // c
-        if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
         mean = input.mean(axes, keepdim=True)
         d = input - mean
         var = (d * d).mean(axes, keepdim=True)
@@ -49,6 +62,28 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def _check_batch_norm_args(input: Tensor, *stats: Tensor | None) -> None:
+    """PyTorch's checks of batch_norm's running stats, weight and bias: each holds one value
+    per channel (``input.shape[1]``; none for a 1-d input) and has the input's dtype (float32
+    parameters are also accepted for float16/bfloat16 input)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"batch_norm\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
+    c = input.shape[1] if input.ndim > 1 else 0
+    given = [(n, t) for n, t in zip(("running_mean", "running_var", "weight", "bias"), stats)
+             if t is not None]
+    for name, t in given:
+        if t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    dts = {t.dtype for _, t in given}
+    if dts and dts != {input.dtype} and not (
+            dts == {float32} and input.dtype in (float16, bfloat16)):
+        raise RuntimeError(f"expected scalar type {scalar_type_name(input.dtype.name)} but found "
+                           f"{scalar_type_name(next(t for t in dts if t != input.dtype).name)} "
+                           f"(batch_norm: the running stats, weight and bias need the input's "
+                           f"dtype)")
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,

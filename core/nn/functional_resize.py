@@ -66,11 +66,20 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         return pad_constant(x, pos, 0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    n_pad = len(pad) // 2
+    if n_pad not in (1, 2, 3) or nd not in (n_pad + 1, n_pad + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor. Supported "
+            f"combinations for non-constant padding: 2D or 3D input with padding size 2, 3D or "
+            f"4D input with padding size 4, 4D or 5D input with padding size 6 ({mode} mode)")
     out = input
     for dim, (b, a) in enumerate(widths):
         if b == 0 and a == 0:
             continue
         n = out.shape[dim]
+        if n + b + a < 1 and mode != "circular":
+            raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: {n + b + a} "
+                               f"({mode} padding ({b}, {a}) of dim {dim})")
         if mode == "reflect" and (b >= n or a >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
                                f"input dimension, but got: padding ({b}, {a}) at dimension "

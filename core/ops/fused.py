@@ -57,7 +57,8 @@ def log_softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     x = _float(x, dtype)
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
+    if x.ndim == 0 or x.numel() == 0:  # nothing to normalize over: an empty result
+        wrap_dim(dim, x.ndim)
         return x - x
     return apply_fused(LOG_SOFTMAX, (x,), (wrap_dim(dim, x.ndim),))
 
@@ -67,7 +68,8 @@ def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     x = _float(x, dtype)
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
+    if x.ndim == 0 or x.numel() == 0:
+        wrap_dim(dim, x.ndim)
         return (x - x).exp()
     return apply_fused(SOFTMAX, (x,), (wrap_dim(dim, x.ndim),))
 

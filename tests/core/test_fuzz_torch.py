@@ -105,25 +105,10 @@ DEVIATIONS: dict[tuple[str, str], str] = {
 # xfail (an unexpected pass fails, so a fixed gap must leave this list). They are the work that
 # remains on issue 13 item 4; the full run reports their counts.
 KNOWN_GAPS: dict[str, str] = {
-    "F.avg_pool2d": "check order on 2-d input: RuntimeError (rank) before torch's IndexError",
-    "F.avg_pool2d(int)": "int64 input gives float32 (torch keeps int64, rounding down)",
-    "F.batch_norm": "1-d input / running-stat size mismatch: ValueError where torch raises "
-                    "RuntimeError 'running_mean should contain N elements'",
-    "F.conv2d": "a float dilation is caught after the weight-rank check (torch: TypeError first)",
-    "F.cross_entropy(smoothing)": "batch-size mismatch of input and target: RuntimeError, torch ValueError",
-    "F.nll_loss": "batch-size mismatch checked after the target dtype (torch: ValueError first)",
-    "F.one_hot": "one_hot(empty, 0): torch refuses inferring classes from an empty tensor",
-    "F.pad": "reflect/replicate on 1-d input: torch supports only 2-d+ (NotImplementedError)",
     "Tensor.repeat": "repeat() with no sizes: torch TypeError (missing argument), xgrad "
                      "RuntimeError",
     "einsum": "einsum with no operands: TypeError text vs torch's RuntimeError",
     "fmod": "fmod(number, tensor): ZeroDivisionError check before the type check",
-    "nn.BatchNorm1d": "channel mismatch: ValueError, torch RuntimeError 'running_mean should "
-                      "contain ...'",
-    "nn.Embedding": "0 rows / out-of-range ids: IndexError, torch RuntimeError",
-    "nn.GRU": "input_size 0: RuntimeError at forward, torch ValueError at construction",
-    "nn.LSTM": "as nn.GRU",
-    "nn.RNN": "as nn.GRU",
     "randint": "a str in size / float high: RuntimeError from the bounds check before the "
                "TypeError",
 }
