@@ -9,7 +9,7 @@ import numpy as np  # host conversion only
 
 from .device import resolve
 from .dtypes import DType, bool_, dtype_from_name, float32, float64, get_default_dtype, int32, int64
-from .shapes import new_sizes
+from .shapes import check_numel, int_arg, new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -209,7 +209,12 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """Identity matrix of ``n`` rows and ``m`` (default ``n``) columns."""
-    m = n if m is None else m
+    n = int_arg("eye", "n", n)
+    m = n if m is None else int_arg("eye", "m", m)
+    for v in (n, m):
+        if v < 0:
+            raise RuntimeError(f"n must be greater or equal to 0, got {v}")
+    check_numel("eye", (n, m))
     be = resolve(device)
     dt = _factory_dtype(dtype, be)
     r = wrap(be.arange(0, n, 1, int64), be).reshape(n, 1)

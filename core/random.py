@@ -15,7 +15,7 @@ from .autograd.grad_mode import no_grad
 from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
-from .shapes import broadcast_shapes, new_sizes
+from .shapes import broadcast_shapes, need_type, new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
@@ -240,12 +240,16 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
             raise TypeError("randint() missing required argument 'size'")
     if high is None:
         low, high = 0, low
+    for v in (low, high):  # argument types first, as PyTorch's parser
+        if isinstance(v, float) or not hasattr(v, "__index__"):
+            raise TypeError(f"randint(): arguments 'low' and 'high' must be int, got "
+                            f"({type(low).__name__}, {type(high).__name__})")
+    shape = _size((size,), "randint")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     gen = _gen(generator, "randint")
     be = resolve(device)
-    shape = _size((size,), "randint")
     out = _words_below(be, shape, int(high) - int(low), gen) + int(low)
     out = out.to(dtype) if dtype is not None else out
     return out.requires_grad_(True) if requires_grad else out
@@ -254,13 +258,17 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0..n-1``."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    if isinstance(n, bool):
+        raise TypeError("randperm(): argument 'n' (position 1) must be int, not bool")
+    if not isinstance(n, int):
         try:
             n = int(n.__index__())
         except (AttributeError, TypeError):
             raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}") from None
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
+    if n * 8 >= 2 ** 63:  # int64 storage in bytes, as PyTorch computes it
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{n}]")
     gen = _gen(generator, "randperm")
     be = resolve(device)
     (n,) = _size((n,), "randperm")
@@ -273,6 +281,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
               device: Any = None, requires_grad: bool = False, **_layout: Any) -> Tensor:
     """Uniform samples with ``input``'s shape, dtype and device."""
+    need_type("rand_like", "input", input, Tensor)
     return rand(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                 device=device or input._backend, requires_grad=requires_grad)
 
@@ -280,6 +289,7 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any =
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
                device: Any = None, requires_grad: bool = False, **_layout: Any) -> Tensor:
     """Normal samples with ``input``'s shape, dtype and device."""
+    need_type("randn_like", "input", input, Tensor)
     return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                  device=device or input._backend, requires_grad=requires_grad)
 

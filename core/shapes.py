@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = ["Size", "int_sizes", "new_sizes", "dims_arg", "wrap_dim", "int_arg", "check_keepdim",
            "norm_axes", "infer_shape", "broadcast_shapes", "check_broadcastable",
-           "scalar_type_name", "need_type"]
+           "scalar_type_name", "need_type", "check_numel"]
 
 
 class Size(tuple):
@@ -61,7 +61,10 @@ def int_sizes(fn: str, arg: str, args: tuple) -> tuple:
 def new_sizes(fn: str, size: tuple) -> tuple:
     """The size of a new tensor (``zeros(2, 3)``, ``randn((2, 3))``) as a tuple of ints:
     :func:`int_sizes`, then PyTorch's ``RuntimeError`` for a negative dimension or a number of
-    elements past int64."""
+    elements past int64. No size at all (``zeros()``) is PyTorch's ``TypeError``; a 0-d
+    tensor is ``zeros(())``."""
+    if not size:
+        raise TypeError(f"{fn}() missing 1 required positional arguments: \"size\"")
     size = int_sizes(fn, "size", size)
     n = 1
     for s in size:
@@ -71,6 +74,17 @@ def new_sizes(fn: str, size: tuple) -> tuple:
     if n >= 2 ** 63:
         raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)}")
     return size
+
+
+def check_numel(fn: str, shape: tuple) -> None:
+    """PyTorch's ``RuntimeError`` for a shape whose number of elements overflows int64 (an
+    ``expand``/``repeat``/``eye`` to sizes no array can hold)."""
+    n = 1
+    for s in shape:
+        n *= s
+    if n >= 2 ** 63:
+        raise RuntimeError(f"numel: integer multiplication overflow ({fn} to sizes "
+                           f"{list(shape)})")
 
 
 def dims_arg(args: tuple) -> tuple:

@@ -97,10 +97,18 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     return out
 
 
+def _all_dims_of_empty(name: str, a: Tensor, dim: Any) -> None:
+    """PyTorch's RuntimeError for a max/min over every dim of an empty tensor."""
+    if (dim is None or (isinstance(dim, (tuple, list)) and not dim)) and a.numel() == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           f"== 0. Specify the reduction dim with the 'dim' argument.")
+
+
 def _amaxmin(name: str):
     def op(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
         if keepdim.__class__ is not bool:
             check_keepdim(name, keepdim)
+        _all_dims_of_empty(name, a, dim)
         be = a._backend
         shape = a._data.shape
         axes = norm_axes(dim, len(shape), name)
@@ -156,6 +164,7 @@ def max(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if isinstance(dim, Tensor):
         return a.maximum(dim)
     if dim is None:
+        _all_dims_of_empty("max", a, dim)
         return amax(a)
     return _max_dim(a, dim, keepdim, True)
 
@@ -165,6 +174,7 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if isinstance(dim, Tensor):
         return a.minimum(dim)
     if dim is None:
+        _all_dims_of_empty("min", a, dim)
         return amin(a)
     return _max_dim(a, dim, keepdim, False)
 
@@ -176,6 +186,8 @@ def _single_dim(name: str, dim: Any) -> None:
 
 def _arg(name: str):
     def op(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if a.dtype is bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
         if keepdim.__class__ is not bool:
             check_keepdim(name, keepdim)
         be = a._backend

@@ -7,7 +7,7 @@ from typing import Any
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, record
 from ..dispatch import run
-from ..shapes import dims_arg, infer_shape, int_arg, int_sizes, wrap_dim
+from ..shapes import check_numel, dims_arg, infer_shape, int_arg, int_sizes, wrap_dim
 from ..tensor import Tensor, wrap
 from .operands import device_mismatch
 from .views import layout, mark_view, view_strides
@@ -104,7 +104,7 @@ def mT(a: Tensor) -> Tensor:
 
 def expand(a: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to ``sizes`` (-1 keeps a dimension), without copying."""
-    sizes = dims_arg(sizes)
+    sizes = int_sizes("expand", "size", sizes)
     old = a._data.shape
     if len(sizes) < len(old):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
@@ -129,6 +129,7 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
     shape = tuple(shape)
     if shape == old:
         return a
+    check_numel("expand", shape)
     be = a._backend
     out = wrap(run("broadcast_to", be, a._data, shape), be)
     if _State.enabled and a._rg:
@@ -389,12 +390,19 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 
 def repeat(a: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dimension (PyTorch's ``repeat``)."""
-    sizes = dims_arg(sizes)
+    if not sizes:
+        raise TypeError("repeat() missing 1 required positional arguments: \"repeats\"")
+    sizes = int_sizes("repeat", "repeats", sizes)
     shape = a._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
+    for r in sizes:
+        if r < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {r}: "
+                               f"{list(sizes)} (repeat)")
     shape = (1,) * (len(sizes) - len(shape)) + shape
+    check_numel("repeat", tuple(r * s for r, s in zip(sizes, shape)))
     x = reshape(a, shape)
     inter = []
     for s in shape:
@@ -409,7 +417,7 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
 
 def tile(a: Tensor, dims: Any) -> Tensor:
     """``repeat`` with fewer dims padded by ones on the left."""
-    dims = dims_arg((dims,)) if not isinstance(dims, int) else (dims,)
+    dims = int_sizes("tile", "dims", (dims,))
     if len(dims) < a.ndim:
         dims = (1,) * (a.ndim - len(dims)) + tuple(dims)
     return repeat(a, dims)

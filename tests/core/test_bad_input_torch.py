@@ -59,6 +59,33 @@ CASES = [
     # poles and infinities of the special functions, in each float dtype and for ints
     *[(f"{f}_{dt}", lambda L, f=f, dt=dt: getattr(L.t, f)(_s(L, SPECIAL, dt)), None)
       for f in ("lgamma", "digamma") for dt in ("float64", "float32", "float16")],
+    # creation: no size at all, huge sizes, argument types before value checks
+    *[(f"{n}_no_size", lambda L, n=n: getattr(L.t, n)(), "missing 1 required positional")
+      for n in ("zeros", "ones", "empty", "rand", "randn")],
+    ("zeros_0d", lambda L: L.t.zeros(()), None),
+    ("rand_like_tuple", lambda L: L.t.rand_like((2,)), "must be Tensor, not tuple"),
+    ("randn_like_none", lambda L: L.t.randn_like(None), "must be Tensor, not NoneType"),
+    ("randint_str_size_first", lambda L: L.t.randint(5, 0, (-2, "3")), "str"),
+    ("randint_float_high", lambda L: L.t.randint(-2, 1.5, ()), "float"),
+    ("randint_bounds", lambda L: L.t.randint(5, 0, (2,)), "expects 'from' to be less than 'to'"),
+    ("randperm_bool", lambda L: L.t.randperm(True), "must be int, not bool"),
+    ("randperm_huge", lambda L: L.t.randperm(2 ** 62), "overflowed"),
+    ("eye_huge", lambda L: L.t.eye(2 ** 62), "overflow"),
+    ("eye_float", lambda L: L.t.eye(2.5), "must be int"),
+    ("expand_huge", lambda L: L.t.ones(1).expand(2 ** 62, 2 ** 62), "overflow"),
+    ("broadcast_to_huge", lambda L: L.t.broadcast_to(L.t.ones(1), (2 ** 62, 2 ** 62)),
+     "overflow"),
+    ("repeat_huge", lambda L: L.t.ones(3).repeat(2 ** 62, 2 ** 62), None),
+    ("repeat_no_sizes", lambda L: L.t.ones(1, 3).repeat(), "missing 1 required positional"),
+    ("repeat_negative", lambda L: L.t.ones(3).repeat(-1), "negative dimension"),
+    ("tile_str", lambda L: L.t.tile(L.t.ones(3), ("3", -1)), "found element of type str"),
+    # reductions: bool argmax, every dim of an empty tensor
+    ("argmax_bool_first", lambda L: L.t.argmax(_s(L, [[True, False]], "bool"), 5),
+     "does not support bool input"),
+    ("argmin_bool", lambda L: L.t.argmin(_s(L, [True, False], "bool")), "bool"),
+    ("amax_all_empty", lambda L: L.t.amax(L.t.ones(2, 0)), "Expected reduction dim to be"),
+    ("max_all_empty", lambda L: L.t.max(L.t.ones(2, 0)), "max(): Expected reduction dim"),
+    ("amin_dim1_empty", lambda L: L.t.amin(L.t.ones(2, 0), 0), None),
     *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
        None) for f in ("lgamma", "digamma")],
 ]

@@ -24,6 +24,15 @@ LOGITS = [[1.0, 2, 3], [INF, 0, 1], [0.0, 1, 2]]  # the ignored row 1 holds inf
 
 # id, call written once for both libraries, a text xgrad's message must contain (or None)
 CASES = [
+    # activations and softmax: a Tensor input, in a floating dtype
+    *[(f"{n}_tuple", lambda L, n=n: getattr(L.F, n)((2,)), "must be Tensor, not tuple")
+      for n in ("relu", "relu6", "gelu", "elu", "leaky_relu", "silu", "mish", "softplus",
+                "hardtanh", "sigmoid", "tanh")],
+    ("softmax_long", lambda L: L.t.softmax(_ones(L, 2, dt="int64"), 0), "'Long'"),
+    ("softmax_long_to_float", lambda L: L.t.softmax(_ones(L, 2, dt="int64"), 0,
+                                                    dtype=L.t.float32), None),
+    ("log_softmax_bool", lambda L: L.F.log_softmax(_ones(L, 2, dt="bool"), 0), "'Bool'"),
+    ("softmax_empty", lambda L: L.F.softmax(_ones(L, 2, 0), 1), None),
     # batch_norm: running stats of the wrong size are torch's RuntimeError, in its order
     ("batch_norm_1d_input", lambda L: L.F.batch_norm(_ones(L, 3), _ones(L, 3), _ones(L, 3),
                                                      training=True),
