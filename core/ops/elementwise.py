@@ -7,7 +7,14 @@ from typing import Any
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, needs_grad, record
 from ..dispatch import Dispatch, call_kernel, run
-from ..dtypes import bool_, dtype_from_name, get_default_dtype, scalar_dtype
+from ..dtypes import (
+    bool_,
+    dtype_from_name,
+    get_default_dtype,
+    promote_types,
+    result_type_with_scalar,
+    scalar_dtype,
+)
 from ..tensor import Tensor, wrap
 from .fusion import use_fused
 from .operands import binary_operands, check_broadcast, device_mismatch, float_natives
@@ -162,10 +169,15 @@ def remainder(a: Tensor, b: Any) -> Tensor:
 
 def fmod(a: Tensor, b: Any) -> Tensor:
     """C-style remainder: the result has the sign of the dividend (``torch.fmod``)."""
+    if not isinstance(a, Tensor):  # PyTorch has no fmod(number, tensor)
+        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(a).__name__}")
     check_int_divisor(a, b)
     q = div(a, b)
     r = a - (q.sign() * q.abs().floor()).detach() * b
-    return r if a.dtype.is_floating_point else r.to(a.dtype)
+    out = promote_types(a.dtype, b.dtype) if isinstance(b, Tensor) and b.ndim else \
+        result_type_with_scalar(a.dtype, b.item() if isinstance(b, Tensor) else b)
+    return r if out.is_floating_point else r.to(out)
 
 
 def _maxmin(name: str, is_max: bool):

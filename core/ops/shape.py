@@ -171,6 +171,8 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
+    start_dim = int_arg("flatten", "start_dim", start_dim)  # argument types first
+    end_dim = int_arg("flatten", "end_dim", end_dim)
     shape = a._data.shape
     if not shape:
         return reshape(a, (1,))
@@ -276,6 +278,7 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def select(a: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` of dimension ``dim``, that dimension removed (a view)."""
+    dim, index = int_arg("select", "dim", dim), int_arg("select", "index", index)
     nd = len(a._data.shape)
     if nd == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -289,6 +292,11 @@ def select(a: Tensor, dim: int, index: int) -> Tensor:
 
 def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
+    dim = int_arg("split", "dim", dim)
+    if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool) \
+            and split_size_or_sections < 0:  # checked before the dim, as PyTorch
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                           f"{split_size_or_sections}")
     d = wrap_dim(dim, a.ndim, "split")
     if not a.ndim:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
@@ -331,11 +339,12 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` nearly equal pieces."""
     chunks = int_arg("chunk", "chunks", chunks)
-    d = wrap_dim(dim, a.ndim, "chunk")
+    dim = int_arg("chunk", "dim", dim)
     if not a.ndim:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
+    if chunks <= 0:  # checked before the dim, as PyTorch
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = wrap_dim(dim, a.ndim, "chunk")
     n = a._data.shape[d]
     step = -(-n // chunks) if n else 1
     return split(a, step, dim)
@@ -369,6 +378,8 @@ def flip(a: Tensor, dims: Any) -> Tensor:
 
 def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     """Rotate elements along ``dims`` by ``shifts``."""
+    if dims is not None:
+        int_sizes("roll", "dims", (dims,))  # PyTorch's TypeError for a bool, float, str dim
     if dims is None:
         return roll(a.reshape(-1), shifts, 0).reshape(a._data.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)

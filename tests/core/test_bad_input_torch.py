@@ -86,6 +86,18 @@ CASES = [
     ("amax_all_empty", lambda L: L.t.amax(L.t.ones(2, 0)), "Expected reduction dim to be"),
     ("max_all_empty", lambda L: L.t.max(L.t.ones(2, 0)), "max(): Expected reduction dim"),
     ("amin_dim1_empty", lambda L: L.t.amin(L.t.ones(2, 0), 0), None),
+    # argument types and values in PyTorch's order
+    ("fmod_number_first", lambda L: L.t.fmod(2.0, _s(L, [2], "int64")), "must be Tensor"),
+    ("fmod_int_by_float", lambda L: L.t.fmod(_s(L, [3], "int32"), _s(L, [[2.0, 1.5]],
+                                                                      "float64")), None),
+    ("fmod_int32_by_int64", lambda L: L.t.fmod(_s(L, [3, -7], "int32"), _s(L, [2], "int64")),
+     None),
+    ("einsum_no_operands", lambda L: L.t.einsum("ij,jk->ik", []), "at least one operand"),
+    ("select_none_index", lambda L: L.t.select(L.t.ones(3, 1), -6, None), "must be int"),
+    ("split_negative_first", lambda L: L.t.split(L.t.ones(1), -1, -3), "non-negative"),
+    ("chunk_zero_first", lambda L: L.t.chunk(L.t.ones(1), 0, -3), "greater than 0"),
+    ("flatten_none_end", lambda L: L.t.flatten(L.t.ones(3, 1), -6, None), "must be int"),
+    ("roll_bool_dims", lambda L: L.t.roll(L.t.ones(2, 3), (1, 2), True), "tuple of ints"),
     *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
        None) for f in ("lgamma", "digamma")],
 ]

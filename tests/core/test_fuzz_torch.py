@@ -105,8 +105,6 @@ DEVIATIONS: dict[tuple[str, str], str] = {
 # xfail (an unexpected pass fails, so a fixed gap must leave this list). They are the work that
 # remains on issue 13 item 4; the full run reports their counts.
 KNOWN_GAPS: dict[str, str] = {
-    "einsum": "einsum with no operands: TypeError text vs torch's RuntimeError",
-    "fmod": "fmod(number, tensor): ZeroDivisionError check before the type check",
 }
 
 _NUMPY_DIR = os.sep + "numpy" + os.sep
