@@ -192,6 +192,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = int_arg("linspace", "steps", steps)
     be = resolve(device)
     dt = _factory_dtype(dtype, be)
     if steps == 1:

@@ -199,7 +199,8 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
     """Uniform samples in [0, 1)."""
     gen = _gen(generator, "rand")
     be = resolve(device)
-    t = _uniform01(be, _size(size), _float_dtype(dtype), gen)
+    shape = _size(size)  # the size's TypeError before the dtype's, as PyTorch
+    t = _uniform01(be, shape, _float_dtype(dtype), gen)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -208,8 +209,8 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     """Standard normal samples (Box-Muller over two uniform streams)."""
     gen = _gen(generator, "randn")
     be = resolve(device)
-    dt = _float_dtype(dtype)
     shape = _size(size, "randn")
+    dt = _float_dtype(dtype)
     wide = float64 if float64 in be.dtypes else float32
     # The words drawn depend on the output dtype only, so every backend consumes the same
     # stream; the transform then runs in the widest float the backend has.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..autograd.grad_mode import no_grad
 from ..dtypes import bfloat16, float16, float32
-from ..shapes import need_type, scalar_type_name
+from ..shapes import int_sizes, need_type, scalar_type_name
 from ..tensor import Tensor
 from .functional_common import _channel_shape
 
@@ -89,7 +89,10 @@ def _check_batch_norm_args(input: Tensor, *stats: Tensor | None) -> None:
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not isinstance(normalized_shape, (tuple, list)):  # PyTorch's F.layer_norm wants a tuple
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
+                        f"of ints, not {type(normalized_shape).__name__}")
+    ns = int_sizes("layer_norm", "normalized_shape", (normalized_shape,))
     if not ns:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
                            "containing at least one element, but got normalized_shape = []")
@@ -132,6 +135,10 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``."""
+    need_type("normalize", "input", input, Tensor)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {scalar_type_name(input.dtype.name)}")
     return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
 
 

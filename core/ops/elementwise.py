@@ -340,6 +340,10 @@ def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Clamp to ``[min, max]`` (either may be None or a tensor); gradient passes inside."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
+        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(min).__name__}, {type(max).__name__}): min and max are both "
+                        f"Tensors or both numbers")
     out = a
     if min is not None:
         out = _clamp_side(out, min, True)

@@ -447,7 +447,8 @@ def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
         return where(mask, value.to(a.dtype), a)
-    return where(mask, value, a)
+    out = where(mask, value, a)
+    return out if out.dtype is a.dtype else out.to(a.dtype)  # a keeps its dtype, as PyTorch
 
 
 def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:

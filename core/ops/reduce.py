@@ -92,6 +92,8 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape), "prod")
     out = wrap(run("prod", be, a._data, axes, keepdim), be)
+    if dtype is not None and out.dtype is not a.dtype:  # prod(dtype=bool) stays bool
+        out = out.to(a.dtype)
     if _State.enabled and a._rg:
         record(out, "prod", (a,), (axes, keepdim), ((a, a._version),))
     return out
@@ -194,8 +196,8 @@ def _arg(name: str):
         if dim is None:
             flat = a.reshape(-1)
             if flat._data.shape[0] == 0:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.")
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
             out = wrap(run(name, be, flat._data, 0, False), be)
             return out.reshape([1] * len(a._data.shape)) if keepdim else out
         _single_dim(name, dim)
@@ -274,6 +276,8 @@ def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where every element (over ``dim``) is nonzero."""
     if keepdim.__class__ is not bool:
         check_keepdim("all", keepdim)
+    if isinstance(dim, (tuple, list)) and not dim:  # no dims: nothing reduced, as PyTorch
+        return a != 0
     if not a.numel():  # an empty reduction is True, in the shape of the reduced dims
         return sum(a == 0, dim, keepdim) == 0
     return amin(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_)
@@ -283,6 +287,8 @@ def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where some element (over ``dim``) is nonzero."""
     if keepdim.__class__ is not bool:
         check_keepdim("any", keepdim)
+    if isinstance(dim, (tuple, list)) and not dim:
+        return a != 0
     if not a.numel():  # an empty reduction is False, in the shape of the reduced dims
         return sum(a != 0, dim, keepdim) > 0
     return amax(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_)

@@ -22,6 +22,9 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 def view(a: Tensor, *shape: Any) -> Tensor:
     """A view of ``a`` with a new shape (one dim may be -1), sharing its storage; raises when
     ``a``'s strides do not allow it (use :meth:`reshape`). ``view(dtype)`` is unsupported."""
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected one of: (torch.dtype dtype), (tuple of ints size)")
     return _reshape(a, int_sizes("view", "size", shape), True)
 
 
@@ -292,6 +295,10 @@ def select(a: Tensor, dim: int, index: int) -> Tensor:
 
 def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
+    if not isinstance(split_size_or_sections, (int, tuple, list)) or \
+            isinstance(split_size_or_sections, bool):
+        raise TypeError(f"split(): argument 'split_size' must be int or tuple of ints, not "
+                        f"{type(split_size_or_sections).__name__}")
     dim = int_arg("split", "dim", dim)
     if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool) \
             and split_size_or_sections < 0:  # checked before the dim, as PyTorch

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..creation import arange, full, tensor
-from ..dtypes import int64
+from ..dtypes import bool_, int64
 from ..shapes import check_keepdim, wrap_dim
 from ..tensor import Tensor
 from .elementwise import where
@@ -65,6 +65,8 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """The lower median: over all elements (a 0-d tensor) when ``dim`` is None, else
     ``(values, indices)`` along ``dim``; NaN when the slice holds a NaN."""
     _check_tensor("median", input)
+    if input.dtype is bool_:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if keepdim.__class__ is not bool:
         check_keepdim("median", keepdim)
     if dim is None:

@@ -98,6 +98,21 @@ CASES = [
     ("chunk_zero_first", lambda L: L.t.chunk(L.t.ones(1), 0, -3), "greater than 0"),
     ("flatten_none_end", lambda L: L.t.flatten(L.t.ones(3, 1), -6, None), "must be int"),
     ("roll_bool_dims", lambda L: L.t.roll(L.t.ones(2, 3), (1, 2), True), "tuple of ints"),
+    ("randn_no_size_before_dtype", lambda L: L.t.randn(dtype=L.t.int32), "missing 1 required"),
+    ("argmax_all_empty", lambda L: L.t.argmax(L.t.ones(2, 0)), "Expected reduction dim"),
+    ("all_no_dims", lambda L: L.t.all(_s(L, [[1, 0, 2]], "int64"), dim=[], keepdim=True), None),
+    ("any_no_dims", lambda L: L.t.any(_s(L, [[1, 0, 2]], "int64"), dim=()), None),
+    ("prod_dtype_bool", lambda L: L.t.prod(_s(L, [[1.0, 2], [0, 3]]), 1, dtype=L.t.bool), None),
+    ("masked_fill_keeps_bool", lambda L: L.t.masked_fill(
+        _s(L, [True, False], "bool"), _s(L, [False, True], "bool"), 2.5), None),
+    ("masked_fill_keeps_int", lambda L: L.t.masked_fill(
+        _s(L, [1, 2], "int64"), _s(L, [False, True], "bool"), 2.5), None),
+    ("median_bool", lambda L: L.t.median(_s(L, [True, False], "bool")), "'Bool'"),
+    ("trace_bool", lambda L: L.t.trace(L.t.ones(3, 0, dtype=L.t.bool)), "'Bool'"),
+    ("linspace_float_steps", lambda L: L.t.linspace(0, 3.0, 1.5), "must be int"),
+    ("view_no_size", lambda L: L.t.ones(2, 3).view(), None),
+    ("split_float_size", lambda L: L.t.split(L.t.ones(3), 1.5, 3), None),
+    ("clamp_tensor_and_number", lambda L: L.t.clamp(L.t.ones(2), L.t.zeros(2), False), None),
     *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
        None) for f in ("lgamma", "digamma")],
 ]

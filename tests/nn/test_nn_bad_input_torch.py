@@ -33,6 +33,9 @@ CASES = [
                                                     dtype=L.t.float32), None),
     ("log_softmax_bool", lambda L: L.F.log_softmax(_ones(L, 2, dt="bool"), 0), "'Bool'"),
     ("softmax_empty", lambda L: L.F.softmax(_ones(L, 2, 0), 1), None),
+    ("layer_norm_int_shape", lambda L: L.F.layer_norm(_ones(L, 2, 3), 3), "tuple of ints"),
+    ("normalize_int", lambda L: L.F.normalize(_ones(L, 2, 3, dt="int32"), 2.0, -6),
+     "Expected a floating point"),
     # batch_norm: running stats of the wrong size are torch's RuntimeError, in its order
     ("batch_norm_1d_input", lambda L: L.F.batch_norm(_ones(L, 3), _ones(L, 3), _ones(L, 3),
                                                      training=True),
