@@ -5,7 +5,7 @@ from typing import Any
 
 from ..ops import fused as fused_ops
 from ..ops.fused import log_softmax
-from ..shapes import scalar_type_name, wrap_dim
+from ..shapes import need_type, scalar_type_name, wrap_dim
 from ..tensor import Tensor
 from .functional_common import _channel_shape, _legacy_reduction, _reduce, _where
 
@@ -16,6 +16,18 @@ __all__ = [
 
 
 # ---- losses --------------------------------------------------------------------------------
+def _check_smoothing(label_smoothing: float) -> None:
+    """PyTorch's RuntimeError for a label smoothing outside [0, 1] (after the shape checks)."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
+def _check_reduction(reduction: str) -> None:
+    """PyTorch's ValueError for an unknown reduction, raised before any other check."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
 def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"{name}: Using a target size ({target.shape}) that is different to the "
@@ -46,6 +58,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    need_type("smooth_l1_loss", "target", target, Tensor, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -59,6 +72,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """``0.5 d^2`` where ``|d| <= delta``, else ``delta (|d| - 0.5 delta)``."""
+    need_type("huber_loss", "target", target, Tensor, 2)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = (input - target).abs()
@@ -153,8 +167,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if tuple(input.shape) == tuple(target.shape):  # class probabilities, as PyTorch decides
         if not target.dtype.is_floating_point:
             raise RuntimeError(f"Expected floating point type for target with class "
@@ -163,6 +175,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             wrap_dim(1, 0)  # PyTorch's IndexError: a 0-d input has no class dim
         c = input.shape[1] if input.ndim > 1 else input.shape[0]
         _check_weight(weight, c)
+        _check_smoothing(label_smoothing)
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
     if input.ndim == 0:
         wrap_dim(1, 0)
@@ -172,6 +185,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_nll_shapes(input, target)
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_weight(weight, c)
+    _check_smoothing(label_smoothing)
     has_ignored = fused_ops.check_targets(target, c, ignore_index)
     logits = _class_last(input)
     t = target.reshape(-1)
@@ -220,6 +234,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          reduction: str = "mean") -> Tensor:
     """``-(t log x + (1 - t) log(1 - x))`` with logs clamped at -100, as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
     _check_same_size(input, target, "binary_cross_entropy")
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.name} but expected {input.dtype.name} "
@@ -240,7 +255,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid + binary cross entropy in one numerically stable expression."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
     _check_same_size(input, target, "binary_cross_entropy_with_logits")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{scalar_type_name(target.dtype.name)}")
     softplus_neg = (-input).relu() + (-input.abs()).exp().log1p()  # log(1 + exp(-x))
     if pos_weight is not None:
         lw = 1 + (pos_weight - 1) * target
@@ -249,6 +271,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         loss = (1 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight
+    if loss.dtype is not target.dtype:  # PyTorch returns the target's float dtype here
+        loss = loss.to(target.dtype)
     return _reduce(loss, reduction)
 
 
@@ -257,6 +281,10 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
     """Pointwise KL divergence ``target * (log target - input)`` (input is log-probabilities);
     ``reduction='batchmean'`` divides the sum by the batch size."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    if not input.dtype.is_floating_point or not target.dtype.is_floating_point:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -434,6 +434,7 @@ def _logical(name: str):
             b = Tensor_full_like_scalar(a, bool(b))
         if b._backend is not a._backend:
             raise device_mismatch(name, a, b)
+        check_broadcast(name, a, b)
         be = a._backend
         return wrap(run(name, be, a.to(bool_)._data, b.to(bool_)._data), be)
 

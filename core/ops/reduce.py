@@ -228,6 +228,8 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         a = a.to(get_default_dtype())
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape))
+    if not a.numel():  # an empty sum: log(0) = -inf, as PyTorch (no max of nothing)
+        return a.exp().sum(axes, keepdim).log()
     if use_fused(be, "logsumexp"):
         out = wrap(run("logsumexp", be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:

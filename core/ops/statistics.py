@@ -126,6 +126,9 @@ def _quantile(fn: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpola
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{fn}() interpolation must be one of linear, lower, higher, "
                            f"midpoint or nearest, but got {interpolation}")
+    if not isinstance(q, (Tensor, int, float)) or isinstance(q, bool):
+        raise TypeError(f"{fn}() received an invalid combination of arguments: 'q' must be a "
+                        f"float or a Tensor, not {type(q).__name__}")
     scalar_q = not isinstance(q, Tensor)
     qt = tensor([float(q)], dtype=input.dtype, device=input.device) if scalar_q else q
     if qt.ndim > 1:

@@ -113,6 +113,11 @@ CASES = [
     ("view_no_size", lambda L: L.t.ones(2, 3).view(), None),
     ("split_float_size", lambda L: L.t.split(L.t.ones(3), 1.5, 3), None),
     ("clamp_tensor_and_number", lambda L: L.t.clamp(L.t.ones(2), L.t.zeros(2), False), None),
+    ("logsumexp_empty", lambda L: L.t.logsumexp(L.t.ones(2, 0), 1), None),
+    ("logsumexp_empty_all", lambda L: L.t.logsumexp(L.t.ones(2, 0), (0, 1)), None),
+    ("quantile_list_q", lambda L: L.t.quantile(L.t.ones(3), [0.5]), "'q'"),
+    ("logical_and_broadcast", lambda L: L.t.logical_and(L.t.ones(2, 3), L.t.ones(0)),
+     "must match the size"),
     *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
        None) for f in ("lgamma", "digamma")],
 ]

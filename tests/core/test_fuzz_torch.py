@@ -90,6 +90,9 @@ DEVIATIONS: dict[tuple[str, str], str] = {
     ("prod", "silent"): "prod(dim=(0, 1)): xgrad's prod takes a tuple of dims like sum; "
     "torch's takes one int. The result is the product over those dims, not a wrong answer.",
     ("eye", "silent"): "eye(n, None): xgrad reads m=None as m=n (its default); torch refuses None.",
+    ("eye", "wrong_exception_type"): "eye(huge, None): torch's TypeError is for the None (see "
+    "above); xgrad reads it as m=n and raises the size overflow's RuntimeError.",
+    ("logsumexp", "silent"): "logsumexp(x, dim=None): as logsumexp(all), every dim is reduced.",
     ("permute", "silent"): "permute(x, 0): torch's function form wants a tuple, its method takes "
     "ints; xgrad's one implementation takes both.",
     **{(n, "silent"): "a negative index: torch's gather/scatter refuse it; xgrad's kernels "

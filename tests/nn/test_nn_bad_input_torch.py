@@ -36,6 +36,22 @@ CASES = [
     ("layer_norm_int_shape", lambda L: L.F.layer_norm(_ones(L, 2, 3), 3), "tuple of ints"),
     ("normalize_int", lambda L: L.F.normalize(_ones(L, 2, 3, dt="int32"), 2.0, -6),
      "Expected a floating point"),
+    # losses: the reduction first, then dtypes
+    ("bce_reduction_first", lambda L: L.F.binary_cross_entropy(
+        _ones(L, 2, 3, dt="int64"), _ones(L, 2, 3, dt="float16"), reduction="bogus"),
+     "not a valid value for reduction"),
+    ("kl_div_reduction_first", lambda L: L.F.kl_div(_ones(L, 2, 0), _ones(L, 3),
+                                                    reduction="bogus"), "reduction"),
+    ("kl_div_int", lambda L: L.F.kl_div(_ones(L, 2, dt="int32"), _ones(L, 2)), "Integral"),
+    ("bce_logits_int_input", lambda L: L.F.binary_cross_entropy_with_logits(
+        _ones(L, 2, dt="int32"), _ones(L, 2)), "'Int'"),
+    ("bce_logits_target_dtype", lambda L: L.F.binary_cross_entropy_with_logits(
+        _s(L, [0.5, -1.0]), _s(L, [1.0, 0.0], "float16"), reduction="sum"), None),
+    ("huber_number_target", lambda L: L.F.huber_loss(_s(L, 1.0), 2), None),
+    ("cross_entropy_batch_before_smoothing", lambda L: L.F.cross_entropy(
+        _ones(L, 0, 3), _ones(L, 2, 3), label_smoothing=-0.1), "batch_size"),
+    ("cross_entropy_bad_smoothing", lambda L: L.F.cross_entropy(
+        _ones(L, 2, 3), _ones(L, 2, dt="int64"), label_smoothing=1.5), "label_smoothing"),
     # batch_norm: running stats of the wrong size are torch's RuntimeError, in its order
     ("batch_norm_1d_input", lambda L: L.F.batch_norm(_ones(L, 3), _ones(L, 3), _ones(L, 3),
                                                      training=True),
