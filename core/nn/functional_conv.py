@@ -21,6 +21,8 @@ __all__ = [
 
 # ---- convolution -------------------------------------------------------------------------
 def _conv_check(input: Tensor, weight: Tensor, groups: int, nd: int, transposed: bool) -> None:
+    if groups <= 0:
+        raise RuntimeError(f"non-positive groups is not supported (got groups={groups})")
     if input.ndim != nd + 2:
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"conv{nd}d, but got input of size: {list(input.shape)}")
@@ -258,17 +260,17 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{list(input.shape)}")
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for "
-                                  f"'{scalar_type_name(input.dtype.name)}'")
     h, w = input.shape[-2:]
     oh, ow = (h if osz[0] is None else _pair(osz[0], 1)[0]), \
         (w if osz[1] is None else _pair(osz[1], 1)[0])
     if oh < 0 or ow < 0:
         raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than "
                            f"or equal to 0 but received {{{oh}, {ow}}}")
-    if oh == 0 or ow == 0:
+    if oh == 0 or ow == 0:  # an empty result: PyTorch checks no dtype then
         return zeros(tuple(input.shape[:-2]) + (oh, ow), dtype=input.dtype, device=input.backend)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))
     ph = _adaptive_matrix(h, oh, input)

@@ -22,6 +22,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """Normalise over every dim but the channel dim (1); in training, update running stats
     in place with the unbiased batch variance, as PyTorch does."""
     need_type("batch_norm", "input", input, Tensor)
+    if training and eps <= 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     if training:
@@ -147,6 +149,12 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     if dim.__class__ is not int:
         raise TypeError(f"cosine_similarity(): argument 'dim' (position 3) must be int, not "
                         f"{type(dim).__name__}")
+    for x in (x1, x2):
+        need_type("cosine_similarity", "x1", x, Tensor)
+    if not (x1.dtype.is_floating_point or x2.dtype.is_floating_point):
+        name = scalar_type_name(x1.dtype.name if x1.dtype.is_floating_point else x2.dtype.name)
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
+                           f"{scalar_type_name(x2.dtype.name) if name == 'Bool' else name}")
     n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

@@ -57,6 +57,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for i in range(len(pad) // 2):
         widths[nd - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if mode == "constant":
+        for i, (b, a) in enumerate(widths):
+            if input.shape[i] + b + a < 0:
+                raise RuntimeError(f"narrow(): length must be non-negative. (pad {pad} of an "
+                                   f"input of shape {list(input.shape)})")
         crop = tuple(slice(max(-b, 0), input.shape[i] - max(-a, 0))
                      for i, (b, a) in enumerate(widths))
         x = input[crop] if any(b < 0 or a < 0 for b, a in widths) else input

@@ -154,9 +154,15 @@ def floordiv(a: Tensor, b: Any) -> Tensor:
 
 def pow(a: Tensor, exponent: Any) -> Tensor:
     """``a ** exponent`` elementwise."""
+    if _is_bool(a) and _is_bool(exponent):  # PyTorch has no bool ** bool kernel
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if not isinstance(a, Tensor):
         return _rpow(exponent, a)
     return _pow(a, exponent)
+
+
+def _is_bool(x: Any) -> bool:
+    return x.dtype is bool_ if isinstance(x, Tensor) else isinstance(x, bool)
 
 
 def remainder(a: Tensor, b: Any) -> Tensor:

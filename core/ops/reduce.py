@@ -244,6 +244,8 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (2 / 'fro' by default; 1, inf, -inf, any p > 0)."""
+    if isinstance(p, str) and p not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.vector_norm: Order {p} not supported.")
     if p in ("fro", 2, 2.0, None):
         return _sqrt_zero_grad((a * a).sum(dim, keepdim))
     if p == 1:

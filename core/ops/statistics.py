@@ -65,10 +65,12 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """The lower median: over all elements (a 0-d tensor) when ``dim`` is None, else
     ``(values, indices)`` along ``dim``; NaN when the slice holds a NaN."""
     _check_tensor("median", input)
-    if input.dtype is bool_:
-        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if keepdim.__class__ is not bool:
         check_keepdim("median", keepdim)
+    if dim is not None:
+        wrap_dim(dim, input.ndim, "median")  # the dim's errors before the dtype's
+    if input.dtype is bool_:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if dim is None:
         flat = input.reshape(-1)
         if flat.shape[0] == 0:
@@ -121,6 +123,9 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 def _quantile(fn: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,
               ignore_nan: bool) -> Tensor:
     _check_tensor(fn, input)
+    if not isinstance(q, (Tensor, int, float)) or isinstance(q, bool):
+        raise TypeError(f"{fn}() received an invalid combination of arguments: 'q' must be a "
+                        f"float or a Tensor, not {type(q).__name__}")
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{fn}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:

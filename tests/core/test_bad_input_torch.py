@@ -118,6 +118,16 @@ CASES = [
     ("quantile_list_q", lambda L: L.t.quantile(L.t.ones(3), [0.5]), "'q'"),
     ("logical_and_broadcast", lambda L: L.t.logical_and(L.t.ones(2, 3), L.t.ones(0)),
      "must match the size"),
+    ("median_bool_dim_first", lambda L: L.t.median(L.t.ones(2, 3, dtype=L.t.bool), 3, True),
+     "Dimension out of range"),
+    ("quantile_q_type_first", lambda L: L.t.quantile(_s(L, 1, "int64"), [0.2, 0.8], 0), "'q'"),
+    ("logcumsumexp_dim_type_first", lambda L: L.t.logcumsumexp(
+        L.t.ones(2, 3, dtype=L.t.int32), [0]), "must be int"),
+    ("div_rounding_mode_int", lambda L: L.t.div(L.t.ones(2), L.t.ones(2), rounding_mode=1),
+     "rounding_mode"),
+    ("norm_bogus_order", lambda L: L.t.norm(_s(L, 1.0, "float64"), "bogus", [0]), "bogus"),
+    ("pow_bool_bool", lambda L: L.t.pow(True, _s(L, [True, False], "bool")), "'Bool'"),
+    ("pow_bool_tensors", lambda L: _s(L, True, "bool") ** _s(L, [[True]], "bool"), "'Bool'"),
     *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
        None) for f in ("lgamma", "digamma")],
 ]

@@ -92,6 +92,12 @@ DEVIATIONS: dict[tuple[str, str], str] = {
     ("eye", "silent"): "eye(n, None): xgrad reads m=None as m=n (its default); torch refuses None.",
     ("eye", "wrong_exception_type"): "eye(huge, None): torch's TypeError is for the None (see "
     "above); xgrad reads it as m=n and raises the size overflow's RuntimeError.",
+    **{(n, "xgrad_raises"): "an out-of-range dim on an empty tensor (cummax/cummin) or with "
+       "n=0 (diff): torch returns without checking the dim; xgrad checks it first."
+       for n in ("cummax", "cummin", "diff")},
+    **{(n, "xgrad_raises"): "an empty batch with mismatched input/weight dtypes: torch skips "
+       "the dtype check for an empty input; xgrad checks it first."
+       for n in ("F.conv2d(groups)", "F.conv_transpose2d")},
     ("logsumexp", "silent"): "logsumexp(x, dim=None): as logsumexp(all), every dim is reduced.",
     ("permute", "silent"): "permute(x, 0): torch's function form wants a tuple, its method takes "
     "ints; xgrad's one implementation takes both.",

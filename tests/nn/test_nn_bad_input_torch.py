@@ -52,6 +52,17 @@ CASES = [
         _ones(L, 0, 3), _ones(L, 2, 3), label_smoothing=-0.1), "batch_size"),
     ("cross_entropy_bad_smoothing", lambda L: L.F.cross_entropy(
         _ones(L, 2, 3), _ones(L, 2, dt="int64"), label_smoothing=1.5), "label_smoothing"),
+    ("cosine_similarity_int", lambda L: L.F.cosine_similarity(
+        _ones(L, 1, dt="int32"), _ones(L, 2, 3, 4, dt="int64"), 2), "floating point"),
+    ("batch_norm_eps_0_training", lambda L: L.F.batch_norm(_ones(L, 2, 3), None, None,
+                                                           training=True, eps=0.0),
+     "eps must be positive during training"),
+    ("conv2d_groups_0", lambda L: L.F.conv2d(_ones(L, 1, 0, 3, 3), _ones(L, 2, 1, 1, 1),
+                                             groups=0), "non-positive groups"),
+    ("adaptive_avg_pool2d_bool_0", lambda L: L.F.adaptive_avg_pool2d(
+        _ones(L, 2, 4, 4, dt="bool"), 0), None),
+    ("pad_constant_too_negative", lambda L: L.F.pad(_ones(L, 2, 3), (-5, 0)),
+     "length must be non-negative"),
     # batch_norm: running stats of the wrong size are torch's RuntimeError, in its order
     ("batch_norm_1d_input", lambda L: L.F.batch_norm(_ones(L, 3), _ones(L, 3), _ones(L, 3),
                                                      training=True),
