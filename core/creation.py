@@ -166,12 +166,12 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     """Values from ``start`` to ``end`` (exclusive) with ``step``."""
     if end is None:
         start, end = 0, start
-    if step == 0:
+    if step == 0 or (isinstance(step, float) and math.isnan(step)):
         raise RuntimeError("step must be nonzero")
     for name, v in (("start", start), ("end", end), ("step", step)):
         if not isinstance(v, (int, float, Tensor)) and not hasattr(v, "__float__"):
             raise TypeError(f"arange(): argument '{name}' must be Number, not {type(v).__name__}")
-        if not isinstance(v, Tensor) and not math.isfinite(float(v)):
+        if not isinstance(v, Tensor) and not math.isfinite(float(v)) and name != "step":
             raise RuntimeError(f"unsupported range: {start} -> {end}")
     vals = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
     if (vals[1] - vals[0]) * vals[2] < 0:
@@ -180,7 +180,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if dtype is None:
         dtype = int64 if all(isinstance(v, (int, np.integer)) for v in vals) else get_default_dtype()
     dt = _factory_dtype(dtype, be)
-    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    # an infinite step: PyTorch's arange is empty then (its size is computed as 0)
+    n = 0 if math.isinf(vals[2]) else max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    if n == 0:
+        t = zeros((0,), dtype=dt, device=be)
+        return t.requires_grad_(True) if requires_grad else t
     wide = int64 if dt in (int32, int64) else float64 if float64 in be.dtypes else dt
     t = wrap(be.arange(vals[0], vals[1], vals[2], wide), be)
     if t._data.shape[0] != n:

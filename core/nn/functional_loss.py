@@ -290,7 +290,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
     else:
         pos = target > 0
         # xlogy(t, t): 0 at t == 0, NaN for a negative target (log of it), as PyTorch
-        safe = _where(pos, target, _where(target < 0, float("nan"), 1.0))
+        safe = _where(pos, target, _where(target < 0, float("nan"), 1.0).to(target.dtype))
         loss = target * safe.log() - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)

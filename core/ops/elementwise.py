@@ -181,6 +181,11 @@ def fmod(a: Tensor, b: Any) -> Tensor:
     check_int_divisor(a, b)
     q = div(a, b)
     r = a - (q.sign() * q.abs().floor()).detach() * b
+    if r.dtype.is_floating_point:  # fmod(x, +-inf) is x for a finite x (not x - 0 * inf)
+        if isinstance(b, Tensor):
+            r = where(isinf(b) & isfinite(a), a.to(r.dtype), r)
+        elif isinstance(b, float) and b in (float("inf"), float("-inf")):
+            r = where(isfinite(a), a.to(r.dtype), r)
     out = promote_types(a.dtype, b.dtype) if isinstance(b, Tensor) and b.ndim else \
         result_type_with_scalar(a.dtype, b.item() if isinstance(b, Tensor) else b)
     return r if out.is_floating_point else r.to(out)

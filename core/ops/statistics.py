@@ -15,7 +15,7 @@ from typing import Any
 from ..autograd.grad_mode import no_grad
 from ..creation import arange, full, tensor
 from ..dtypes import bool_, int64
-from ..shapes import check_keepdim, wrap_dim
+from ..shapes import check_keepdim, int_arg, wrap_dim
 from ..tensor import Tensor
 from .elementwise import where
 from .reduce import _MaxResult
@@ -126,6 +126,8 @@ def _quantile(fn: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpola
     if not isinstance(q, (Tensor, int, float)) or isinstance(q, bool):
         raise TypeError(f"{fn}() received an invalid combination of arguments: 'q' must be a "
                         f"float or a Tensor, not {type(q).__name__}")
+    if dim is not None and dim.__class__ is not int:
+        int_arg(fn, "dim", dim)  # the dim's TypeError before the dtype's, as PyTorch
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{fn}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:

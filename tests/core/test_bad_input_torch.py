@@ -128,6 +128,13 @@ CASES = [
     ("norm_bogus_order", lambda L: L.t.norm(_s(L, 1.0, "float64"), "bogus", [0]), "bogus"),
     ("pow_bool_bool", lambda L: L.t.pow(True, _s(L, [True, False], "bool")), "'Bool'"),
     ("pow_bool_tensors", lambda L: _s(L, True, "bool") ** _s(L, [[True]], "bool"), "'Bool'"),
+    ("fmod_by_inf", lambda L: L.t.fmod(_s(L, 1.5, "float16"), _s(L, [INF, -INF, 2.0])), None),
+    ("fmod_by_python_inf", lambda L: L.t.fmod(_s(L, [1.5, -2.0, INF]), INF), None),
+    ("arange_inf_step", lambda L: L.t.arange(0, 2.5, INF), None),
+    ("arange_nan_step", lambda L: L.t.arange(0, 5, NAN), "step must be nonzero"),
+    ("quantile_dim_type_first", lambda L: L.t.quantile(_s(L, [1, 2], "int64"), 0.5, "0"),
+     "must be int"),
+    ("tensor_complex_int_dtype", lambda L: L.t.tensor([1 + 2j], dtype=L.t.int32), None),
     *[(f"{f}_int", lambda L, f=f: getattr(L.t, f)(_s(L, [0, -1, -2, 1, 2, 5, -4], "int64")),
        None) for f in ("lgamma", "digamma")],
 ]

@@ -98,6 +98,9 @@ DEVIATIONS: dict[tuple[str, str], str] = {
     **{(n, "xgrad_raises"): "an empty batch with mismatched input/weight dtypes: torch skips "
        "the dtype check for an empty input; xgrad checks it first."
        for n in ("F.conv2d(groups)", "F.conv_transpose2d")},
+    ("sub", "wrong_exception_type"): "sub(True, 2): as the xgrad_raises case above, the "
+    "xgrad.* form wants a Tensor first (TypeError); torch makes a bool tensor of the number and "
+    "refuses bool subtraction (RuntimeError).",
     ("logsumexp", "silent"): "logsumexp(x, dim=None): as logsumexp(all), every dim is reduced.",
     ("permute", "silent"): "permute(x, 0): torch's function form wants a tuple, its method takes "
     "ints; xgrad's one implementation takes both.",

@@ -63,6 +63,8 @@ CASES = [
         _ones(L, 2, 4, 4, dt="bool"), 0), None),
     ("pad_constant_too_negative", lambda L: L.F.pad(_ones(L, 2, 3), (-5, 0)),
      "length must be non-negative"),
+    ("kl_div_half_target", lambda L: L.F.kl_div(_s(L, [0.5, -1.0]), _s(L, [0.3, 0.0], "float16"),
+                                                reduction="none"), None),
     # batch_norm: running stats of the wrong size are torch's RuntimeError, in its order
     ("batch_norm_1d_input", lambda L: L.F.batch_norm(_ones(L, 3), _ones(L, 3), _ones(L, 3),
                                                      training=True),
