@@ -114,10 +114,9 @@ DEVIATIONS: dict[tuple[str, str], str] = {
 }
 
 # Callables whose CI examples still show a gap between xgrad and torch: each runs as a strict
-# xfail (an unexpected pass fails, so a fixed gap must leave this list). They are the work that
-# remains on issue 13 item 4; the full run reports their counts.
-KNOWN_GAPS: dict[str, str] = {
-}
+# xfail (an unexpected pass fails, so a fixed gap must leave this list); the full run reports
+# their counts. Empty since issue 13's fixes: a new gap goes here (name: what differs) or is fixed.
+KNOWN_GAPS: dict[str, str] = {}
 
 _NUMPY_DIR = os.sep + "numpy" + os.sep
 EXAMPLES = int(os.environ.get("XGRAD_FUZZ_EXAMPLES", "0"))
