@@ -9,7 +9,7 @@ import numpy as np  # host conversion only
 
 from .device import resolve
 from .dtypes import DType, bool_, dtype_from_name, float32, float64, get_default_dtype, int32, int64
-from .shapes import new_sizes
+from .shapes import check_numel, int_arg, new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -166,12 +166,12 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     """Values from ``start`` to ``end`` (exclusive) with ``step``."""
     if end is None:
         start, end = 0, start
-    if step == 0:
+    if step == 0 or (isinstance(step, float) and math.isnan(step)):
         raise RuntimeError("step must be nonzero")
     for name, v in (("start", start), ("end", end), ("step", step)):
         if not isinstance(v, (int, float, Tensor)) and not hasattr(v, "__float__"):
             raise TypeError(f"arange(): argument '{name}' must be Number, not {type(v).__name__}")
-        if not isinstance(v, Tensor) and not math.isfinite(float(v)):
+        if not isinstance(v, Tensor) and not math.isfinite(float(v)) and name != "step":
             raise RuntimeError(f"unsupported range: {start} -> {end}")
     vals = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
     if (vals[1] - vals[0]) * vals[2] < 0:
@@ -180,7 +180,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if dtype is None:
         dtype = int64 if all(isinstance(v, (int, np.integer)) for v in vals) else get_default_dtype()
     dt = _factory_dtype(dtype, be)
-    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    # an infinite step: PyTorch's arange is empty then (its size is computed as 0)
+    n = 0 if math.isinf(vals[2]) else max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    if n == 0:
+        t = zeros((0,), dtype=dt, device=be)
+        return t.requires_grad_(True) if requires_grad else t
     wide = int64 if dt in (int32, int64) else float64 if float64 in be.dtypes else dt
     t = wrap(be.arange(vals[0], vals[1], vals[2], wide), be)
     if t._data.shape[0] != n:
@@ -192,6 +196,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = int_arg("linspace", "steps", steps)
     be = resolve(device)
     dt = _factory_dtype(dtype, be)
     if steps == 1:
@@ -209,7 +214,12 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """Identity matrix of ``n`` rows and ``m`` (default ``n``) columns."""
-    m = n if m is None else m
+    n = int_arg("eye", "n", n)
+    m = n if m is None else int_arg("eye", "m", m)
+    for v in (n, m):
+        if v < 0:
+            raise RuntimeError(f"n must be greater or equal to 0, got {v}")
+    check_numel("eye", (n, m))
     be = resolve(device)
     dt = _factory_dtype(dtype, be)
     r = wrap(be.arange(0, n, 1, int64), be).reshape(n, 1)

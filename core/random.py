@@ -16,7 +16,7 @@ from .backend import Backend
 from .device import device_cls, resolve
 from .dtypes import dtype_from_name, float16, float32, float64, get_default_dtype, int64
 from .ops.fusion import use_fused
-from .shapes import broadcast_shapes, new_sizes
+from .shapes import broadcast_shapes, need_type, new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
@@ -212,7 +212,8 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
     """Uniform samples in [0, 1)."""
     gen = _gen(generator, "rand")
     be = resolve(device)
-    t = _uniform01(be, _size(size), _float_dtype(dtype), gen)
+    shape = _size(size)  # the size's TypeError before the dtype's, as PyTorch
+    t = _uniform01(be, shape, _float_dtype(dtype), gen)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -221,8 +222,8 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     """Standard normal samples (Box-Muller over two uniform streams)."""
     gen = _gen(generator, "randn")
     be = resolve(device)
-    dt = _float_dtype(dtype)
     shape = _size(size, "randn")
+    dt = _float_dtype(dtype)
     wide = float64 if float64 in be.dtypes else float32
     # The words drawn depend on the output dtype only, so every backend consumes the same
     # stream; the transform then runs in the widest float the backend has.
@@ -256,12 +257,16 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
             raise TypeError("randint() missing required argument 'size'")
     if high is None:
         low, high = 0, low
+    for v in (low, high):  # argument types first, as PyTorch's parser
+        if isinstance(v, float) or not hasattr(v, "__index__"):
+            raise TypeError(f"randint(): arguments 'low' and 'high' must be int, got "
+                            f"({type(low).__name__}, {type(high).__name__})")
+    shape = _size((size,), "randint")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     gen = _gen(generator, "randint")
     be = resolve(device)
-    shape = _size((size,), "randint")
     out = _words_below(be, shape, int(high) - int(low), gen) + int(low)
     out = out.to(dtype) if dtype is not None else out
     return out.requires_grad_(True) if requires_grad else out
@@ -270,13 +275,17 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0..n-1``."""
-    if isinstance(n, bool) or not isinstance(n, int):
+    if isinstance(n, bool):
+        raise TypeError("randperm(): argument 'n' (position 1) must be int, not bool")
+    if not isinstance(n, int):
         try:
             n = int(n.__index__())
         except (AttributeError, TypeError):
             raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}") from None
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
+    if n * 8 >= 2 ** 63:  # int64 storage in bytes, as PyTorch computes it
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{n}]")
     gen = _gen(generator, "randperm")
     be = resolve(device)
     (n,) = _size((n,), "randperm")
@@ -289,6 +298,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
               device: Any = None, requires_grad: bool = False, **_layout: Any) -> Tensor:
     """Uniform samples with ``input``'s shape, dtype and device."""
+    need_type("rand_like", "input", input, Tensor)
     return rand(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                 device=device or input._backend, requires_grad=requires_grad)
 
@@ -296,6 +306,7 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any =
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None,
                device: Any = None, requires_grad: bool = False, **_layout: Any) -> Tensor:
     """Normal samples with ``input``'s shape, dtype and device."""
+    need_type("randn_like", "input", input, Tensor)
     return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                  device=device or input._backend, requires_grad=requires_grad)
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["Size", "int_sizes", "new_sizes", "dims_arg", "wrap_dim", "int_arg", "check_keepdim",
-           "norm_axes", "infer_shape", "broadcast_shapes", "check_broadcastable"]
+           "norm_axes", "infer_shape", "broadcast_shapes", "check_broadcastable",
+           "scalar_type_name", "need_type", "check_numel"]
 
 
 class Size(tuple):
@@ -60,7 +61,10 @@ def int_sizes(fn: str, arg: str, args: tuple) -> tuple:
 def new_sizes(fn: str, size: tuple) -> tuple:
     """The size of a new tensor (``zeros(2, 3)``, ``randn((2, 3))``) as a tuple of ints:
     :func:`int_sizes`, then PyTorch's ``RuntimeError`` for a negative dimension or a number of
-    elements past int64."""
+    elements past int64. No size at all (``zeros()``) is PyTorch's ``TypeError``; a 0-d
+    tensor is ``zeros(())``."""
+    if not size:
+        raise TypeError(f"{fn}() missing 1 required positional arguments: \"size\"")
     size = int_sizes(fn, "size", size)
     n = 1
     for s in size:
@@ -70,6 +74,17 @@ def new_sizes(fn: str, size: tuple) -> tuple:
     if n >= 2 ** 63:
         raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)}")
     return size
+
+
+def check_numel(fn: str, shape: tuple) -> None:
+    """PyTorch's ``RuntimeError`` for a shape whose number of elements overflows int64 (an
+    ``expand``/``repeat``/``eye`` to sizes no array can hold)."""
+    n = 1
+    for s in shape:
+        n *= s
+    if n >= 2 ** 63:
+        raise RuntimeError(f"numel: integer multiplication overflow ({fn} to sizes "
+                           f"{list(shape)})")
 
 
 def dims_arg(args: tuple) -> tuple:
@@ -186,3 +201,23 @@ def check_broadcastable(op: str, sa: tuple, sb: tuple) -> None:
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                 f"non-singleton dimension {max(len(sa), len(sb)) - i} ({op}: shapes {list(sa)} "
                 f"and {list(sb)} are not broadcastable)")
+
+
+_SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                      "uint8": "Byte", "bool": "Bool", "float32": "Float", "float64": "Double",
+                      "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def scalar_type_name(dtype_name: str) -> str:
+    """PyTorch's scalar-type name of a dtype (``int64`` -> ``Long``), as its kernel errors
+    ("... not implemented for 'Long'", "dtype of indices should be Long") spell it."""
+    return _SCALAR_TYPE_NAMES.get(dtype_name, dtype_name)
+
+
+def need_type(fn: str, arg: str, value: Any, cls: type, pos: int | None = 1) -> None:
+    """PyTorch's ``TypeError`` (``fn(): argument 'arg' (position N) must be Tensor, not
+    tuple``) when ``value`` is not an instance of ``cls``."""
+    if not isinstance(value, cls):
+        where = f" (position {pos})" if pos else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be {cls.__name__}, not "
+                        f"{type(value).__name__}")

@@ -452,6 +452,9 @@ def _host_array(data: Any) -> np.ndarray:
     if arr.dtype == object:
         raise TypeError(f"could not build a tensor from {type(data).__name__}: ragged or "
                         "non-numeric nested sequence")
+    if arr.dtype.kind == "c":  # whatever dtype is asked for: xgrad has no complex dtypes
+        raise TypeError(f"can't convert a numpy array of dtype {arr.dtype}; supported: float16, "
+                        f"float32, float64, int32, int64, bool (xgrad has no complex dtypes)")
     return arr
 
 

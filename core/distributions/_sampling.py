@@ -25,7 +25,7 @@ def standard_gamma(concentration: Tensor) -> Tensor:
         out = alpha * 0.0
         done = out != out  # all False
         for _ in range(1000):
-            x = randn(*shape, dtype=dt, device=dev)
+            x = randn(tuple(shape), dtype=dt, device=dev)
             v = (1.0 + c * x) ** 3
             u = rand(*shape, dtype=dt, device=dev)
             vp = v.clamp(min=1e-30)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..creation import ones, tensor
+from ..creation import ones, tensor, zeros
+from ..dtypes import int64
 from ..ops import fused as fused_ops
 from ..ops import pooling as pool_ops
 from ..ops.shape import pad_constant, sliding_window
+from ..shapes import scalar_type_name, wrap_dim
 from ..tensor import Tensor
 from .functional_common import _pair
 
@@ -19,6 +21,8 @@ __all__ = [
 
 # ---- convolution -------------------------------------------------------------------------
 def _conv_check(input: Tensor, weight: Tensor, groups: int, nd: int, transposed: bool) -> None:
+    if groups <= 0:
+        raise RuntimeError(f"non-positive groups is not supported (got groups={groups})")
     if input.ndim != nd + 2:
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"conv{nd}d, but got input of size: {list(input.shape)}")
@@ -43,11 +47,13 @@ def _conv_check(input: Tensor, weight: Tensor, groups: int, nd: int, transposed:
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d cross-correlation; ``padding`` may be an int, a pair, ``'same'`` or ``'valid'``."""
+    stride, dilation = _pair(stride), _pair(dilation)  # argument types first, as PyTorch
+    if not isinstance(padding, str):
+        padding = _pair(padding)
     if input.ndim == 3:
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
                       groups).squeeze(0)
     _conv_check(input, weight, groups, 2, False)
-    stride, dilation = _pair(stride), _pair(dilation)
     ks = weight.shape[2:]
     if isinstance(padding, str):
         if padding == "valid":
@@ -116,6 +122,14 @@ _pool_geometry = pool_ops.pool_geometry
 _pool_windows = pool_ops.pool_windows
 
 
+def _single(fn: str, arg: str, v: Any) -> Any:
+    """A 1-d pool's size argument: an int, or a sequence of exactly one (PyTorch's
+    RuntimeError otherwise; an empty stride means the default)."""
+    if isinstance(v, (tuple, list)) and len(v) != 1 and not (arg == "stride" and not v):
+        raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(v)})")
+    return v
+
+
 def _no_bool(fn: str, input: Tensor) -> None:
     if input.dtype.name == "bool":
         raise RuntimeError(f'"{fn}" not implemented for \'Bool\'')
@@ -152,6 +166,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """1-d max pooling over (N, C, L) or (C, L) input."""
+    kernel_size = _single("max_pool1d", "kernel_size", kernel_size)
     if input.ndim not in (2, 3):
         raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got "
                            f"{list(input.shape)}")
@@ -168,11 +183,16 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
-    """2-d average pooling (stride defaults to kernel_size)."""
-    _no_bool("avg_pool2d", input)
-    if input.ndim not in (3, 4):
+    """2-d average pooling (stride defaults to kernel_size). int64 input stays int64, each
+    average truncated toward zero, as PyTorch; other integer dtypes and bool are refused."""
+    if input.ndim < 3:  # PyTorch reads input.size(-3) first
+        wrap_dim(-3, input.ndim)
+    if input.ndim > 4:
         raise RuntimeError(f"avg_pool2d: Expected 3D or 4D (batch mode) tensor for input, but "
                            f"got input of size {list(input.shape)}")
+    if not input.dtype.is_floating_point and input.dtype is not int64:
+        raise NotImplementedError(f"\"avg_pool2d\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
     k = _pair(kernel_size)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _pair(stride)
     p, d = _pair(padding), (1, 1)
@@ -180,10 +200,10 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     win, (oh, ow) = _pool_windows(input, k, s, p, d, ceil_mode, 0.0)
     total = win.sum((-2, -1))
     if divisor_override:
-        return total / divisor_override
+        return _average(total, divisor_override)
     h, w = input.shape[-2:]
     if not count_include_pad and not any(p) and not ceil_mode:
-        return total / (k[0] * k[1])
+        return _average(total, k[0] * k[1])
     # divisor per output pixel: pool a mask of the positions PyTorch counts
     (_, r0), (_, r1) = (_pool_geometry(h, k[0], s[0], p[0], 1, ceil_mode),
                         _pool_geometry(w, k[1], s[1], p[1], 1, ceil_mode))
@@ -194,12 +214,23 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         mask = ones((h, w), dtype=input.dtype, device=input.backend)
         mask = pad_constant(mask, ((p[0], r0), (p[1], r1)), 0.0)
     mwin = sliding_window(mask, k, s, d)[:oh, :ow]
-    return total / mwin.sum((-2, -1))
+    return _average(total, mwin.sum((-2, -1)))
+
+
+def _average(total: Tensor, count: Any) -> Tensor:
+    """``total / count``; for int64 pooling truncated toward zero in int64, as PyTorch."""
+    if total.dtype.is_floating_point:
+        return total / count
+    return total.div(count, rounding_mode="trunc")
 
 
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """1-d average pooling over (N, C, L) or (C, L) input."""
+    kernel_size = _single("avg_pool1d", "kernel_size", kernel_size)
+    if stride is not None:
+        stride = _single("avg_pool1d", "stride", stride)
+    padding = _single("avg_pool1d", "padding", padding)
     k = _pair(kernel_size, 1)[0]
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
         else _pair(stride, 1)[0]
@@ -220,12 +251,26 @@ def _adaptive_matrix(n_in: int, n_out: int, x: Tensor) -> Tensor:
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Average pooling to a fixed ``output_size`` with PyTorch's bin edges
     (``floor(i*H/oh)`` to ``ceil((i+1)*H/oh)``)."""
+    if output_size is None:
+        raise TypeError("adaptive_avg_pool2d(): argument 'output_size' must be int or tuple of "
+                        "ints, not NoneType")
+    osz = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(osz) != 2:
+        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be 2 (got {list(osz)})")
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{list(input.shape)}")
     h, w = input.shape[-2:]
-    osz = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    oh, ow = (h if osz[0] is None else int(osz[0])), (w if osz[1] is None else int(osz[1]))
+    oh, ow = (h if osz[0] is None else _pair(osz[0], 1)[0]), \
+        (w if osz[1] is None else _pair(osz[1], 1)[0])
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than "
+                           f"or equal to 0 but received {{{oh}, {ow}}}")
+    if oh == 0 or ow == 0:  # an empty result: PyTorch checks no dtype then
+        return zeros(tuple(input.shape[:-2]) + (oh, ow), dtype=input.dtype, device=input.backend)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))
     ph = _adaptive_matrix(h, oh, input)

@@ -27,8 +27,14 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if not -n <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx = padding_idx + n if padding_idx < 0 else padding_idx
+    if input.numel() and n == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive "
+                           f"(embedding: a weight of shape {list(weight.shape)} has no rows)")
     if input.numel():
         hi, lo = input.amax().item(), input.amin().item()
+        if (hi >= n or lo < 0) and weight.shape[1] == 0:  # PyTorch's other kernel for width 0
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id="
+                               f"{hi if hi >= n else lo} axis_dim={n}")
         if hi >= n or lo < 0:
             raise IndexError(f"index {hi if hi >= n else lo} is out of range for an embedding "
                              f"of {n} rows (expected indices in [0, {n - 1}])")
@@ -50,8 +56,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if num_classes.__class__ is not int:
         raise TypeError(f"one_hot(): argument 'num_classes' (position 2) must be int, not "
                         f"{type(num_classes).__name__}")
-    if tensor.dtype.is_floating_point:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.dtype is not int64:
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor. "
+                           f"(got {tensor.dtype.name})")
+    if tensor.numel() == 0 and num_classes <= 0:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if num_classes == -1:
         num_classes = int(tensor.amax().item()) + 1 if tensor.numel() else 0
     if tensor.numel():

@@ -5,6 +5,7 @@ from typing import Any
 
 from ..ops import fused as fused_ops
 from ..ops.fused import log_softmax
+from ..shapes import need_type, scalar_type_name, wrap_dim
 from ..tensor import Tensor
 from .functional_common import _channel_shape, _legacy_reduction, _reduce, _where
 
@@ -15,6 +16,18 @@ __all__ = [
 
 
 # ---- losses --------------------------------------------------------------------------------
+def _check_smoothing(label_smoothing: float) -> None:
+    """PyTorch's RuntimeError for a label smoothing outside [0, 1] (after the shape checks)."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
+def _check_reduction(reduction: str) -> None:
+    """PyTorch's ValueError for an unknown reduction, raised before any other check."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
 def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"{name}: Using a target size ({target.shape}) that is different to the "
@@ -45,6 +58,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    need_type("smooth_l1_loss", "target", target, Tensor, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -58,6 +72,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """``0.5 d^2`` where ``|d| <= delta``, else ``delta (|d| - 0.5 delta)``."""
+    need_type("huber_loss", "target", target, Tensor, 2)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = (input - target).abs()
@@ -79,20 +94,29 @@ def _class_last(input: Tensor) -> Tensor:
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    if input.ndim == 1:
-        ok = target.ndim == 0
-    else:
-        ok = target.ndim == input.ndim - 1 and target.shape[0] == input.shape[0] \
-            and target.shape[1:] == input.shape[2:]
-    if not ok:
-        if input.ndim == 2 and target.ndim == 1:
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                             f"batch_size ({target.shape[0]}).")
-        raise RuntimeError(f"expected target of shape {[input.shape[0]] if input.ndim > 1 else []}"
-                           f"{list(input.shape[2:]) if input.ndim > 2 else ''} for input "
-                           f"of shape {list(input.shape)}, got target of shape {list(target.shape)}")
+    """PyTorch's checks of class-index targets, in its order: the batch sizes (ValueError),
+    the target dtype (int64 or uint8), then the remaining dims (RuntimeError)."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    n_target = target.shape[0] if target.ndim else 0  # PyTorch reads size 0 of a 0-d target
+    if input.ndim > 1 and input.shape[0] != n_target:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({n_target}).")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{scalar_type_name(target.dtype.name)}")
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    if input.ndim <= 2:
+        if target.ndim > 1:
+            raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported "
+                               f"(got target of shape {list(target.shape)})")
+        if input.ndim == 2 and target.ndim == 0:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: [])")
+    elif tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
+                           f"got {list(target.shape)}")
 
 
 def _nll_core(lsm: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
@@ -104,8 +128,9 @@ def _nll_core(lsm: Tensor, target: Tensor, weight: Tensor | None, ignore_index: 
     picked = -lsm.gather(1, safe.reshape(-1, 1)).reshape(-1)
     w = weight[safe] if weight is not None else None
     vmask = valid.to(lsm.dtype)
-    wt = vmask if w is None else w * vmask
-    loss = picked * wt
+    wt = vmask if w is None else _where(valid, w, 0.0)
+    # where, not a product with the mask: an ignored row may hold inf/NaN (inf * 0 is NaN)
+    loss = _where(valid, picked if w is None else picked * w, 0.0)
     if reduction == "none":
         return loss.reshape(out_shape), None
     if reduction == "sum":
@@ -142,13 +167,25 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if tuple(input.shape) == tuple(target.shape):  # class probabilities, as PyTorch decides
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {scalar_type_name(target.dtype.name)}")
+        if input.ndim == 0:
+            wrap_dim(1, 0)  # PyTorch's IndexError: a 0-d input has no class dim
+        c = input.shape[1] if input.ndim > 1 else input.shape[0]
+        _check_weight(weight, c)
+        _check_smoothing(label_smoothing)
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
+    if input.ndim == 0:
+        wrap_dim(1, 0)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
+    _check_nll_shapes(input, target)
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_weight(weight, c)
-    if target.dtype.is_floating_point:
-        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, c)
-    _check_nll_shapes(input, target)
+    _check_smoothing(label_smoothing)
     has_ignored = fused_ops.check_targets(target, c, ignore_index)
     logits = _class_last(input)
     t = target.reshape(-1)
@@ -159,9 +196,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     nll, wt = _nll_core(lsm, target, weight, ignore_index, reduction, tuple(target.shape))
     if label_smoothing == 0.0:
         return nll
-    valid = (t != ignore_index).to(lsm.dtype)
+    keep = t != ignore_index
+    valid = keep.to(lsm.dtype)
     smooth = -(lsm * weight).sum(1) if weight is not None else -lsm.sum(1)
-    smooth = smooth * valid
+    smooth = _where(keep, smooth, 0.0)
     if reduction == "none":
         smooth = smooth.reshape(target.shape)
     elif reduction == "sum":
@@ -187,7 +225,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / (input.numel() // c if input.ndim > 1 else 1)
+    n = (input.numel() // c if c else 0) if input.ndim > 1 else 1
+    return loss.sum() / n  # 0 classes: 0 / 0, NaN as PyTorch
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -195,6 +234,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          reduction: str = "mean") -> Tensor:
     """``-(t log x + (1 - t) log(1 - x))`` with logs clamped at -100, as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
     _check_same_size(input, target, "binary_cross_entropy")
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.name} but expected {input.dtype.name} "
@@ -215,7 +255,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid + binary cross entropy in one numerically stable expression."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
     _check_same_size(input, target, "binary_cross_entropy_with_logits")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for "
+                                  f"'{scalar_type_name(input.dtype.name)}'")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{scalar_type_name(target.dtype.name)}")
     softplus_neg = (-input).relu() + (-input.abs()).exp().log1p()  # log(1 + exp(-x))
     if pos_weight is not None:
         lw = 1 + (pos_weight - 1) * target
@@ -224,6 +271,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         loss = (1 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight
+    if loss.dtype is not target.dtype:  # PyTorch returns the target's float dtype here
+        loss = loss.to(target.dtype)
     return _reduce(loss, reduction)
 
 
@@ -232,12 +281,16 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
     """Pointwise KL divergence ``target * (log target - input)`` (input is log-probabilities);
     ``reduction='batchmean'`` divides the sum by the batch size."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    if not input.dtype.is_floating_point or not target.dtype.is_floating_point:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
         pos = target > 0
         # xlogy(t, t): 0 at t == 0, NaN for a negative target (log of it), as PyTorch
-        safe = _where(pos, target, _where(target < 0, float("nan"), 1.0))
+        safe = _where(pos, target, _where(target < 0, float("nan"), 1.0).to(target.dtype))
         loss = target * safe.log() - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)

@@ -57,6 +57,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for i in range(len(pad) // 2):
         widths[nd - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if mode == "constant":
+        for i, (b, a) in enumerate(widths):
+            if input.shape[i] + b + a < 0:
+                raise RuntimeError(f"narrow(): length must be non-negative. (pad {pad} of an "
+                                   f"input of shape {list(input.shape)})")
         crop = tuple(slice(max(-b, 0), input.shape[i] - max(-a, 0))
                      for i, (b, a) in enumerate(widths))
         x = input[crop] if any(b < 0 or a < 0 for b, a in widths) else input
@@ -66,11 +70,20 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         return pad_constant(x, pos, 0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    n_pad = len(pad) // 2
+    if n_pad not in (1, 2, 3) or nd not in (n_pad + 1, n_pad + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor. Supported "
+            f"combinations for non-constant padding: 2D or 3D input with padding size 2, 3D or "
+            f"4D input with padding size 4, 4D or 5D input with padding size 6 ({mode} mode)")
     out = input
     for dim, (b, a) in enumerate(widths):
         if b == 0 and a == 0:
             continue
         n = out.shape[dim]
+        if n + b + a < 1 and mode != "circular":
+            raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: {n + b + a} "
+                               f"({mode} padding ({b}, {a}) of dim {dim})")
         if mode == "reflect" and (b >= n or a >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
                                f"input dimension, but got: padding ({b}, {a}) at dimension "

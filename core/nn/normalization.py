@@ -71,9 +71,7 @@ class _BatchNorm(Module):
         if input.dim() not in self._expected_dims:
             dims = " or ".join(f"{d}D" for d in self._expected_dims)
             raise ValueError(f"expected {dims} input (got {input.dim()}D input)")
-        if input.shape[1 if input.dim() > 1 else 0] != self.num_features and input.dim() > 1:
-            raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} "
-                             f"channels in dim 1, got input of shape {list(input.shape)}")
+        # a channel count other than num_features: F.batch_norm's RuntimeError, as PyTorch
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalise with batch statistics (training) or running statistics (eval)."""

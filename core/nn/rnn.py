@@ -64,12 +64,15 @@ def _check_dropout(dropout: Any) -> float:
     return float(dropout)
 
 
-def _check_sizes(input_size: Any, hidden_size: Any) -> None:
+def _check_sizes(input_size: Any, hidden_size: Any, positive: bool = True) -> None:
+    """PyTorch's checks of the sizes: ints, and (for the multi-layer modules, not the cells)
+    both greater than zero, raised at construction."""
     for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
         if not isinstance(v, int) or isinstance(v, bool):
             raise TypeError(f"{name} should be of type int, got: {type(v).__name__}")
-    if hidden_size <= 0:
-        raise ValueError(f"hidden_size must be greater than zero, got {hidden_size}")
+    for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if positive and v <= 0:
+            raise ValueError(f"{name} must be greater than zero, got {v}")
 
 
 class RNNBase(Module):
@@ -165,15 +168,17 @@ class RNNBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{self._name()}: expected input to be a Tensor or a "
                             f"PackedSequence, got {type(input).__name__}")
+        w = self.weight_ih_l0
+        if input.dtype is not w.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({w.dtype}). Convert input: input.to({w.dtype}), or convert "
+                             f"model: model.to({input.dtype})")
         if input.ndim not in (2, 3):
             raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got {input.ndim}D "
                              "tensor instead")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
-        w = self.weight_ih_l0
-        if input.dtype is not w.dtype:
-            raise RuntimeError(f"input must have the type {w.dtype}, got type {input.dtype}")
         if input.backend is not w.backend:
             raise RuntimeError(f"{self._name()}: input is on device '{input.device.type}' but "
                                f"the parameters are on '{w.device.type}'")
@@ -434,7 +439,7 @@ class RNNCellBase(Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        _check_sizes(input_size, hidden_size)
+        _check_sizes(input_size, hidden_size, positive=False)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
@@ -450,8 +455,9 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Every weight and bias from U(-1/sqrt(hidden), 1/sqrt(hidden))."""
-        k = 1.0 / math.sqrt(self.hidden_size)
+        """Every weight and bias from U(-1/sqrt(hidden), 1/sqrt(hidden)) (0 for no hidden
+        units, as PyTorch)."""
+        k = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for w in self.parameters():
             uniform_(w, -k, k)
 

@@ -94,6 +94,8 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"logcumsumexp(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    if dim.__class__ is not int:
+        int_arg("logcumsumexp", "dim", dim)  # the dim's TypeError before the dtype's
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                            f"'{_TORCH.get(input.dtype.name, input.dtype.name)}'")

@@ -7,7 +7,14 @@ from typing import Any
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, needs_grad, record
 from ..dispatch import Dispatch, call_kernel, run
-from ..dtypes import bool_, dtype_from_name, get_default_dtype, scalar_dtype
+from ..dtypes import (
+    bool_,
+    dtype_from_name,
+    get_default_dtype,
+    promote_types,
+    result_type_with_scalar,
+    scalar_dtype,
+)
 from ..tensor import Tensor, wrap
 from .fusion import use_fused
 from .operands import binary_operands, check_broadcast, device_mismatch, float_natives
@@ -147,9 +154,15 @@ def floordiv(a: Tensor, b: Any) -> Tensor:
 
 def pow(a: Tensor, exponent: Any) -> Tensor:
     """``a ** exponent`` elementwise."""
+    if _is_bool(a) and _is_bool(exponent):  # PyTorch has no bool ** bool kernel
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if not isinstance(a, Tensor):
         return _rpow(exponent, a)
     return _pow(a, exponent)
+
+
+def _is_bool(x: Any) -> bool:
+    return x.dtype is bool_ if isinstance(x, Tensor) else isinstance(x, bool)
 
 
 def remainder(a: Tensor, b: Any) -> Tensor:
@@ -162,10 +175,20 @@ def remainder(a: Tensor, b: Any) -> Tensor:
 
 def fmod(a: Tensor, b: Any) -> Tensor:
     """C-style remainder: the result has the sign of the dividend (``torch.fmod``)."""
+    if not isinstance(a, Tensor):  # PyTorch has no fmod(number, tensor)
+        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(a).__name__}")
     check_int_divisor(a, b)
     q = div(a, b)
     r = a - (q.sign() * q.abs().floor()).detach() * b
-    return r if a.dtype.is_floating_point else r.to(a.dtype)
+    if r.dtype.is_floating_point:  # fmod(x, +-inf) is x for a finite x (not x - 0 * inf)
+        if isinstance(b, Tensor):
+            r = where(isinf(b) & isfinite(a), a.to(r.dtype), r)
+        elif isinstance(b, float) and b in (float("inf"), float("-inf")):
+            r = where(isfinite(a), a.to(r.dtype), r)
+    out = promote_types(a.dtype, b.dtype) if isinstance(b, Tensor) and b.ndim else \
+        result_type_with_scalar(a.dtype, b.item() if isinstance(b, Tensor) else b)
+    return r if out.is_floating_point else r.to(out)
 
 
 def _maxmin(name: str, is_max: bool):
@@ -328,6 +351,10 @@ def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Clamp to ``[min, max]`` (either may be None or a tensor); gradient passes inside."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
+        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(min).__name__}, {type(max).__name__}): min and max are both "
+                        f"Tensors or both numbers")
     out = a
     if min is not None:
         out = _clamp_side(out, min, True)
@@ -418,6 +445,7 @@ def _logical(name: str):
             b = Tensor_full_like_scalar(a, bool(b))
         if b._backend is not a._backend:
             raise device_mismatch(name, a, b)
+        check_broadcast(name, a, b)
         be = a._backend
         return wrap(run(name, be, a.to(bool_)._data, b.to(bool_)._data), be)
 

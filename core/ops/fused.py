@@ -8,8 +8,7 @@ import math
 from typing import Any
 
 from ..dispatch import Dispatch
-from ..dtypes import get_default_dtype
-from ..shapes import wrap_dim
+from ..shapes import need_type, scalar_type_name, wrap_dim
 from ..tensor import Tensor, wrap
 from .fusion import FUSED, FusedOp, apply_fused, decomposed_only, fusion_mode, register_fused, use_fused
 from .indexing import index_put
@@ -43,31 +42,39 @@ LOG_SOFTMAX = register_fused(FusedOp("log_softmax", _log_softmax_dec, True))
 SOFTMAX = register_fused(FusedOp("softmax", _softmax_dec, True))
 
 
-def _float(x: Tensor, dtype: Any = None) -> Tensor:
+def _float(x: Tensor, dtype: Any = None, kernel: str = "softmax", dim: Any = None) -> Tensor:
+    """``x`` in ``dtype`` (when given), after ``dim`` is checked; PyTorch has no integer or bool
+    kernel for softmax/log_softmax, so such an input (or ``dtype``) raises its
+    NotImplementedError."""
+    need_type(kernel, "input", x, Tensor)
+    if dim is not None:
+        wrap_dim(dim, x.ndim, kernel)
     if dtype is not None:
-        return x.to(dtype)
+        x = x.to(dtype)
     if not x.dtype.is_floating_point:
-
-        return x.to(get_default_dtype())
+        raise NotImplementedError(f"\"{kernel}_lastdim_kernel_impl\" not implemented for "
+                                  f"'{scalar_type_name(x.dtype.name)}'")
     return x
 
 
 def log_softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x, dim)``, stable; fused when the backend has ``log_softmax``."""
-    x = _float(x, dtype)
+    x = _float(x, dtype, "log_softmax", dim)
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
+    if x.ndim == 0 or x.numel() == 0:  # nothing to normalize over: an empty result
+        wrap_dim(dim, x.ndim)
         return x - x
     return apply_fused(LOG_SOFTMAX, (x,), (wrap_dim(dim, x.ndim),))
 
 
 def softmax(x: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """Normalised exponentials along ``dim``; fused when the backend has ``softmax``."""
-    x = _float(x, dtype)
+    x = _float(x, dtype, "softmax", dim)
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
+    if x.ndim == 0 or x.numel() == 0:
+        wrap_dim(dim, x.ndim)
         return (x - x).exp()
     return apply_fused(SOFTMAX, (x,), (wrap_dim(dim, x.ndim),))
 

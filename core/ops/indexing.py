@@ -9,7 +9,7 @@ from ..autograd.node import record
 from ..creation import arange, zeros
 from ..dispatch import run
 from ..dtypes import bool_, int64
-from ..shapes import wrap_dim
+from ..shapes import broadcast_shapes, int_arg, need_type, scalar_type_name, wrap_dim
 from ..tensor import Tensor, from_data, wrap
 from .elementwise import where
 from .inplace import apply_inplace
@@ -287,23 +287,23 @@ def _dim(a: Tensor, dim: int) -> int:
 
 
 def _check_index(op: str, a: Tensor, index: Tensor, d: int) -> Tensor:
+    """``index`` checked (a Tensor on ``a``'s device, an integer dtype, ``a``'s rank) as int64."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): expected index to be a Tensor, got {type(index).__name__}")
     if index._backend is not a._backend:
         raise device_mismatch(op, a, index)
     if index.dtype is not int64:
-        if index.dtype.is_floating_point or index.dtype is bool_:
+        if (index.dtype.is_floating_point or index.dtype is bool_) and index.numel():
             raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index.dtype.name}")
         index = index.to(int64)
-    if index.ndim != a.ndim:
+    if max(index.ndim, 1) != max(a.ndim, 1):  # a 0-d tensor counts as 1-d, as in PyTorch
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
                            f"({op}: index shape {list(index.shape)}, input shape {list(a.shape)})")
     return index
 
 
-class IndexOutOfBoundsError(RuntimeError, IndexError):
-    """An index out of range in gather/scatter: PyTorch raises RuntimeError there, and code
-    written against the backends' IndexError keeps working."""
+class IndexOutOfBoundsError(RuntimeError):
+    """An index out of range in gather/scatter: a RuntimeError, as PyTorch raises there."""
 
 
 def _bounds_error(op: str, exc: IndexError, index: Tensor, d: int, n: int,
@@ -318,10 +318,17 @@ def _bounds_error(op: str, exc: IndexError, index: Tensor, d: int, n: int,
     return exc
 
 
+def _as_1d(t: Tensor) -> Tensor:
+    """A 0-d tensor as a 1-element 1-d one (gather/scatter treat 0-d as 1-d, as PyTorch)."""
+    return t.reshape(1) if not t._data.shape else t
+
+
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (and so on), as ``torch.gather``."""
     d = _dim(a, dim)
     index = _check_index("gather", a, index, d)
+    if not a._data.shape or not index._data.shape:
+        return gather(_as_1d(a), d, _as_1d(index)).reshape(tuple(index._data.shape))
     src = a
     ishape, ashape = index._data.shape, a._data.shape
     if any(ishape[i] != ashape[i] for i in range(len(ashape)) if i != d):
@@ -344,11 +351,34 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     return _scatter_add("scatter_add", a, dim, index, src)
 
 
+def _check_scatter_sizes(a: Tensor, d: int, index: Tensor, src: Tensor) -> None:
+    """PyTorch's RuntimeError when ``index`` is larger than ``src`` in some dim, or than ``a``
+    in a dim other than ``d`` (scatter never reads past ``src`` or writes past ``a``)."""
+    ishape, ashape = index._data.shape or (1,), a._data.shape or (1,)
+    sshape = src._data.shape or (1,)
+    if len(sshape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor "
+                           f"(index shape {list(index.shape)}, src shape {list(src.shape)})")
+    if any(ishape[i] > sshape[i] or (i != d and ishape[i] > ashape[i])
+           for i in range(len(ishape))):
+        raise RuntimeError(f"Expected index {list(ishape)} to be no larger than self "
+                           f"{list(ashape)} apart from dimension {d} and to be no larger size "
+                           f"than src {list(sshape)}")
+
+
 def _scatter_add(op: str, a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = _dim(a, dim)
+    if isinstance(index, Tensor) and index.numel() == 0 and isinstance(src, Tensor):
+        return a.clone()  # nothing to scatter: PyTorch checks nothing further either
     index = _check_index(op, a, index, d)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{op}(): argument 'src' must be Tensor, not {type(src).__name__}")
     if src._backend is not a._backend:
         raise device_mismatch(op, a, src)
+    _check_scatter_sizes(a, d, index, src)
+    if not a._data.shape or not index._data.shape or not src._data.shape:
+        out = _scatter_add(op, _as_1d(a), d, _as_1d(index), _as_1d(src))
+        return out.reshape(tuple(a._data.shape))
     if src._data.shape != index._data.shape:
         src = src[tuple(slice(0, n) for n in index._data.shape)]
     be = a._backend
@@ -367,6 +397,8 @@ def scatter(a: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
     if src is None:
         src = value
     d = _dim(a, dim)
+    if isinstance(index, Tensor) and index.numel() == 0:
+        return a.clone()  # nothing to scatter: PyTorch checks nothing further either
     index = _check_index("scatter", a, index, d)
     be = a._backend
     if not isinstance(src, Tensor):
@@ -390,6 +422,12 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
                            f"{index.dtype.name}")
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if not a._data.shape:
+        n = index.numel()
+        if n != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {n} "
+                               f"value(s)")
+        return index_select(a.reshape(1), 0, index.reshape(1)).reshape(())
     if index.ndim == 0:
         index = index.reshape(1)
     try:
@@ -409,12 +447,35 @@ def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
         return where(mask, value.to(a.dtype), a)
-    return where(mask, value, a)
+    out = where(mask, value, a)
+    return out if out.dtype is a.dtype else out.to(a.dtype)  # a keeps its dtype, as PyTorch
 
 
-def take_along_dim(a: Tensor, indices: Tensor, dim: int) -> Tensor:
-    """``numpy.take_along_axis`` semantics."""
-    return gather(a, dim, indices)
+def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``numpy.take_along_axis`` semantics: ``indices`` (int64) and ``a`` broadcast over every
+    dim but ``dim``; with ``dim=None`` both are flattened."""
+    need_type("take_along_dim", "indices", indices, Tensor, 2)
+    if dim is not None:
+        dim = int_arg("take_along_dim", "dim", dim)
+    if indices.dtype is not int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{scalar_type_name(indices.dtype.name)}")
+    if dim is None:
+        return gather(a.reshape(-1), 0, indices.reshape(-1))
+    if not a._data.shape:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if a.ndim != indices.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {a.ndim} dimensions for input, and "
+                           f"{indices.ndim} dimensions for indices")
+    d = wrap_dim(dim, a.ndim, "take_along_dim")
+    if a.ndim:
+        sa, si = list(a.shape), list(indices.shape)
+        sa[d] = si[d] = 1
+        common = broadcast_shapes(sa, si)
+        a = a.expand(*(common[:d] + (a.shape[d],) + common[d + 1:]))
+        indices = indices.expand(*(common[:d] + (indices.shape[d],) + common[d + 1:]))
+    return gather(a, d, indices)
 
 
 def _triangle_mask(a: Tensor, diagonal: Any, fn: str, lower: bool) -> Tensor:

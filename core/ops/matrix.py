@@ -33,6 +33,8 @@ def _diag_index(n: int, m: int, k: int, device: Any) -> tuple[Tensor, Tensor]:
 def trace(input: Tensor) -> Tensor:
     """Sum of the main diagonal of a 2-D tensor."""
     _check("trace", input)
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return diag(input).sum()

@@ -38,6 +38,9 @@ def sub(a: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def div(a: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """True division, or ``'floor'``/``'trunc'`` rounding."""
+    if rounding_mode is not None and not isinstance(rounding_mode, str):
+        raise TypeError(f"div(): argument 'rounding_mode' must be str, not "
+                        f"{type(rounding_mode).__name__}")
     if rounding_mode is None:
         return E.div(a, other)
     if rounding_mode == "floor":

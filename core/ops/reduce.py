@@ -92,15 +92,25 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape), "prod")
     out = wrap(run("prod", be, a._data, axes, keepdim), be)
+    if dtype is not None and out.dtype is not a.dtype:  # prod(dtype=bool) stays bool
+        out = out.to(a.dtype)
     if _State.enabled and a._rg:
         record(out, "prod", (a,), (axes, keepdim), ((a, a._version),))
     return out
+
+
+def _all_dims_of_empty(name: str, a: Tensor, dim: Any) -> None:
+    """PyTorch's RuntimeError for a max/min over every dim of an empty tensor."""
+    if (dim is None or (isinstance(dim, (tuple, list)) and not dim)) and a.numel() == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           f"== 0. Specify the reduction dim with the 'dim' argument.")
 
 
 def _amaxmin(name: str):
     def op(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
         if keepdim.__class__ is not bool:
             check_keepdim(name, keepdim)
+        _all_dims_of_empty(name, a, dim)
         be = a._backend
         shape = a._data.shape
         axes = norm_axes(dim, len(shape), name)
@@ -156,6 +166,7 @@ def max(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if isinstance(dim, Tensor):
         return a.maximum(dim)
     if dim is None:
+        _all_dims_of_empty("max", a, dim)
         return amax(a)
     return _max_dim(a, dim, keepdim, True)
 
@@ -165,6 +176,7 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if isinstance(dim, Tensor):
         return a.minimum(dim)
     if dim is None:
+        _all_dims_of_empty("min", a, dim)
         return amin(a)
     return _max_dim(a, dim, keepdim, False)
 
@@ -176,14 +188,16 @@ def _single_dim(name: str, dim: Any) -> None:
 
 def _arg(name: str):
     def op(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if a.dtype is bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
         if keepdim.__class__ is not bool:
             check_keepdim(name, keepdim)
         be = a._backend
         if dim is None:
             flat = a.reshape(-1)
             if flat._data.shape[0] == 0:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.")
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
             out = wrap(run(name, be, flat._data, 0, False), be)
             return out.reshape([1] * len(a._data.shape)) if keepdim else out
         _single_dim(name, dim)
@@ -214,6 +228,8 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         a = a.to(get_default_dtype())
     be = a._backend
     axes = norm_axes(dim, len(a._data.shape))
+    if not a.numel():  # an empty sum: log(0) = -inf, as PyTorch (no max of nothing)
+        return a.exp().sum(axes, keepdim).log()
     if use_fused(be, "logsumexp"):
         out = wrap(run("logsumexp", be, a._data, axes, keepdim), be)
         if _State.enabled and a._rg:
@@ -228,6 +244,8 @@ def logsumexp(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (2 / 'fro' by default; 1, inf, -inf, any p > 0)."""
+    if isinstance(p, str) and p not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.vector_norm: Order {p} not supported.")
     if p in ("fro", 2, 2.0, None):
         return _sqrt_zero_grad((a * a).sum(dim, keepdim))
     if p == 1:
@@ -262,6 +280,8 @@ def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where every element (over ``dim``) is nonzero."""
     if keepdim.__class__ is not bool:
         check_keepdim("all", keepdim)
+    if isinstance(dim, (tuple, list)) and not dim:  # no dims: nothing reduced, as PyTorch
+        return a != 0
     if not a.numel():  # an empty reduction is True, in the shape of the reduced dims
         return sum(a == 0, dim, keepdim) == 0
     return amin(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_)
@@ -271,6 +291,8 @@ def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """True where some element (over ``dim``) is nonzero."""
     if keepdim.__class__ is not bool:
         check_keepdim("any", keepdim)
+    if isinstance(dim, (tuple, list)) and not dim:
+        return a != 0
     if not a.numel():  # an empty reduction is False, in the shape of the reduced dims
         return sum(a != 0, dim, keepdim) > 0
     return amax(a.to(bool_).to(_int64()), dim if dim is not None else (), keepdim).to(bool_)

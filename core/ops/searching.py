@@ -87,12 +87,23 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     return (out, *extra) if extra else out
 
 
-def _count_below(seq: Tensor, values: Tensor, right: bool) -> Tensor:
-    """For each value, how many entries of the last dim of ``seq`` are < it (<= if right)."""
-    s = seq.unsqueeze(-2)
-    v = values.unsqueeze(-1)
-    hit = (s <= v) if right else (s < v)
-    return hit.to(int64).sum(-1)
+def _insertion_points(seq: Tensor, values: Tensor, right: bool) -> Tensor:
+    """For each value, PyTorch's binary-search insertion point into the last dim of ``seq``
+    (whose leading dims match ``values``'): the first ``i`` with ``seq[i] >= v`` (``> v`` if
+    ``right``). Run as the same bisection PyTorch runs, so NaN and inf land where they do
+    (a NaN value past the end; NaN in the sequence as its comparisons fall)."""
+    n = seq.shape[-1]
+    lo = (values != values).to(int64) * 0
+    hi = lo + n
+    for _ in range(n.bit_length()):
+        active = lo < hi
+        mid = (lo + hi) // 2
+        probe = seq.gather(-1, mid.clamp(max=n - 1))
+        above = (probe > values) if right else (probe >= values)
+        go_right = active & above.logical_not()
+        lo = go_right.to(int64) * (mid + 1 - lo) + lo
+        hi = (active & above).to(int64) * (mid - hi) + hi
+    return lo
 
 
 def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False,
@@ -114,6 +125,8 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
     scalar = not isinstance(input, Tensor)
     if scalar:
         input = full((), input, dtype=sorted_sequence.dtype, device=sorted_sequence.device)
+    if sorted_sequence.dtype is bool_ and input.dtype is bool_:
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     seq = sorted_sequence.detach()
     if sorter is not None:
         if tuple(sorter.shape) != tuple(seq.shape):
@@ -127,7 +140,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
     with no_grad():
         vals = input.detach()
         if seq.ndim == 1:
-            out = _count_below(seq, vals.reshape(-1), right).reshape(tuple(vals.shape))
+            out = _insertion_points(seq, vals.reshape(-1), right).reshape(tuple(vals.shape))
         else:
             if tuple(seq.shape[:-1]) != tuple(vals.shape[:-1]) or vals.ndim != seq.ndim:
                 raise RuntimeError(
@@ -135,7 +148,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
                     "N-1 dimensions of boundaries tensor and input value tensor must match, but "
                     f"we got boundaries tensor {list(seq.shape)} and input value tensor "
                     f"{list(vals.shape)}")
-            out = _count_below(seq, vals, right)
+            out = _insertion_points(seq, vals, right)
     return out.to(int32) if out_int32 else out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, record
 from ..dispatch import run
-from ..shapes import dims_arg, infer_shape, int_arg, int_sizes, wrap_dim
+from ..shapes import check_numel, dims_arg, infer_shape, int_arg, int_sizes, wrap_dim
 from ..tensor import Tensor, wrap
 from .operands import device_mismatch
 from .views import layout, mark_view, view_strides
@@ -22,6 +22,9 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 def view(a: Tensor, *shape: Any) -> Tensor:
     """A view of ``a`` with a new shape (one dim may be -1), sharing its storage; raises when
     ``a``'s strides do not allow it (use :meth:`reshape`). ``view(dtype)`` is unsupported."""
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected one of: (torch.dtype dtype), (tuple of ints size)")
     return _reshape(a, int_sizes("view", "size", shape), True)
 
 
@@ -104,7 +107,7 @@ def mT(a: Tensor) -> Tensor:
 
 def expand(a: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to ``sizes`` (-1 keeps a dimension), without copying."""
-    sizes = dims_arg(sizes)
+    sizes = int_sizes("expand", "size", sizes)
     old = a._data.shape
     if len(sizes) < len(old):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
@@ -129,6 +132,7 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
     shape = tuple(shape)
     if shape == old:
         return a
+    check_numel("expand", shape)
     be = a._backend
     out = wrap(run("broadcast_to", be, a._data, shape), be)
     if _State.enabled and a._rg:
@@ -170,6 +174,8 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
+    start_dim = int_arg("flatten", "start_dim", start_dim)  # argument types first
+    end_dim = int_arg("flatten", "end_dim", end_dim)
     shape = a._data.shape
     if not shape:
         return reshape(a, (1,))
@@ -275,6 +281,7 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def select(a: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` of dimension ``dim``, that dimension removed (a view)."""
+    dim, index = int_arg("select", "dim", dim), int_arg("select", "index", index)
     nd = len(a._data.shape)
     if nd == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -288,6 +295,15 @@ def select(a: Tensor, dim: int, index: int) -> Tensor:
 
 def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
+    if not isinstance(split_size_or_sections, (int, tuple, list)) or \
+            isinstance(split_size_or_sections, bool):
+        raise TypeError(f"split(): argument 'split_size' must be int or tuple of ints, not "
+                        f"{type(split_size_or_sections).__name__}")
+    dim = int_arg("split", "dim", dim)
+    if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool) \
+            and split_size_or_sections < 0:  # checked before the dim, as PyTorch
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                           f"{split_size_or_sections}")
     d = wrap_dim(dim, a.ndim, "split")
     if not a.ndim:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
@@ -330,11 +346,12 @@ def _pieces(a: Tensor, d: int, bounds: list, squeeze: bool) -> tuple:
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` nearly equal pieces."""
     chunks = int_arg("chunk", "chunks", chunks)
-    d = wrap_dim(dim, a.ndim, "chunk")
+    dim = int_arg("chunk", "dim", dim)
     if not a.ndim:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
+    if chunks <= 0:  # checked before the dim, as PyTorch
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = wrap_dim(dim, a.ndim, "chunk")
     n = a._data.shape[d]
     step = -(-n // chunks) if n else 1
     return split(a, step, dim)
@@ -368,6 +385,8 @@ def flip(a: Tensor, dims: Any) -> Tensor:
 
 def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     """Rotate elements along ``dims`` by ``shifts``."""
+    if dims is not None:
+        int_sizes("roll", "dims", (dims,))  # PyTorch's TypeError for a bool, float, str dim
     if dims is None:
         return roll(a.reshape(-1), shifts, 0).reshape(a._data.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
@@ -389,12 +408,19 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 
 def repeat(a: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dimension (PyTorch's ``repeat``)."""
-    sizes = dims_arg(sizes)
+    if not sizes:
+        raise TypeError("repeat() missing 1 required positional arguments: \"repeats\"")
+    sizes = int_sizes("repeat", "repeats", sizes)
     shape = a._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
+    for r in sizes:
+        if r < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {r}: "
+                               f"{list(sizes)} (repeat)")
     shape = (1,) * (len(sizes) - len(shape)) + shape
+    check_numel("repeat", tuple(r * s for r, s in zip(sizes, shape)))
     x = reshape(a, shape)
     inter = []
     for s in shape:
@@ -409,7 +435,7 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
 
 def tile(a: Tensor, dims: Any) -> Tensor:
     """``repeat`` with fewer dims padded by ones on the left."""
-    dims = dims_arg((dims,)) if not isinstance(dims, int) else (dims,)
+    dims = int_sizes("tile", "dims", (dims,))
     if len(dims) < a.ndim:
         dims = (1,) * (a.ndim - len(dims)) + tuple(dims)
     return repeat(a, dims)

@@ -31,7 +31,12 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = T
 
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> _MaxResult:
     """The ``k`` largest (or smallest) elements along ``dim``: ``(values, indices)``."""
-    n = a.shape[dim] if a.ndim else 1
+    if not a._data.shape:  # a 0-d tensor: k 0 or 1 gives the element itself, as PyTorch
+        wrap_dim(dim, 0, "topk")
+        if k not in (0, 1):
+            raise RuntimeError(f"selected index k out of range (k={k}, 0-d input)")
+        return sort(a, dim, descending=largest)
+    n = a.shape[dim]
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
     values, idx = sort(a, dim, descending=largest)

@@ -56,7 +56,9 @@ def lgamma(a: Tensor) -> Tensor:
     xs = where(small, x, 0.25)  # keeps the unused branch finite, so its zero gradient stays 0
     left = math.log(math.pi) - (xs * math.pi).sin().abs().log() - right
     pole = (x <= 0) & (x == x.floor())
-    return where(pole, math.inf, where(small, left, right)).to(x0.dtype)
+    out = where(pole | (x == math.inf), math.inf, where(small, left, right))
+    exact = out - out.detach()  # 0 at 1 and 2 (PyTorch's exact zeros), keeping the gradient
+    return where((x == 1.0) | (x == 2.0), exact, out).to(x0.dtype)
 
 
 def _digamma_right(x: Tensor) -> Tensor:
@@ -81,4 +83,6 @@ def digamma(a: Tensor) -> Tensor:
     xs = where(small, x, 0.25)
     t = (xs * math.pi).sin() / (xs * math.pi).cos()
     left = right - math.pi / t
-    return where(small, left, right).to(x0.dtype)
+    out = where(x == math.inf, math.inf, where(small, left, right))
+    pole = (x < 0) & (x == x.floor())  # the negative integers (and -inf): NaN, as PyTorch
+    return where(pole, math.nan, out).to(x0.dtype)

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..creation import arange, full, tensor
-from ..dtypes import int64
-from ..shapes import check_keepdim, wrap_dim
+from ..dtypes import bool_, int64
+from ..shapes import check_keepdim, int_arg, wrap_dim
 from ..tensor import Tensor
 from .elementwise import where
 from .reduce import _MaxResult
@@ -67,6 +67,10 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     _check_tensor("median", input)
     if keepdim.__class__ is not bool:
         check_keepdim("median", keepdim)
+    if dim is not None:
+        wrap_dim(dim, input.ndim, "median")  # the dim's errors before the dtype's
+    if input.dtype is bool_:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if dim is None:
         flat = input.reshape(-1)
         if flat.shape[0] == 0:
@@ -119,11 +123,19 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 def _quantile(fn: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,
               ignore_nan: bool) -> Tensor:
     _check_tensor(fn, input)
+    if not isinstance(q, (Tensor, int, float)) or isinstance(q, bool):
+        raise TypeError(f"{fn}() received an invalid combination of arguments: 'q' must be a "
+                        f"float or a Tensor, not {type(q).__name__}")
+    if dim is not None and dim.__class__ is not int:
+        int_arg(fn, "dim", dim)  # the dim's TypeError before the dtype's, as PyTorch
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{fn}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{fn}() interpolation must be one of linear, lower, higher, "
                            f"midpoint or nearest, but got {interpolation}")
+    if not isinstance(q, (Tensor, int, float)) or isinstance(q, bool):
+        raise TypeError(f"{fn}() received an invalid combination of arguments: 'q' must be a "
+                        f"float or a Tensor, not {type(q).__name__}")
     scalar_q = not isinstance(q, Tensor)
     qt = tensor([float(q)], dtype=input.dtype, device=input.device) if scalar_q else q
     if qt.ndim > 1:

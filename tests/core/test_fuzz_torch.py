@@ -90,50 +90,33 @@ DEVIATIONS: dict[tuple[str, str], str] = {
     ("prod", "silent"): "prod(dim=(0, 1)): xgrad's prod takes a tuple of dims like sum; "
     "torch's takes one int. The result is the product over those dims, not a wrong answer.",
     ("eye", "silent"): "eye(n, None): xgrad reads m=None as m=n (its default); torch refuses None.",
+    ("eye", "wrong_exception_type"): "eye(huge, None): torch's TypeError is for the None (see "
+    "above); xgrad reads it as m=n and raises the size overflow's RuntimeError.",
+    **{(n, "xgrad_raises"): "an out-of-range dim on an empty tensor (cummax/cummin) or with "
+       "n=0 (diff): torch returns without checking the dim; xgrad checks it first."
+       for n in ("cummax", "cummin", "diff")},
+    **{(n, "xgrad_raises"): "an empty batch with mismatched input/weight dtypes: torch skips "
+       "the dtype check for an empty input; xgrad checks it first."
+       for n in ("F.conv2d(groups)", "F.conv_transpose2d")},
+    ("sub", "wrong_exception_type"): "sub(True, 2): as the xgrad_raises case above, the "
+    "xgrad.* form wants a Tensor first (TypeError); torch makes a bool tensor of the number and "
+    "refuses bool subtraction (RuntimeError).",
+    ("logsumexp", "silent"): "logsumexp(x, dim=None): as logsumexp(all), every dim is reduced.",
     ("permute", "silent"): "permute(x, 0): torch's function form wants a tuple, its method takes "
     "ints; xgrad's one implementation takes both.",
+    **{(n, "silent"): "a negative index: torch's gather/scatter refuse it; xgrad's kernels "
+       "(numpy take_along_axis semantics, the backend contract) count it from the end. Checking "
+       "the sign would cost every internal gather (losses, pooling, sort) a device-to-host read."
+       for n in ("gather", "scatter", "scatter_add", "take_along_dim")},
     **{(n, "xgrad_raises"): "& | ^ on integer tensors: xgrad has no bitwise kernels, so it "
        "raises (naming the dtype) rather than return a logical result where torch's is bitwise."
        for n in ("__and__", "__or__", "__xor__")},
 }
 
 # Callables whose CI examples still show a gap between xgrad and torch: each runs as a strict
-# xfail (an unexpected pass fails, so a fixed gap must leave this list). They are the work that
-# remains on issue 13 item 4; the full run reports their counts.
-KNOWN_GAPS: dict[str, str] = {
-    "F.avg_pool2d": "check order on 2-d input: RuntimeError (rank) before torch's IndexError",
-    "F.avg_pool2d(int)": "int64 input gives float32 (torch keeps int64, rounding down)",
-    "F.batch_norm": "1-d input / running-stat size mismatch: ValueError where torch raises "
-                    "RuntimeError 'running_mean should contain N elements'",
-    "F.conv2d": "a float dilation is caught after the weight-rank check (torch: TypeError first)",
-    "F.cross_entropy(smoothing)": "batch-size mismatch of input and target: RuntimeError, torch ValueError",
-    "F.nll_loss": "batch-size mismatch checked after the target dtype (torch: ValueError first)",
-    "F.one_hot": "one_hot(empty, 0): torch refuses inferring classes from an empty tensor",
-    "F.pad": "reflect/replicate on 1-d input: torch supports only 2-d+ (NotImplementedError)",
-    "Tensor.repeat": "repeat() with no sizes: torch TypeError (missing argument), xgrad "
-                     "RuntimeError",
-    "bucketize": "NaN inputs: torch puts NaN past the last boundary, xgrad at 0",
-    "searchsorted": "NaN/inf in the sorted sequence or values: insertion points differ",
-    "digamma": "reference backend, integer input: poles and negative ints differ (nan vs big)",
-    "lgamma": "float16 -inf / large inputs: NaN where torch gives inf",
-    "einsum": "einsum with no operands: TypeError text vs torch's RuntimeError",
-    "fmod": "fmod(number, tensor): ZeroDivisionError check before the type check",
-    "gather": "0-d input and index: torch returns the element, xgrad raises an internal "
-              "IndexError",
-    "scatter": "0-d input: torch scatters into the single element, xgrad internal IndexError",
-    "scatter_add": "as scatter",
-    "index_select": "0-d input with 2 indices: IndexError, torch RuntimeError",
-    "take_along_dim": "float indices checked after the dim range (torch: dtype first)",
-    "topk": "0-d input: torch returns (x, 0), xgrad raises",
-    "nn.BatchNorm1d": "channel mismatch: ValueError, torch RuntimeError 'running_mean should "
-                      "contain ...'",
-    "nn.Embedding": "0 rows / out-of-range ids: IndexError, torch RuntimeError",
-    "nn.GRU": "input_size 0: RuntimeError at forward, torch ValueError at construction",
-    "nn.LSTM": "as nn.GRU",
-    "nn.RNN": "as nn.GRU",
-    "randint": "a str in size / float high: RuntimeError from the bounds check before the "
-               "TypeError",
-}
+# xfail (an unexpected pass fails, so a fixed gap must leave this list); the full run reports
+# their counts. Empty since issue 13's fixes: a new gap goes here (name: what differs) or is fixed.
+KNOWN_GAPS: dict[str, str] = {}
 
 _NUMPY_DIR = os.sep + "numpy" + os.sep
 EXAMPLES = int(os.environ.get("XGRAD_FUZZ_EXAMPLES", "0"))

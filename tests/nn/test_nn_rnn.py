@@ -226,7 +226,7 @@ def test_errors_say_what_was_expected():
         m(xgrad.zeros(2, 1, 3), (xgrad.zeros(2, 1, 5), xgrad.zeros(2, 1, 4)))
     with pytest.raises(RuntimeError, match="hx and cx should also be 3-D"):
         m(xgrad.zeros(2, 1, 3), (xgrad.zeros(2, 4), xgrad.zeros(2, 4)))
-    with pytest.raises(RuntimeError, match="input must have the type"):
+    with pytest.raises(ValueError, match=r"RNN input dtype \(xgrad.float64\) does not match"):
         m(xgrad.zeros(2, 1, 3, dtype=F64))
     with pytest.raises(RuntimeError, match="hx should also be 2-D"):
         GRU(3, 4)(xgrad.zeros(2, 3), xgrad.zeros(1, 1, 4))
