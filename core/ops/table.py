@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..tensor import Tensor
+from ..dtypes import result_type_with_scalar
+from ..tensor import Tensor, from_data
 from . import cumulative as CU
 from . import elementwise as E
 from . import fused as F
@@ -393,6 +394,22 @@ _TENSOR_OTHER = frozenset({"maximum", "minimum", "atan2", "arctan2", "logical_an
                            "logical_xor"})
 
 
+# Functions PyTorch also accepts with a Python number first (``torch.add(2, x)``): the
+# number becomes a 0-d tensor of the dtype ``x op number`` would have (a wrapped number).
+_SCALAR_FIRST = frozenset({"add", "sub", "subtract", "mul", "multiply", "div", "divide",
+                           "true_divide", "floor_divide", "remainder"})
+
+
+def _wrapped_number(name: str, value: Any, other: Any) -> Tensor:
+    """``value`` (a Python number) as the 0-d tensor PyTorch makes of a number operand."""
+    if name in ("sub", "subtract") and value.__class__ is bool:
+        E.check_bool_sub(other, value)  # PyTorch refuses a bool in a subtraction
+    if isinstance(other, Tensor):
+        dt = result_type_with_scalar(other._backend.dtype(other._data), value)
+        return from_data(value, dt, other._backend)
+    return from_data(value, None, None)
+
+
 def _checked(fn: Callable, name: str) -> Callable:
     """``fn`` refusing a first argument that is not a Tensor with PyTorch's TypeError (not
     an AttributeError from deep inside the op)."""
@@ -406,6 +423,10 @@ def _checked(fn: Callable, name: str) -> Callable:
             return fn(input, *args, **kwargs)
         refused = TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
+        if name in _SCALAR_FIRST and isinstance(input, (int, float, bool)) and args and (
+                isinstance(args[0], Tensor) or
+                (name != "remainder" and isinstance(args[0], (int, float, bool)))):
+            return fn(_wrapped_number(name, input, args[0]), *args, **kwargs)
         if not (isinstance(input, (int, float, bool)) and args and isinstance(args[0], Tensor)):
             raise refused
         try:  # a Python number before a Tensor: some ops take it (xgrad.pow(2, x))
