@@ -57,11 +57,11 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct elements of ``input`` (flattened), in ascending order; with
     ``return_inverse`` also the index of each input element in the result (input's shape),
-    with ``return_counts`` also how often each distinct element occurs."""
+    with ``return_counts`` also how often each distinct element occurs. With ``dim``, the
+    distinct slices along ``dim`` in lexicographic order (inverse and counts per slice)."""
     _need_tensor("unique", "input", input)
     if dim is not None:
-        raise NotImplementedError("unique(dim=...) is not implemented in xgrad yet; use "
-                                  "dim=None (the flattened input)")
+        return _unique_dim(input, dim, return_inverse, return_counts)
     with no_grad():
         flat = input.detach().reshape(-1)
         n = flat.shape[0]
@@ -84,6 +84,41 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
             ends = cat([starts[1:], full((1,), n, dtype=int64, device=flat.device)]) \
                 if starts.shape[0] else starts
             extra.append(ends - starts)
+    return (out, *extra) if extra else out
+
+
+def _unique_dim(input: Tensor, dim: int, return_inverse: bool, return_counts: bool) -> Any:
+    """``unique(input, dim=dim)``: slices along ``dim`` sorted lexicographically by a stable
+    sort per column (last column first), then the first of each run of equal slices kept."""
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = wrap_dim(dim, input.ndim)
+    with no_grad():
+        order = [d] + [i for i in range(input.ndim) if i != d]
+        x = input.detach().permute(order)
+        n = x.shape[0]
+        dev = x.device
+        if n == 0:
+            out, inverse, counts = input.detach().clone(), zeros(0, dtype=int64, device=dev), \
+                zeros(0, dtype=int64, device=dev)
+        else:
+            if x.numel() == 0:
+                raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                   "unique cannot be applied")
+            rows = x.reshape(n, -1)
+            perm = arange(n, dtype=int64, device=dev)
+            for c in range(rows.shape[1] - 1, -1, -1):
+                perm = perm[sort(rows[perm, c], stable=True)[1]]
+            ordered = rows[perm]
+            first = cat([full((1,), True, dtype=bool_, device=dev),
+                         (ordered[1:] != ordered[:-1]).any(1)])
+            out = ordered[first].reshape(-1, *x.shape[1:]).permute(
+                [order.index(i) for i in range(input.ndim)])
+            group = first.to(int64).cumsum(0) - 1
+            inverse = scatter_add(zeros(n, dtype=int64, device=dev), 0, perm, group)
+            starts = nonzero(first).reshape(-1)
+            counts = cat([starts[1:], full((1,), n, dtype=int64, device=dev)]) - starts
+    extra = ([inverse] if return_inverse else []) + ([counts] if return_counts else [])
     return (out, *extra) if extra else out
 
 
