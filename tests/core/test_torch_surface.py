@@ -64,9 +64,19 @@ def test_accelerator_and_onnx_and_flags():
     flags.cudnn.benchmark = flags.cudnn.deterministic = False
     # the namespace does not shadow the device alias
     assert xgrad.registry.resolve_name("cuda")[0] == "cupy"
-    import importlib.util
+    import importlib
 
-    assert importlib.util.find_spec("xgrad.backends.cuda") is None
+    # importable as modules, as in PyTorch (`import torch.backends.cudnn as cudnn`), with
+    # no file behind them: they are flag namespaces, not backend packages
+    for name in ("cuda", "cudnn", "mps", "mkldnn", "openmp"):
+        assert importlib.import_module(f"torch.backends.{name}") is getattr(torch.backends, name)
+        module = importlib.import_module(f"xgrad.backends.{name}")
+        assert module is getattr(flags, name) and module.__spec__.origin is None
+    import xgrad.backends.cudnn as cudnn
+
+    cudnn.benchmark = True
+    assert xgrad.backends.cudnn.benchmark is True
+    cudnn.benchmark = False
 
 
 # ---- amp -----------------------------------------------------------------------------------
