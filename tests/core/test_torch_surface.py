@@ -336,3 +336,14 @@ def test_grad_mode_decorators_with_and_without_parentheses():
     assert a.__name__ == "a"
     with xgrad.inference_mode(False):
         assert (w * 2).requires_grad
+
+
+def test_device_kind_flags_match_torch_on_cpu():
+    """``x.is_cpu`` and PyTorch's other device-kind and layout flags (dcgan reads ``is_xpu``):
+    every flag torch has on a CPU tensor exists and agrees."""
+    t, x = torch.ones(2), xgrad.ones(2)
+    flags = [n for n in dir(t) if n.startswith("is_") and not callable(getattr(t, n))]
+    assert "is_xpu" in flags and "is_cpu" in flags
+    for name in flags:
+        assert getattr(x, name) is getattr(t, name), name
+    assert x.to("reference").is_cpu is True
