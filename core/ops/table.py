@@ -355,10 +355,47 @@ def _with_doc(fn: Callable, op: OpDef) -> Callable:
     return fn
 
 
+# Ops PyTorch writes in Python (torch.functional, torch._tensor): no NumPy keyword names there.
+_PYTHON_LEVEL = frozenset({"norm", "split", "unflatten", "unique"})
+
+
+def _numpy_names(fn: Callable, name: str) -> Callable:
+    """``fn`` also taking NumPy's keyword names for ``dim`` and ``keepdim`` (``axis=``,
+    ``keepdims=``), as PyTorch's native functions do; ``fn`` itself when it has neither."""
+    if name in _PYTHON_LEVEL:
+        return fn
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    dim, keep = "dim" in params and "axis" not in params, \
+        "keepdim" in params and "keepdims" not in params
+    if not (dim or keep):
+        return fn
+
+    def numpy_names(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            if dim and "axis" in kwargs:
+                if "dim" in kwargs:
+                    raise TypeError(f"{fn.__name__}() got multiple values for argument 'dim'")
+                kwargs["dim"] = kwargs.pop("axis")
+            if keep and "keepdims" in kwargs:
+                if "keepdim" in kwargs:
+                    raise TypeError(f"{fn.__name__}() got multiple values for argument "
+                                    f"'keepdim'")
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    numpy_names.__name__, numpy_names.__qualname__ = fn.__name__, fn.__qualname__
+    numpy_names.__doc__, numpy_names.__module__ = fn.__doc__, fn.__module__
+    numpy_names.__wrapped__ = fn  # the op behind it (the coverage check looks through)
+    return numpy_names
+
+
 def _methods() -> Iterator[tuple[str, Callable]]:
     for op in OPS:
         if op.method:
-            fn = _with_doc(op.method_impl or op.impl, op)
+            fn = _numpy_names(_with_doc(op.method_impl or op.impl, op), op.name)
             for n in op.names():
                 yield n, fn
         if op.inplace:
@@ -414,6 +451,7 @@ def _checked(fn: Callable, name: str) -> Callable:
     """``fn`` refusing a first argument that is not a Tensor with PyTorch's TypeError (not
     an AttributeError from deep inside the op)."""
     other_tensor = name in _TENSOR_OTHER
+
     @functools.wraps(fn)
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
@@ -433,6 +471,8 @@ def _checked(fn: Callable, name: str) -> Callable:
             return fn(input, *args, **kwargs)
         except AttributeError:
             raise refused from None
+    function.__wrapped__ = getattr(fn, "__wrapped__", fn)  # the op itself, not _numpy_names
+    function.checks_input = True
     return function
 
 
@@ -440,7 +480,7 @@ def _functions() -> dict[str, Callable]:
     out = {}
     for op in OPS:
         if op.function:
-            fn = _with_doc(op.impl, op)
+            fn = _numpy_names(_with_doc(op.impl, op), op.name)
             for n in op.names():
                 out[n] = _checked(fn, n) if _takes_tensor_first(op.impl) else fn
     return out
