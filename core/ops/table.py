@@ -25,6 +25,7 @@ from . import indexing as I
 from . import linalg as L
 from . import linalg_decomp as LD
 from . import linalg_derived as LX
+from . import math_extra as MA
 from . import matrix as MX
 from . import methods as M
 from . import numeric as NU
@@ -161,6 +162,15 @@ OPS: tuple[OpDef, ...] = (
            inplace=True),
     _unary("floor", E.floor, "Largest integer value not above each element (gradient zero)."),
     _unary("erf", E.erf, "The Gauss error function elementwise."),
+    _unary("log10", MA.log10, None, prim=None),
+    _unary("log2", MA.log2, None, prim=None),
+    _unary("exp2", MA.exp2, None, prim=None),
+    _unary("tan", MA.tan, None, prim=None),
+    _unary("sinh", MA.sinh, None, prim=None),
+    _unary("cosh", MA.cosh, None, prim=None),
+    _unary("ceil", MA.ceil, None, prim=None),
+    _unary("trunc", MA.trunc, None, prim=None, aliases=("fix",)),
+    _unary("round", MA.round, None, prim=None),
     _unary("sigmoid", E.sigmoid, None, inplace=True),
     _unary("relu", E.relu, None, prim="maximum", inplace=True),
     _row("where", E.where, "math", method_impl=M.where_method, primitive="where"),
