@@ -436,6 +436,9 @@ _TABLE = [
     OpCase("histc", "a.histc(b, c, d)", [(T(3, 4), 5, -2.0, 2.0), (T(6), 4, 0.0, 0.0),
                                          (T(8), 3, -1.0, 1.0)],
            dtypes=("float32", "float64"), **_FWD),  # float16: a value on a bin edge flips bins
+    OpCase("histogram", "a.histogram(b, range=(-2.0, 2.0))[0]", [(T(3, 4), 5), (T(6), 3)], **_FWD),
+    OpCase("histogram.edges", "a.histogram(b, density=True)[0]",
+           [(T(8), Const([-2.0, -0.5, 0.0, 1.0, 2.0]))], covers=("histogram",), **_FWD),
     OpCase("bincount", "a.bincount(minlength=b)", [(Idx((6,), 5), 0), (Idx((4,), 3), 6)], **_FWD),
     OpCase("bincount.weights", "a.bincount(b)", [(Idx((6,), 4), T(6))], covers=("bincount",),
            **_FWD),

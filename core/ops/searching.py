@@ -6,10 +6,11 @@ results are indices and counts), as in PyTorch.
 from __future__ import annotations
 
 import builtins
+from collections import namedtuple
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
-from ..creation import arange, full, zeros
+from ..creation import arange, full, linspace, zeros
 from ..dtypes import bool_, float32, float64, int32, int64
 from ..shapes import wrap_dim
 from ..tensor import Tensor
@@ -17,8 +18,8 @@ from .indexing import scatter_add
 from .shape import cat, stack
 from .sorting import sort
 
-__all__ = ["nonzero", "argwhere", "unique", "bucketize", "searchsorted", "histc", "bincount",
-           "count_nonzero"]
+__all__ = ["nonzero", "argwhere", "unique", "bucketize", "searchsorted", "histc", "histogram",
+           "bincount", "count_nonzero"]
 
 
 def _need_tensor(fn: str, name: str, x: Any) -> None:
@@ -208,6 +209,53 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         idx = ((x - lo) * (bins / (hi - lo))).floor().to(int64).clamp(max=bins - 1)
         out = zeros(bins, dtype=input.dtype, device=input.device)
         return scatter_add(out, 0, idx, (x * 0 + 1).to(input.dtype)) if x.shape[0] else out
+
+
+HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A002
+              weight: Tensor | None = None, density: bool = False) -> HistogramResult:
+    """``(hist, bin_edges)``: the histogram of ``input`` over ``bins`` equal-width bins in
+    ``range`` (the data's range; widened by 0.5 each side when it is one point) or over the
+    edges in a 1-D tensor ``bins``. The right edge belongs to the last bin; ``weight`` sums
+    weights instead of counting; ``density`` normalises to unit area."""
+    _need_tensor("histogram", "input", input)
+    if not input.dtype.is_floating_point:
+        name = _TORCH_NAMES.get(input.dtype.name, input.dtype.name)
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{name}'")
+    with no_grad():
+        x = input.detach().reshape(-1)
+        if isinstance(bins, Tensor):
+            edges = bins.detach().to(input.dtype)
+            nb = edges.shape[0] - 1
+        else:
+            nb = int(bins)
+            if nb <= 0:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {nb} for "
+                                   f"dimension 0")
+            if range is not None:
+                lo, hi = float(range[0]), float(range[1])
+            elif x.shape[0]:
+                lo, hi = float(x.min().item()), float(x.max().item())
+            else:
+                lo, hi = 0.0, 1.0
+            if lo > hi:
+                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                                   f"{lo:g} max {hi:g} for dimension 0")
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            edges = linspace(lo, hi, nb + 1, dtype=input.dtype, device=input.device)
+        w = x * 0 + 1 if weight is None else weight.detach().reshape(-1).to(input.dtype)
+        inside = (x >= edges[0]) & (x <= edges[-1])
+        x, w = x[inside], w[inside]
+        hist = zeros(nb, dtype=input.dtype, device=input.device)
+        if x.shape[0]:
+            idx = (_count_below(edges, x, True) - 1).clamp(0, nb - 1)
+            hist = scatter_add(hist, 0, idx, w)
+        if density:
+            hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))
+    return HistogramResult(hist, edges)
 
 
 _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",

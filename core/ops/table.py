@@ -309,6 +309,7 @@ OPS: tuple[OpDef, ...] = (
     _row("bucketize", SR.bucketize, "search", method=False),
     _row("searchsorted", SR.searchsorted, "search", method=False),
     _row("histc", SR.histc, "search"),
+    _row("histogram", SR.histogram, "search"),
     _row("bincount", SR.bincount, "search"),
     _row("kthvalue", ST.kthvalue, "search"),
     _row("median", ST.median, "search"),
