@@ -187,7 +187,9 @@ _TABLE = [
     OpCase("reshape_as", "a.reshape_as(b)", [(T(2, 3), T(6, grad=False))]),
     OpCase("permute", "a.permute(b)", [(T(2, 3, 4), (2, 0, 1)), (T(2, 3, 4), (-1, 0, 1))]),
     OpCase("transpose", "a.transpose(b, c)", [(T(2, 3, 4), 0, -1), (T(2, 3), 1, 0)],
-           covers=("transpose", "swapaxes")),
+           covers=("transpose", "swapaxes", "swapdims")),
+    OpCase("movedim", "a.movedim(b, c)", [(T(2, 3, 4), 0, -1), (T(2, 3, 4), (0, 2), (2, 0)),
+                                          (T(2, 3), 1, 0)], covers=("movedim", "moveaxis")),
     OpCase("t", "a.t()", [(T(2, 3),), (T(3),)]),
     OpCase("expand", "a.expand(b)", [(T(3, 1), (2, 3, 4)), (T(3, 1), (-1, 4)), (T(), (2,)),
                                      (T(3), (3, 3))]),  # a new leading dim of the same size
