@@ -1,5 +1,6 @@
 """Elementwise math written as decompositions into the primitives: log10, log2, exp2, tan,
-sinh, cosh, ceil, trunc, round (half to even, with ``decimals``). Their gradients come from
+sinh, cosh, atan, asin, acos (through atan2), ceil, trunc, round (half to even, with
+``decimals``). Their gradients come from
 the decomposition (zero for the rounding ops, as PyTorch)."""
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import math
 from ..tensor import Tensor
 from . import elementwise as E
 
-__all__ = ["log10", "log2", "exp2", "tan", "sinh", "cosh", "ceil", "trunc", "round"]
+__all__ = ["log10", "log2", "exp2", "tan", "sinh", "cosh", "ceil", "trunc", "round", "atan",
+           "asin", "acos"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -42,6 +44,28 @@ def sinh(a: Tensor) -> Tensor:
 def cosh(a: Tensor) -> Tensor:
     """Hyperbolic cosine elementwise."""
     return (E.exp(a) + E.exp(-a)) * 0.5
+
+
+def atan(a: Tensor) -> Tensor:
+    """Arctangent elementwise, in ``(-pi/2, pi/2)``."""
+    return E.atan2(a, 1.0)
+
+
+def _cos_of_asin(a: Tensor) -> Tensor:
+    # sqrt(1 - a^2), NaN for |a| > 1; written as 1 - a*a (not (1 - a)(1 + a)) so that the
+    # gradient at |a| = 1 is inf, as PyTorch's, rather than inf * 0
+    return E.sqrt(1.0 - a * a)
+
+
+def asin(a: Tensor) -> Tensor:
+    """Arcsine elementwise, in ``[-pi/2, pi/2]`` (NaN outside ``[-1, 1]``)."""
+    return E.atan2(a, _cos_of_asin(a))
+
+
+def acos(a: Tensor) -> Tensor:
+    """Arccosine elementwise, in ``[0, pi]`` (NaN outside ``[-1, 1]``)."""
+    # the half-angle form 2 atan2(sqrt(1 - a), sqrt(1 + a)) keeps full precision near +-1
+    return E.atan2(E.sqrt(1.0 - a), E.sqrt(1.0 + a)) * 2.0
 
 
 def _integral(a: Tensor) -> bool:

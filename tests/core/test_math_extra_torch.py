@@ -1,5 +1,6 @@
-"""log10, log2, exp2, tan, sinh, cosh, ceil, trunc/fix and round (ties to even, decimals)
-against torch: values incl. signed zeros, infinities and NaN, dtypes, gradients and errors."""
+"""log10, log2, exp2, tan, sinh, cosh, atan, asin, acos (and their arc* aliases), ceil,
+trunc/fix and round (ties to even, decimals) against torch: values incl. signed zeros,
+infinities and NaN, dtypes, gradients (inf at the ends of asin/acos) and errors."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,9 @@ rng = np.random.default_rng(0)
 REAL = np.concatenate([rng.uniform(-3, 3, 20), [0.0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5,
                                                   1e-9, -1e-9, np.inf, -np.inf, np.nan]])
 POS = np.concatenate([rng.uniform(0.01, 50, 20), [0.0, 1.0, 1e-30, np.inf, -1.0]])
-OPS = {"log10": POS, "log2": POS, "exp2": REAL, "tan": REAL, "sinh": REAL, "cosh": REAL,
+UNIT = np.concatenate([rng.uniform(-1, 1, 20), [0.0, -0.0, 1.0, -1.0, 0.999999, 1.5, np.nan]])
+OPS = {"atan": REAL, "arctan": REAL, "asin": UNIT, "arcsin": UNIT, "acos": UNIT,
+       "arccos": UNIT, "log10": POS, "log2": POS, "exp2": REAL, "tan": REAL, "sinh": REAL, "cosh": REAL,
        "ceil": REAL, "trunc": REAL, "fix": REAL, "round": REAL}
 
 
