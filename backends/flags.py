@@ -6,21 +6,27 @@ exist so that scripts which set them run unchanged. xgrad's backends read none o
 nothing else. ``xgrad.backends.mps.is_available()`` is ``False``: there is no Metal backend.
 
 These are namespaces, not backends: the device string ``"cuda"`` still resolves to the cupy
-backend through the registry's aliases.
+backend through the registry's aliases. Each top-level namespace is also a module in
+``sys.modules``, so ``import xgrad.backends.cudnn as cudnn`` works as it does in PyTorch.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
+import sys
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 __all__ = ["cuda", "cudnn", "mps", "mkldnn", "openmp"]
 
 
-class _Namespace(SimpleNamespace):
-    """A flag bag whose repr names it."""
+class _Namespace(ModuleType):
+    """A flag bag (a module object, importable once registered) whose repr names it."""
 
     def __init__(self, _name: str, **flags: object) -> None:
-        super().__init__(**flags)
-        object.__setattr__(self, "_ns_name", _name)
+        super().__init__(f"xgrad.backends.{_name}")
+        self.__spec__ = ModuleSpec(self.__name__, None)
+        self._ns_name = _name
+        for key, value in flags.items():
+            setattr(self, key, value)
 
     def __repr__(self) -> str:
         items = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_")
@@ -50,3 +56,6 @@ cudnn = _Namespace("cudnn", enabled=True, benchmark=False, deterministic=False, 
 mps = _Namespace("mps", is_available=_false, is_built=_false)
 mkldnn = _Namespace("mkldnn", enabled=True, is_available=_false)
 openmp = _Namespace("openmp", is_available=_false)
+
+for _ns in (cuda, cudnn, mps, mkldnn, openmp):
+    sys.modules.setdefault(_ns.__name__, _ns)

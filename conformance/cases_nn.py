@@ -119,6 +119,12 @@ NN_CASES = [
     _f("one_hot", "F.one_hot(a, 4)", [(Idx((3,), 4),), (Idx((2, 2), 4),)], **_FWD),
     _f("dropout", "(xgrad.manual_seed(0), F.dropout(a, 0.5))[1]", [(T(3, 4),)]),
     _f("dropout.eval", "F.dropout(a, 0.5, training=False)", [(T(3, 4),)]),
+    _f("dropout1d", "(xgrad.manual_seed(0), F.dropout1d(a, 0.5))[1]", [(T(2, 3, 4),), (T(3, 4),)]),
+    _f("dropout2d", "(xgrad.manual_seed(0), F.dropout2d(a, 0.5))[1]", [(T(2, 3, 2, 2),)]),
+    _f("dropout3d", "(xgrad.manual_seed(0), F.dropout3d(a, 0.5))[1]",
+       [(T(1, 3, 2, 2, 2),), (T(3, 2, 2, 2),)]),
+    _f("feature_dropout", "(xgrad.manual_seed(0), F.feature_dropout(a, 0.5, True))[1]",
+       [(T(2, 3, 2),)]),
 ]
 
 register(*NN_CASES)

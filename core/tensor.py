@@ -28,6 +28,9 @@ __all__ = ["Tensor", "Size", "wrap", "from_data"]
 _new = object.__new__
 
 
+_HOST_BACKENDS = frozenset({"numpy", "reference"})
+
+
 class Tensor:
     """A multi-dimensional array with autograd, PyTorch-style.
 
@@ -137,6 +140,16 @@ class Tensor:
     def is_cuda(self) -> bool:
         """Whether the tensor lives on the cupy (CUDA) backend."""
         return self._backend.name == "cupy"
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the tensor lives in host memory (the numpy or the reference backend)."""
+        return self._backend.name in _HOST_BACKENDS
+
+    # PyTorch's flags for device kinds and layouts xgrad has none of: always False
+    is_xpu = is_mps = is_meta = is_mkldnn = is_quantized = is_sparse = is_sparse_csr = \
+        is_nested = is_ipu = is_xla = is_vulkan = is_mtia = is_maia = property(
+            lambda self: False, doc="False: xgrad has no such device kind or layout.")
 
     @property
     def requires_grad(self) -> bool:

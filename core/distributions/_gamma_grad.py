@@ -18,7 +18,7 @@ from ..ops.special import lgamma
 from ..tensor import Tensor
 from ._sampling import standard_gamma
 
-__all__ = ["rsample_standard_gamma", "gamma_cdf", "standard_gamma_grad"]
+__all__ = ["rsample_standard_gamma", "gamma_cdf", "standard_gamma_grad", "regularized_gamma_p"]
 
 _TERMS = 250
 _TINY = 1e-300
@@ -88,3 +88,29 @@ def rsample_standard_gamma(alpha: Tensor) -> Tensor:
     return _StandardGammaRsample.apply(alpha)
 
 
+
+
+class _GammaCdf(Function):
+    """``P(a, x)`` with PyTorch's gradients: in ``x`` the gamma density, in ``a`` none (as
+    ``torch.special.gammainc``, whose derivative in its first argument is not implemented)."""
+
+    @staticmethod
+    def forward(ctx, a: Tensor, x: Tensor) -> Tensor:  # noqa: D102
+        ctx.save_for_backward(a, x)
+        with no_grad():
+            p = gamma_cdf(a.detach().to(float64), x.detach().to(float64))
+            return where(x.detach() < 0, float("nan"), p).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:  # noqa: D102
+        a, x = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        density = ((a - 1.0) * x.log() - x - lgamma(a)).exp()
+        return None, grad * density
+
+
+def regularized_gamma_p(a: Tensor, x: Tensor) -> Tensor:
+    """The regularised lower incomplete gamma function ``P(a, x)``, differentiable in ``x``
+    (NaN where ``x < 0``)."""
+    return _GammaCdf.apply(a, x)

@@ -13,7 +13,7 @@ from ..ops.special import digamma, lgamma
 from ..random import rand, randn
 from ..tensor import Size, Tensor
 from . import constraints
-from ._gamma_grad import rsample_standard_gamma
+from ._gamma_grad import regularized_gamma_p, rsample_standard_gamma
 from ._sampling import standard_gamma
 from .distribution import Distribution, broadcast_all
 
@@ -236,6 +236,13 @@ class Gamma(Distribution):
             self._validate_sample(value)
         c, r = self.concentration, self.rate
         return _xlogy(c, r) + _xlogy(c - 1, value) - r * value - lgamma(c)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """``P(concentration, rate * value)``, the regularised lower incomplete gamma
+        function; differentiable in ``value`` and ``rate``, not in ``concentration``."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return regularized_gamma_p(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         c = self.concentration

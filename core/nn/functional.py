@@ -83,11 +83,13 @@ from .functional_conv3d import (
     conv_transpose3d,
     max_pool3d,
 )
+from .functional_dropout import dropout1d, dropout2d, dropout3d, feature_dropout
 from .functional_fold import fold, pixel_shuffle, pixel_unshuffle, unfold
 from .functional_norm_extra import instance_norm, local_response_norm
 
 __all__ += [
     "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_avg_pool1d", "fold", "unfold", "pixel_shuffle",
-    "pixel_unshuffle", "instance_norm", "local_response_norm",
+    "pixel_unshuffle", "instance_norm", "local_response_norm", "dropout1d", "dropout2d",
+    "dropout3d", "feature_dropout",
 ]

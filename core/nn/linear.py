@@ -11,7 +11,7 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Linear", "Bilinear"]
+__all__ = ["Linear", "Bilinear", "NonDynamicallyQuantizableLinear"]
 
 
 class Linear(Module):
@@ -40,6 +40,11 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A :class:`Linear` under PyTorch's name for ``MultiheadAttention.out_proj`` (a class
+    that programs list among the safe globals of ``torch.load``); it computes the same."""
 
 
 class Bilinear(Module):

@@ -89,7 +89,7 @@ def normalize_index(a: Tensor, index: Any) -> tuple[tuple, bool]:
         elif i is Ellipsis:
             out.append(Ellipsis)
             dim += len(shape) - consumed
-        elif isinstance(i, (list, tuple)) or hasattr(i, "__array__"):
+        elif isinstance(i, (list, tuple, range)) or hasattr(i, "__array__"):
             import numpy as np
 
             arr = np.asarray(i)

@@ -6,10 +6,11 @@ results are indices and counts), as in PyTorch.
 from __future__ import annotations
 
 import builtins
+from collections import namedtuple
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
-from ..creation import arange, full, zeros
+from ..creation import arange, full, linspace, zeros
 from ..dtypes import bool_, float32, float64, int32, int64
 from ..shapes import wrap_dim
 from ..tensor import Tensor
@@ -17,8 +18,8 @@ from .indexing import scatter_add
 from .shape import cat, stack
 from .sorting import sort
 
-__all__ = ["nonzero", "argwhere", "unique", "bucketize", "searchsorted", "histc", "bincount",
-           "count_nonzero"]
+__all__ = ["nonzero", "argwhere", "unique", "bucketize", "searchsorted", "histc", "histogram",
+           "bincount", "count_nonzero"]
 
 
 def _need_tensor(fn: str, name: str, x: Any) -> None:
@@ -57,11 +58,11 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct elements of ``input`` (flattened), in ascending order; with
     ``return_inverse`` also the index of each input element in the result (input's shape),
-    with ``return_counts`` also how often each distinct element occurs."""
+    with ``return_counts`` also how often each distinct element occurs. With ``dim``, the
+    distinct slices along ``dim`` in lexicographic order (inverse and counts per slice)."""
     _need_tensor("unique", "input", input)
     if dim is not None:
-        raise NotImplementedError("unique(dim=...) is not implemented in xgrad yet; use "
-                                  "dim=None (the flattened input)")
+        return _unique_dim(input, dim, return_inverse, return_counts)
     with no_grad():
         flat = input.detach().reshape(-1)
         n = flat.shape[0]
@@ -84,6 +85,41 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
             ends = cat([starts[1:], full((1,), n, dtype=int64, device=flat.device)]) \
                 if starts.shape[0] else starts
             extra.append(ends - starts)
+    return (out, *extra) if extra else out
+
+
+def _unique_dim(input: Tensor, dim: int, return_inverse: bool, return_counts: bool) -> Any:
+    """``unique(input, dim=dim)``: slices along ``dim`` sorted lexicographically by a stable
+    sort per column (last column first), then the first of each run of equal slices kept."""
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = wrap_dim(dim, input.ndim)
+    with no_grad():
+        order = [d] + [i for i in range(input.ndim) if i != d]
+        x = input.detach().permute(order)
+        n = x.shape[0]
+        dev = x.device
+        if n == 0:
+            out, inverse, counts = input.detach().clone(), zeros(0, dtype=int64, device=dev), \
+                zeros(0, dtype=int64, device=dev)
+        else:
+            if x.numel() == 0:
+                raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                   "unique cannot be applied")
+            rows = x.reshape(n, -1)
+            perm = arange(n, dtype=int64, device=dev)
+            for c in range(rows.shape[1] - 1, -1, -1):
+                perm = perm[sort(rows[perm, c], stable=True)[1]]
+            ordered = rows[perm]
+            first = cat([full((1,), True, dtype=bool_, device=dev),
+                         (ordered[1:] != ordered[:-1]).any(1)])
+            out = ordered[first].reshape(-1, *x.shape[1:]).permute(
+                [order.index(i) for i in range(input.ndim)])
+            group = first.to(int64).cumsum(0) - 1
+            inverse = scatter_add(zeros(n, dtype=int64, device=dev), 0, perm, group)
+            starts = nonzero(first).reshape(-1)
+            counts = cat([starts[1:], full((1,), n, dtype=int64, device=dev)]) - starts
+    extra = ([inverse] if return_inverse else []) + ([counts] if return_counts else [])
     return (out, *extra) if extra else out
 
 
@@ -186,6 +222,53 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         idx = ((x - lo) * (bins / (hi - lo))).floor().to(int64).clamp(max=bins - 1)
         out = zeros(bins, dtype=input.dtype, device=input.device)
         return scatter_add(out, 0, idx, (x * 0 + 1).to(input.dtype)) if x.shape[0] else out
+
+
+HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A002
+              weight: Tensor | None = None, density: bool = False) -> HistogramResult:
+    """``(hist, bin_edges)``: the histogram of ``input`` over ``bins`` equal-width bins in
+    ``range`` (the data's range; widened by 0.5 each side when it is one point) or over the
+    edges in a 1-D tensor ``bins``. The right edge belongs to the last bin; ``weight`` sums
+    weights instead of counting; ``density`` normalises to unit area."""
+    _need_tensor("histogram", "input", input)
+    if not input.dtype.is_floating_point:
+        name = _TORCH_NAMES.get(input.dtype.name, input.dtype.name)
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{name}'")
+    with no_grad():
+        x = input.detach().reshape(-1)
+        if isinstance(bins, Tensor):
+            edges = bins.detach().to(input.dtype)
+            nb = edges.shape[0] - 1
+        else:
+            nb = int(bins)
+            if nb <= 0:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {nb} for "
+                                   f"dimension 0")
+            if range is not None:
+                lo, hi = float(range[0]), float(range[1])
+            elif x.shape[0]:
+                lo, hi = float(x.min().item()), float(x.max().item())
+            else:
+                lo, hi = 0.0, 1.0
+            if lo > hi:
+                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                                   f"{lo:g} max {hi:g} for dimension 0")
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            edges = linspace(lo, hi, nb + 1, dtype=input.dtype, device=input.device)
+        w = x * 0 + 1 if weight is None else weight.detach().reshape(-1).to(input.dtype)
+        inside = (x >= edges[0]) & (x <= edges[-1])
+        x, w = x[inside], w[inside]
+        hist = zeros(nb, dtype=input.dtype, device=input.device)
+        if x.shape[0]:
+            idx = (_insertion_points(edges, x, True) - 1).clamp(0, nb - 1)
+            hist = scatter_add(hist, 0, idx, w)
+        if density:
+            hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))
+    return HistogramResult(hist, edges)
 
 
 _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",

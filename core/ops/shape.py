@@ -76,6 +76,30 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
     return mark_view(a, out, ("permute", dims))
 
 
+def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
+    """A view with the dims ``source`` (an int or a sequence) moved to the positions
+    ``destination``; the other dims keep their order."""
+    nd = len(a._data.shape)
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
+    src_w = [wrap_dim(d, nd) for d in src]
+    dst_w = [wrap_dim(d, nd) for d in dst]
+    for name, given, dims in (("source", src, src_w), ("destination", dst, dst_w)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
+    if nd == 0:
+        return a
+    order = [None] * nd
+    for s_, d_ in zip(src_w, dst_w):
+        order[d_] = s_
+    rest = iter(d for d in range(nd) if d not in src_w)
+    order = [next(rest) if o is None else o for o in order]
+    return permute(a, order)
+
+
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
     nd = len(a._data.shape)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..tensor import Tensor
+from ..dtypes import result_type_with_scalar
+from ..tensor import Tensor, from_data
 from . import cumulative as CU
 from . import elementwise as E
 from . import fused as F
@@ -24,6 +25,7 @@ from . import indexing as I
 from . import linalg as L
 from . import linalg_decomp as LD
 from . import linalg_derived as LX
+from . import math_extra as MA
 from . import matrix as MX
 from . import methods as M
 from . import numeric as NU
@@ -160,6 +162,18 @@ OPS: tuple[OpDef, ...] = (
            inplace=True),
     _unary("floor", E.floor, "Largest integer value not above each element (gradient zero)."),
     _unary("erf", E.erf, "The Gauss error function elementwise."),
+    _unary("log10", MA.log10, None, prim=None),
+    _unary("log2", MA.log2, None, prim=None),
+    _unary("exp2", MA.exp2, None, prim=None),
+    _unary("tan", MA.tan, None, prim=None),
+    _unary("sinh", MA.sinh, None, prim=None),
+    _unary("cosh", MA.cosh, None, prim=None),
+    _unary("atan", MA.atan, None, prim=None, aliases=("arctan",)),
+    _unary("asin", MA.asin, None, prim=None, aliases=("arcsin",)),
+    _unary("acos", MA.acos, None, prim=None, aliases=("arccos",)),
+    _unary("ceil", MA.ceil, None, prim=None),
+    _unary("trunc", MA.trunc, None, prim=None, aliases=("fix",)),
+    _unary("round", MA.round, None, prim=None),
     _unary("sigmoid", E.sigmoid, None, inplace=True),
     _unary("relu", E.relu, None, prim="maximum", inplace=True),
     _row("where", E.where, "math", method_impl=M.where_method, primitive="where"),
@@ -228,7 +242,8 @@ OPS: tuple[OpDef, ...] = (
     _row("view_as", M.view_as, "shape", function=False),
     _row("reshape_as", M.reshape_as, "shape", function=False),
     _row("permute", S.permute, "shape", primitive="permute"),
-    _row("transpose", S.transpose, "shape", aliases=("swapaxes",)),
+    _row("transpose", S.transpose, "shape", aliases=("swapaxes", "swapdims")),
+    _row("movedim", S.movedim, "shape", aliases=("moveaxis",)),
     _row("t", S.t, "shape"),
     _row("expand", S.expand, "shape", function=False, primitive="broadcast_to"),
     _row("expand_as", S.expand_as, "shape", function=False),
@@ -298,6 +313,7 @@ OPS: tuple[OpDef, ...] = (
     _row("bucketize", SR.bucketize, "search", method=False),
     _row("searchsorted", SR.searchsorted, "search", method=False),
     _row("histc", SR.histc, "search"),
+    _row("histogram", SR.histogram, "search"),
     _row("bincount", SR.bincount, "search"),
     _row("kthvalue", ST.kthvalue, "search"),
     _row("median", ST.median, "search"),
@@ -354,10 +370,47 @@ def _with_doc(fn: Callable, op: OpDef) -> Callable:
     return fn
 
 
+# Ops PyTorch writes in Python (torch.functional, torch._tensor): no NumPy keyword names there.
+_PYTHON_LEVEL = frozenset({"norm", "split", "unflatten", "unique"})
+
+
+def _numpy_names(fn: Callable, name: str) -> Callable:
+    """``fn`` also taking NumPy's keyword names for ``dim`` and ``keepdim`` (``axis=``,
+    ``keepdims=``), as PyTorch's native functions do; ``fn`` itself when it has neither."""
+    if name in _PYTHON_LEVEL:
+        return fn
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    dim, keep = "dim" in params and "axis" not in params, \
+        "keepdim" in params and "keepdims" not in params
+    if not (dim or keep):
+        return fn
+
+    def numpy_names(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            if dim and "axis" in kwargs:
+                if "dim" in kwargs:
+                    raise TypeError(f"{fn.__name__}() got multiple values for argument 'dim'")
+                kwargs["dim"] = kwargs.pop("axis")
+            if keep and "keepdims" in kwargs:
+                if "keepdim" in kwargs:
+                    raise TypeError(f"{fn.__name__}() got multiple values for argument "
+                                    f"'keepdim'")
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    numpy_names.__name__, numpy_names.__qualname__ = fn.__name__, fn.__qualname__
+    numpy_names.__doc__, numpy_names.__module__ = fn.__doc__, fn.__module__
+    numpy_names.__wrapped__ = fn  # the op behind it (the coverage check looks through)
+    return numpy_names
+
+
 def _methods() -> Iterator[tuple[str, Callable]]:
     for op in OPS:
         if op.method:
-            fn = _with_doc(op.method_impl or op.impl, op)
+            fn = _numpy_names(_with_doc(op.method_impl or op.impl, op), op.name)
             for n in op.names():
                 yield n, fn
         if op.inplace:
@@ -393,10 +446,27 @@ _TENSOR_OTHER = frozenset({"maximum", "minimum", "atan2", "arctan2", "logical_an
                            "logical_xor"})
 
 
+# Functions PyTorch also accepts with a Python number first (``torch.add(2, x)``): the
+# number becomes a 0-d tensor of the dtype ``x op number`` would have (a wrapped number).
+_SCALAR_FIRST = frozenset({"add", "sub", "subtract", "mul", "multiply", "div", "divide",
+                           "true_divide", "floor_divide", "remainder"})
+
+
+def _wrapped_number(name: str, value: Any, other: Any) -> Tensor:
+    """``value`` (a Python number) as the 0-d tensor PyTorch makes of a number operand."""
+    if name in ("sub", "subtract") and value.__class__ is bool:
+        E.check_bool_sub(other, value)  # PyTorch refuses a bool in a subtraction
+    if isinstance(other, Tensor):
+        dt = result_type_with_scalar(other._backend.dtype(other._data), value)
+        return from_data(value, dt, other._backend)
+    return from_data(value, None, None)
+
+
 def _checked(fn: Callable, name: str) -> Callable:
     """``fn`` refusing a first argument that is not a Tensor with PyTorch's TypeError (not
     an AttributeError from deep inside the op)."""
     other_tensor = name in _TENSOR_OTHER
+
     @functools.wraps(fn)
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
@@ -406,12 +476,18 @@ def _checked(fn: Callable, name: str) -> Callable:
             return fn(input, *args, **kwargs)
         refused = TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
+        if name in _SCALAR_FIRST and isinstance(input, (int, float, bool)) and args and (
+                isinstance(args[0], Tensor) or
+                (name != "remainder" and isinstance(args[0], (int, float, bool)))):
+            return fn(_wrapped_number(name, input, args[0]), *args, **kwargs)
         if not (isinstance(input, (int, float, bool)) and args and isinstance(args[0], Tensor)):
             raise refused
         try:  # a Python number before a Tensor: some ops take it (xgrad.pow(2, x))
             return fn(input, *args, **kwargs)
         except AttributeError:
             raise refused from None
+    function.__wrapped__ = getattr(fn, "__wrapped__", fn)  # the op itself, not _numpy_names
+    function.checks_input = True
     return function
 
 
@@ -419,7 +495,7 @@ def _functions() -> dict[str, Callable]:
     out = {}
     for op in OPS:
         if op.function:
-            fn = _with_doc(op.impl, op)
+            fn = _numpy_names(_with_doc(op.impl, op), op.name)
             for n in op.names():
                 out[n] = _checked(fn, n) if _takes_tensor_first(op.impl) else fn
     return out

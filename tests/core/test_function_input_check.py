@@ -8,7 +8,7 @@ from xgrad.ops import table
 
 
 def _tensor_first_functions():
-    return sorted(n for n, fn in table.functions().items() if hasattr(fn, "__wrapped__"))
+    return sorted(n for n, fn in table.functions().items() if getattr(fn, "checks_input", False))
 
 
 @pytest.mark.parametrize("name", _tensor_first_functions())
@@ -34,3 +34,44 @@ def test_matches_torch_text():
     with pytest.raises(TypeError) as got:
         xgrad.exp([1.0])
     assert str(got.value) == str(want.value)
+
+
+_SCALAR_FIRST = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+                 "floor_divide", "remainder"]
+_OPERANDS = {"float": [1.5, 2.0, -3.0], "long": [1, 2, -3], "half": [1.5, 2.0, -3.0]}
+
+
+@pytest.mark.parametrize("name", _SCALAR_FIRST)
+@pytest.mark.parametrize("number", [2, 2.5, True])
+@pytest.mark.parametrize("kind", sorted(_OPERANDS))
+def test_number_first_matches_torch(name, number, kind):
+    """``torch.add(2, x)``: a Python number first is a wrapped number (x's dtype unless the
+    number's category is higher), as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    other = getattr(xgrad.tensor(_OPERANDS[kind]), kind)()
+    try:
+        want = getattr(torch, name)(number, getattr(torch.tensor(_OPERANDS[kind]), kind)())
+    except RuntimeError as refused:  # torch.sub(True, x): bool subtraction is refused
+        with pytest.raises(RuntimeError, match=str(refused).split(",")[0]):
+            getattr(xgrad, name)(number, other)
+        return
+    got = getattr(xgrad, name)(number, other)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    assert got.tolist() == pytest.approx(want.tolist(), rel=1e-3)
+
+
+def test_number_first_alpha_grad_and_two_numbers_match_torch():
+    torch = pytest.importorskip("torch")
+    x, tx = xgrad.tensor([1.0, -2.0], requires_grad=True), torch.tensor([1.0, -2.0],
+                                                                         requires_grad=True)
+    got, want = xgrad.sub(3, x, alpha=2), torch.sub(3, tx, alpha=2)
+    got.sum().backward()
+    want.sum().backward()
+    assert got.tolist() == want.tolist() and x.grad.tolist() == tx.grad.tolist()
+    for name in ("add", "mul", "div", "floor_divide"):
+        got, want = getattr(xgrad, name)(2, 3), getattr(torch, name)(2, 3)
+        assert (got.item(), str(got.dtype)[6:]) == (want.item(), str(want.dtype)[6:])
+    with pytest.raises(TypeError, match="must be Tensor, not int"):
+        xgrad.remainder(2, 3)  # torch refuses two numbers here too
+    with pytest.raises(TypeError):
+        torch.remainder(2, 3)

@@ -3,6 +3,7 @@
 against torch: values, gradients (torch and gradcheck), error types and texts."""
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -109,9 +110,30 @@ def test_unique(a):
     _same(xgrad.unique(x, sorted=False), torch.unique(t, sorted=False))
 
 
-def test_unique_dim_is_not_implemented():
-    with pytest.raises(NotImplementedError, match="dim"):
-        xgrad.unique(xgrad.ones(2, 2), dim=0)
+UNIQUE_DIM = rng.integers(0, 2, (6, 3, 2)).astype(np.float64)
+
+
+@pytest.mark.parametrize("a,dim", [(UNIQUE_DIM, 0), (UNIQUE_DIM, 1), (UNIQUE_DIM, -1),
+                                   (TIES[:, :3].repeat(2, 0), 0), (TIES, 1),
+                                   (np.array([[1, 2], [1, 2], [0, 5], [0, 3]]), 0),
+                                   (np.array([True, False, True]), 0), (np.zeros((0, 3)), 0),
+                                   (np.zeros((3, 0)), 1)])
+def test_unique_dim(a, dim):
+    """Distinct slices along ``dim`` in lexicographic order, inverse and counts per slice."""
+    x, t = xgrad.tensor(a), torch.tensor(a)
+    for inv in (False, True):
+        for cnt in (False, True):
+            _same(xgrad.unique(x, dim=dim, return_inverse=inv, return_counts=cnt),
+                  torch.unique(t, dim=dim, return_inverse=inv, return_counts=cnt))
+    _same(x.unique(sorted=False, dim=dim), t.unique(sorted=False, dim=dim))
+
+
+def test_unique_dim_errors_match_torch():
+    for a, dim in [(np.zeros((3, 0)), 0), (np.zeros((2, 2)), 2), (np.array(5.0), 0)]:
+        with pytest.raises((RuntimeError, IndexError)) as want:
+            torch.unique(torch.tensor(a), dim=dim)
+        with pytest.raises(want.type, match=re.escape(str(want.value))):
+            xgrad.unique(xgrad.tensor(a), dim=dim)
 
 
 @pytest.mark.parametrize("right", [False, True])

@@ -64,9 +64,19 @@ def test_accelerator_and_onnx_and_flags():
     flags.cudnn.benchmark = flags.cudnn.deterministic = False
     # the namespace does not shadow the device alias
     assert xgrad.registry.resolve_name("cuda")[0] == "cupy"
-    import importlib.util
+    import importlib
 
-    assert importlib.util.find_spec("xgrad.backends.cuda") is None
+    # importable as modules, as in PyTorch (`import torch.backends.cudnn as cudnn`), with
+    # no file behind them: they are flag namespaces, not backend packages
+    for name in ("cuda", "cudnn", "mps", "mkldnn", "openmp"):
+        assert importlib.import_module(f"torch.backends.{name}") is getattr(torch.backends, name)
+        module = importlib.import_module(f"xgrad.backends.{name}")
+        assert module is getattr(flags, name) and module.__spec__.origin is None
+    import xgrad.backends.cudnn as cudnn
+
+    cudnn.benchmark = True
+    assert xgrad.backends.cudnn.benchmark is True
+    cudnn.benchmark = False
 
 
 # ---- amp -----------------------------------------------------------------------------------
@@ -326,3 +336,14 @@ def test_grad_mode_decorators_with_and_without_parentheses():
     assert a.__name__ == "a"
     with xgrad.inference_mode(False):
         assert (w * 2).requires_grad
+
+
+def test_device_kind_flags_match_torch_on_cpu():
+    """``x.is_cpu`` and PyTorch's other device-kind and layout flags (dcgan reads ``is_xpu``):
+    every flag torch has on a CPU tensor exists and agrees."""
+    t, x = torch.ones(2), xgrad.ones(2)
+    flags = [n for n in dir(t) if n.startswith("is_") and not callable(getattr(t, n))]
+    assert "is_xpu" in flags and "is_cpu" in flags
+    for name in flags:
+        assert getattr(x, name) is getattr(t, name), name
+    assert x.to("reference").is_cpu is True

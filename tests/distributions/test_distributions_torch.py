@@ -112,6 +112,40 @@ def test_cdf_icdf(name):
         np.testing.assert_allclose(px.grad.numpy(), pt.grad.numpy(), rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("value", [np.array([0.05, 0.3, 1.0, 2.5, 9.0, 40.0]),
+                                   np.array([0.0, 1e-8, 0.7, 3.0, 6.0, 15.0])])
+def test_gamma_cdf_values_and_gradients(value):
+    """Gamma.cdf (both the series and the continued-fraction side of ``x = a + 1``) and its
+    gradients in ``value`` and ``rate``; none in ``concentration``, as in PyTorch."""
+    a = np.array([0.3, 0.9, 2.0, 3.5, 5.0, 12.0])
+    (cx, ct), (rx, rt), (vx, vt) = _pair(a), _pair(np.array(1.3)), _pair(value)
+    cx.requires_grad_(False)
+    ct.requires_grad_(False)
+    got, want = D.Gamma(cx, rx).cdf(vx), TD.Gamma(ct, rt).cdf(vt)
+    _close(got, want, 1e-9)
+    got.sum().backward()
+    want.sum().backward()
+    for x, t in ((vx, vt), (rx, rt)):
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=1e-12)
+    c32 = D.Gamma(xgrad.tensor([2.0]), xgrad.tensor([1.0])).cdf(xgrad.tensor([1.0]))
+    assert c32.dtype is xgrad.float32
+
+
+def test_gamma_cdf_errors_match_torch():
+    with pytest.raises(ValueError, match="within the support"):
+        TD.Gamma(2.0, 1.0).cdf(torch.tensor([-1.0]))
+    with pytest.raises(ValueError, match="within the support"):
+        D.Gamma(2.0, 1.0).cdf(xgrad.tensor([-1.0]))
+    want = TD.Gamma(2.0, 1.0, validate_args=False).cdf(torch.tensor([-1.0, 0.0]))
+    got = D.Gamma(2.0, 1.0, validate_args=False).cdf(xgrad.tensor([-1.0, 0.0]))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())  # nan below the support
+    (cx, ct), (vx, vt) = _pair(np.array([2.0])), _pair(np.array([1.0]))
+    with pytest.raises(NotImplementedError) as want_err:
+        TD.Gamma(ct, 1.0).cdf(vt).sum().backward()
+    with pytest.raises(NotImplementedError, match=str(want_err.value)):
+        D.Gamma(cx, 1.0).cdf(vx).sum().backward()
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_sample_shapes_and_expand(name):
     _, xd, td, _ = _build(name)

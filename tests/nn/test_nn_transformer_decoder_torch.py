@@ -187,3 +187,25 @@ def test_whole_transformer_saves_and_loads(tmp_path):
     loaded = xgrad.load(path, weights_only=False)
     np.testing.assert_array_equal(loaded(src, tgt).detach().numpy(),
                                   m(src, tgt).detach().numpy())
+
+
+def test_attention_out_proj_class_and_safe_globals_load(tmp_path):
+    """``MultiheadAttention.out_proj`` is a ``NonDynamicallyQuantizableLinear`` (a Linear), as
+    in PyTorch, so a program's safe-globals list naming it loads a whole encoder."""
+    xm, tm = nn.MultiheadAttention(4, 2), torch.nn.MultiheadAttention(4, 2)
+    assert type(xm.out_proj).__name__ == type(tm.out_proj).__name__
+    assert [c.__name__ for c in type(xm.out_proj).__mro__[:2]] == \
+        [c.__name__ for c in type(tm.out_proj).__mro__[:2]]
+    assert nn.modules.linear.NonDynamicallyQuantizableLinear is type(xm.out_proj)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0), 1)
+    path = tmp_path / "enc.pt"
+    xgrad.save(enc, path)
+    names = [nn.functional.relu, nn.modules.activation.MultiheadAttention,
+             nn.modules.container.ModuleList, nn.modules.dropout.Dropout,
+             nn.modules.linear.Linear, nn.modules.linear.NonDynamicallyQuantizableLinear,
+             nn.modules.normalization.LayerNorm, nn.modules.transformer.TransformerEncoder,
+             nn.modules.transformer.TransformerEncoderLayer]
+    with xgrad.serialization.safe_globals(names):
+        loaded = xgrad.load(path)
+    x = xgrad.randn(3, 1, 4)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), enc(x).detach().numpy())

@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from ..containers import Identity
-from ..linear import Bilinear, Linear
+from ..linear import Bilinear, Linear, NonDynamicallyQuantizableLinear
 
-__all__ = ["Identity", "Linear", "Bilinear"]
+__all__ = ["Identity", "Linear", "Bilinear", "NonDynamicallyQuantizableLinear"]
