@@ -89,7 +89,8 @@ def uncovered_ops() -> list[str]:
 
 def uncovered_fused() -> list[str]:
     """Fused ops (``xgrad.ops.fused.FUSED`` and ``xgrad.backend.FUSED_OPS``) with no case
-    comparing fused against decomposed, except :data:`~xgrad.conformance.cases.PENDING_FUSED`."""
+    comparing fused against decomposed (the random draws: ``test_rng``'s kinds), except
+    :data:`~xgrad.conformance.cases.PENDING_FUSED`."""
     from xgrad.backend import FUSED_OPS
     from xgrad.ops.fused import FUSED
 
@@ -98,4 +99,7 @@ def uncovered_fused() -> list[str]:
 
     have = {c.fused for c in all_cases().values() if c.fused}
     have |= {c.fused for c in optim_cases().values() if c.fused}
+    from .test_rng import FUSED_KINDS
+
+    have |= set(FUSED_KINDS)
     return sorted(n for n in set(FUSED) | set(FUSED_OPS) if n not in have and n not in PENDING_FUSED)

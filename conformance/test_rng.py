@@ -25,6 +25,12 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "randn.float64": ("float64", "xgrad.randn(4, 5, dtype=xgrad.float64, device=dev)", False),
     "bernoulli": ("float32", "xgrad.bernoulli(xgrad.full((3, 4), 0.3, device=dev))", True),
 }
+#: fused draw -> the kinds that run it on a backend that has it; the reference backend has
+#: neither, so comparing with it checks the fused kernel against the decomposition
+FUSED_KINDS: dict[str, tuple[str, ...]] = {
+    "random_uniform": ("rand.float32", "rand.float64", "rand.float16", "bernoulli"),
+    "random_normal": ("randn.float32", "randn.float64"),
+}
 _RTOL = {"float16": 1e-3, "float32": 1e-6, "float64": 1e-13}
 #: ``random_bits`` calls checked directly, word for word: (shape, seed, offset). Offsets
 #: that are not multiples of 4, counters that cross 2**32 (the high counter word), huge
