@@ -74,24 +74,24 @@ def remainder(be: Any, a: Any, b: Any) -> Any:
     return be.sub(a, be.mul(q, b))
 
 
-def maximum(be: Any, a: Any, b: Any) -> Any:
-    """``a`` where ``a >= b`` or ``a`` is NaN, else ``b`` (NaN propagates from either)."""
+def _keep_a_or_nan(be: Any, a: Any, b: Any, compare: str) -> Any:
+    """``a`` where ``compare(a, b)`` holds or ``a`` is NaN, else ``b``."""
     if _is_scalar(a):
         a, b = b, a
-    take_a = be.ge(a, b)
+    take_a = getattr(be, compare)(a, b)
     if _floating(be, a):
         take_a = be.logical_or(take_a, be.isnan(a))
     return be.where(take_a, a, b)
+
+
+def maximum(be: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``a >= b`` or ``a`` is NaN, else ``b`` (NaN propagates from either)."""
+    return _keep_a_or_nan(be, a, b, "ge")
 
 
 def minimum(be: Any, a: Any, b: Any) -> Any:
     """``a`` where ``a <= b`` or ``a`` is NaN, else ``b`` (NaN propagates from either)."""
-    if _is_scalar(a):
-        a, b = b, a
-    take_a = be.le(a, b)
-    if _floating(be, a):
-        take_a = be.logical_or(take_a, be.isnan(a))
-    return be.where(take_a, a, b)
+    return _keep_a_or_nan(be, a, b, "le")
 
 
 def log1p(be: Any, x: Any) -> Any:
