@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import device_checks as _device_checks
 from .device import device as _device
 from .registry import available as _registry_available
 from .registry import get_backend as _get_backend
@@ -58,9 +59,11 @@ def cuda_device_count() -> int:
 
 
 def cuda_synchronize() -> None:
-    """Wait for queued CUDA work; a no-op without CUDA."""
+    """Wait for queued CUDA work (a no-op without CUDA), then raise any failed deferred
+    device-side check (:mod:`xgrad.device_checks`)."""
     if cupy_module() is not None:
         _get_backend("cuda").synchronize()
+    _device_checks.raise_pending()
 
 
 def is_available() -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np  # host conversion only
 
+from . import device_checks as _device_checks
 from . import printing as _printing
 from .backend import Backend
 from .device import device_cls, resolve
@@ -207,6 +208,7 @@ class Tensor:
         tensors do: later untracked in-place ops (and writes through views) show in it,
         except on ``diagonal``/``unfold`` views, which hold a gathered copy. On every other
         backend (reference, cupy, third-party) it is a copy."""
+        _device_checks.raise_pending()
         return self._backend.to_numpy(self._data)
 
     def item(self) -> float | int | bool:
@@ -214,10 +216,12 @@ class Tensor:
         if self.numel() != 1:
             raise RuntimeError(
                 f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        _device_checks.raise_pending()
         return self._backend.to_numpy(self._data).reshape(()).item()
 
     def tolist(self) -> Any:
         """Values as (nested) Python lists."""
+        _device_checks.raise_pending()
         return self._backend.to_numpy(self._data).tolist()
 
     def __float__(self) -> float:
@@ -250,6 +254,7 @@ class Tensor:
     __hash__ = object.__hash__  # identity, as torch.Tensor (== is elementwise)
 
     def __array__(self, dtype=None, copy=None):
+        _device_checks.raise_pending()
         arr = self._backend.to_numpy(self._data)
         return arr.astype(dtype) if dtype is not None else arr
 
@@ -261,6 +266,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         """PyTorch's layout, under the options of :func:`xgrad.set_printoptions`."""
+        _device_checks.raise_pending()
         arr = self._backend.to_numpy(self._data)
         dt = self.dtype
         prefix = "tensor("

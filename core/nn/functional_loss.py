@@ -120,11 +120,16 @@ def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
 
 
 def _nll_core(lsm: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-              reduction: str, out_shape: tuple) -> tuple:
-    """Per-element weighted NLL of (M, C) log-probabilities, and the mean's denominator."""
+              reduction: str, out_shape: tuple, unchecked: bool = False) -> tuple:
+    """Per-element weighted NLL of (M, C) log-probabilities, and the mean's denominator.
+
+    ``unchecked``: the targets' range check is deferred (asynchronous backend), so they are
+    clamped into range for the kernels; a bad target then raises at the next host read."""
     t = target.reshape(-1)
     valid = t != ignore_index
     safe = t.masked_fill(valid.logical_not(), 0)
+    if unchecked:
+        safe = safe.clamp(0, lsm.shape[1] - 1)
     picked = -lsm.gather(1, safe.reshape(-1, 1)).reshape(-1)
     w = weight[safe] if weight is not None else None
     vmask = valid.to(lsm.dtype)
@@ -148,9 +153,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _check_nll_shapes(input, target)
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_weight(weight, c)
-    fused_ops.check_targets(target, c, ignore_index)
+    checked = fused_ops.check_targets(target, c, ignore_index) is not None
     return _nll_core(_class_last(input), target, weight, ignore_index, reduction,
-                     tuple(target.shape))[0]
+                     tuple(target.shape), unchecked=not checked)[0]
 
 
 def _check_weight(weight: Tensor | None, c: int) -> None:
@@ -189,11 +194,20 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     has_ignored = fused_ops.check_targets(target, c, ignore_index)
     logits = _class_last(input)
     t = target.reshape(-1)
-    if weight is None and label_smoothing == 0.0 and logits.ndim == 2 and not has_ignored:
-        rows = fused_ops.cross_entropy_rows(logits, t)
-        return rows.reshape(target.shape) if reduction == "none" else _reduce(rows, reduction)
+    if weight is None and label_smoothing == 0.0 and logits.ndim == 2:
+        if has_ignored is False:
+            rows = fused_ops.cross_entropy_rows(logits, t)
+            return rows.reshape(target.shape) if reduction == "none" else _reduce(rows, reduction)
+        if has_ignored is None:  # not known without a host read: mask the ignored rows
+            keep = t != ignore_index
+            safe = t.masked_fill(keep.logical_not(), 0).clamp(0, c - 1)
+            rows = _where(keep, fused_ops.cross_entropy_rows(logits, safe), 0.0)
+            if reduction == "none":
+                return rows.reshape(target.shape)
+            return rows.sum() if reduction == "sum" else rows.sum() / keep.to(rows.dtype).sum()
     lsm = log_softmax(logits, 1)
-    nll, wt = _nll_core(lsm, target, weight, ignore_index, reduction, tuple(target.shape))
+    nll, wt = _nll_core(lsm, target, weight, ignore_index, reduction, tuple(target.shape),
+                        unchecked=has_ignored is None)
     if label_smoothing == 0.0:
         return nll
     keep = t != ignore_index

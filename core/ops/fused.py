@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import device_checks
 from ..dispatch import Dispatch
 from ..shapes import need_type, scalar_type_name, wrap_dim
 from ..tensor import Tensor, wrap
@@ -102,9 +103,12 @@ CROSS_ENTROPY = register_fused(FusedOp("cross_entropy", _ce_dec))
 CROSS_ENTROPY_GRAD = register_fused(FusedOp("cross_entropy_grad", _ce_grad_dec))
 
 
-def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> bool:
+def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = None) -> bool | None:
     """Raise PyTorch's IndexError when a class index is outside ``[0, n_classes)`` (entries
-    equal to ``ignore_index`` excepted). Returns whether any entry equals ``ignore_index``."""
+    equal to ``ignore_index`` excepted). Returns whether any entry equals ``ignore_index``.
+
+    On an asynchronous backend nothing is read back: the check is queued as a deferred
+    device-side check (:mod:`xgrad.device_checks`) and the result is ``None`` (unknown)."""
     if target.numel() == 0:
         return False
     if Dispatch.capture is not None:
@@ -115,6 +119,12 @@ def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = Non
             ok = ok & (target != ignore_index)
         if bool(ok.all().item()):
             return False
+    elif target._backend.asynchronous:
+        t = target if ignore_index is None else target.masked_fill(target == ignore_index, 0)
+        lo, hi = t.amin(), t.amax()
+        device_checks.defer(target._backend, (lo._data, hi._data),
+                            lambda lo, hi: _target_error(lo, hi, n_classes), "a class-index target")
+        return None
     lo, hi = target.amin().item(), target.amax().item()
     if 0 <= lo and hi < n_classes:  # the common case: two reductions, no mask
         return ignore_index is not None and lo <= ignore_index <= hi and \
@@ -126,11 +136,18 @@ def check_targets(target: Tensor, n_classes: int, ignore_index: int | None = Non
         if has_ignored:
             t = target.masked_fill(ignored, 0)
             lo, hi = t.amin().item(), t.amax().item()
-    if hi >= n_classes or lo < 0:
-        bad = hi if hi >= n_classes else lo
-        raise IndexError(f"Target {bad} is out of bounds. (expected class indices in "
-                         f"[0, {n_classes - 1}] for {n_classes} classes)")
+    err = _target_error(lo, hi, n_classes)
+    if err is not None:
+        raise err
     return has_ignored
+
+
+def _target_error(lo: int, hi: int, n_classes: int) -> IndexError | None:
+    if hi < n_classes and lo >= 0:
+        return None
+    bad = hi if hi >= n_classes else lo
+    return IndexError(f"Target {bad} is out of bounds. (expected class indices in "
+                      f"[0, {n_classes - 1}] for {n_classes} classes)")
 
 
 def cross_entropy_rows(logits: Tensor, target: Tensor) -> Tensor:
