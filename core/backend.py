@@ -62,13 +62,28 @@ def _primitive(fn):
     return fn
 
 
+#: ``[hook]``: ``hook(primitive_name, backend)`` runs each time an optional primitive runs
+#: its decomposition (the registry counts these with the fused-op fallbacks)
+_DERIVED_HOOK: list = [None]
+
+
+def set_derived_hook(hook: Callable[[str, Backend], None] | None) -> None:
+    """Have ``hook(name, backend)`` called whenever a backend runs the decomposition of the
+    optional primitive ``name`` (``None``: nothing is called)."""
+    _DERIVED_HOOK[0] = hook
+
+
 def _optional(fn):
     """An optional primitive: the base class runs its decomposition into the required core
     (:data:`xgrad.backend_derived.DERIVED`) unless a subclass implements it."""
     derived = _derived.DERIVED[fn.__name__]
+    name = fn.__name__
 
     @functools.wraps(fn)
     def method(self, *args):
+        hook = _DERIVED_HOOK[0]
+        if hook is not None:
+            hook(name, self)
         return derived(self, *args)
 
     method.__xgrad_primitive__ = True

@@ -63,7 +63,8 @@ def xgrad_conformance_cases() -> list[Any]:
 
 @hookspec
 def xgrad_fallback(op: str, backend: Any) -> None:
-    """Called when ``backend`` lacks the fused op ``op`` and its decomposition runs instead.
+    """Called when ``backend`` lacks the fused op (or optional primitive) ``op`` and its
+    decomposition runs instead.
 
     Only called while some plugin implements it; xgrad counts fallbacks regardless
     (see ``xgrad.backends.describe``).

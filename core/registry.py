@@ -28,6 +28,7 @@ from .backend import (
     BackendSpec,
     describe_backend,
     missing_primitives,
+    set_derived_hook,
 )
 from .backend_checks import debug_enabled, debug_wrap
 from .dispatch import CoreDispatch, refresh
@@ -290,7 +291,8 @@ class Registry:
 
     # ---- fallbacks ----------------------------------------------------------------------
     def count_fallback(self, op: str, backend: Backend) -> None:
-        """Record that ``backend`` ran the decomposition of fused op ``op``."""
+        """Record that ``backend`` ran the decomposition of fused op (or optional primitive)
+        ``op``."""
         key = (backend.name, op)
         self.fallbacks[key] = self.fallbacks.get(key, 0) + 1
         pm = self.pm
@@ -298,7 +300,8 @@ class Registry:
             pm.hook.xgrad_fallback(op=op, backend=backend)
 
     def fallback_counts(self, name: str | None = None) -> dict[str, int]:
-        """How often each fused op fell back to its decomposition (for one backend name)."""
+        """How often each fused op, and each optional primitive a backend leaves to the base
+        class, ran its decomposition (for one backend name)."""
         return {op: n for (b, op), n in self.fallbacks.items() if name is None or b == name}
 
     def describe(self, device: str) -> dict:
@@ -376,6 +379,7 @@ def _validate(inst: Backend, spec: BackendSpec) -> None:
 
 #: The process-wide registry.
 REGISTRY = Registry()
+set_derived_hook(REGISTRY.count_fallback)  # optional primitives' decompositions count too
 
 # The tables under their historical module-level names (the same dict objects).
 _specs = REGISTRY.specs

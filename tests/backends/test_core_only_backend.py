@@ -177,3 +177,18 @@ def test_suite_collects_on_a_backend_without_optional_primitives(tmp_path):
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert "INTERNALERROR" not in r.stdout
     assert " passed" in r.stdout and "1 skipped" in r.stdout
+
+
+def test_derived_primitives_are_counted_as_fallbacks(core):
+    """Each run of an optional primitive's decomposition counts in describe()["fallbacks"]
+    (and fires the xgrad_fallback hook), as a fused op's fallback does."""
+    x = xgrad.tensor([[1.0, -2.0], [3.0, 4.0]], device=core)
+    before = REGISTRY.fallback_counts(core)
+    y = x - 1.0  # sub is optional: the core-only backend runs add(a, neg(b))
+    assert y.tolist() == [[0.0, -3.0], [2.0, 3.0]]
+    after = REGISTRY.fallback_counts(core)
+    assert after.get("sub", 0) == before.get("sub", 0) + 1
+    assert xgrad.backends.describe(core)["fallbacks"]["sub"] == after["sub"]
+    numpy_before = REGISTRY.fallback_counts("numpy").get("sub", 0)
+    _ = xgrad.tensor([1.0]) - 1.0  # numpy implements sub itself: nothing counted
+    assert REGISTRY.fallback_counts("numpy").get("sub", 0) == numpy_before
