@@ -12,8 +12,8 @@ from typing import Any
 import numpy as _np
 from xgrad.backend import Backend
 from xgrad.dtypes import ALL_DTYPES, DType, bool_, float16, float32, float64, int32, int64
+from xgrad.philox import philox_words
 
-from ._philox import philox_words
 from ._xp_linalg import ArrayModuleLinalg
 
 _HOST = {float16: _np.float16, float32: _np.float32, float64: _np.float64,

@@ -38,10 +38,11 @@ from typing import Any
 
 from . import backend_derived as _derived
 from .dtypes import ALL_DTYPES, DType
+from .philox import philox_words
 
 __all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS",
            "PRIMITIVES", "REQUIRED_PRIMITIVES", "OPTIONAL_PRIMITIVES", "FUSED_OPS", "LINALG_OPS",
-           "missing_primitives", "implements", "wait_for"]
+           "missing_primitives", "implements", "wait_for", "philox_words", "set_derived_hook"]
 
 #: Version 2: the required core shrank to :data:`REQUIRED_PRIMITIVES` (at most 40); the
 #: other primitives became optional (:data:`OPTIONAL_PRIMITIVES`, each with a decomposition
@@ -197,7 +198,8 @@ class Backend:
         """Counter-based random uint32 words, returned as an int64 array of ``shape``.
 
         Element ``i`` (row-major) is word ``(offset + i) % 4`` of Philox4x32-10 applied to
-        counter ``(offset + i) // 4`` with key ``seed`` (see ``xgrad.backends._philox``).
+        counter ``(offset + i) // 4`` with key ``seed``: :func:`philox_words` computes them on
+        any array module with uint64 arithmetic.
         Every backend must produce bit-identical words: all random tensors derive from them.
         """
         raise NotImplementedError

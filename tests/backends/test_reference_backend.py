@@ -7,8 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
-from xgrad.backend import CONTRACT_VERSION, REQUIRED_PRIMITIVES, missing_primitives
-from xgrad.backends._philox import philox_words
+from xgrad.backend import CONTRACT_VERSION, REQUIRED_PRIMITIVES, missing_primitives, philox_words
 from xgrad.backends.reference import RefArray, ReferenceBackend
 from xgrad.dtypes import ALL_DTYPES, bool_, float16, float32, float64, int32, int64
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from mutant_base import Mutant
-from xgrad.backends import _philox
+from xgrad import philox as _philox
 
 
 # ---- indexing -----------------------------------------------------------------------------

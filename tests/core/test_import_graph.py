@@ -32,7 +32,8 @@ LAZY_OK = {
 #: and load their parts on demand so that importing them stays cheap.
 LAZY_FREE = ("xgrad.conformance", "xgrad.plugins")
 #: What a backend may import from the frontend: the contract and what it is made of.
-BACKEND_MAY_IMPORT = {"xgrad.backend", "xgrad.dtypes", "xgrad.registry", "xgrad.hookspecs"}
+BACKEND_MAY_IMPORT = {"xgrad.backend", "xgrad.dtypes", "xgrad.registry", "xgrad.hookspecs",
+                      "xgrad.philox"}
 
 
 def _modules() -> dict[str, Path]:

@@ -1,5 +1,9 @@
-"""Philox4x32-10 on an array module (numpy or cupy): the counter-based generator behind
-every random tensor, so one seed gives bit-identical words on every backend."""
+"""Philox4x32-10 on an array module: the counter-based generator behind every random tensor,
+so one seed gives bit-identical words on every backend.
+
+Part of the backend contract: a backend whose library has uint64 arithmetic (numpy, cupy,
+array-api libraries) implements ``random_bits`` as
+``philox_words(xp, n, seed, offset).astype(int64)`` instead of writing its own."""
 from __future__ import annotations
 
 M0, M1 = 0xD2511F53, 0xCD9E8D57
@@ -8,7 +12,8 @@ MASK32 = 0xFFFFFFFF
 
 
 def philox_words(xp, n: int, seed: int, offset: int):
-    """The ``n`` uint32 words ``offset .. offset + n - 1`` of the stream for ``seed``, as uint64."""
+    """The ``n`` uint32 words ``offset .. offset + n - 1`` of the stream for ``seed``, as a 1-d
+    uint64 array of the array module ``xp`` (``numpy``, ``cupy``, ...)."""
     first_block = offset // 4
     last_block = (offset + n + 3) // 4
     ctr = xp.arange(first_block, last_block, dtype=xp.uint64)
