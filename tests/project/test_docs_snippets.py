@@ -10,6 +10,8 @@ Conventions in the Markdown files:
   also written to that path, so later blocks can import it.
 * ``<!-- no-test -->`` on the line before a block skips it (blocks that need a GPU, the
   network, a third-party package installed, or files a shell command produced).
+* ``<!-- write: PATH -->`` before a block marks a walkthrough file: the page runs as a
+  whole, commands included, under ``scripts/run_walkthrough.py`` (in CI), not here.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ DOCS = sorted(
     ]
 )
 SKIP_MARK = "<!-- no-test -->"
+#: blocks a walkthrough page writes to files; scripts/run_walkthrough.py runs those pages
+WALKTHROUGH_MARK = "<!-- write:"
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _FILE_COMMENT = re.compile(r"^#\s*([\w./-]+\.py)\s*$")
 
@@ -72,7 +76,7 @@ def python_blocks(text: str) -> list[tuple[int, str | None, str]]:
         while end < len(lines) and not lines[end].startswith("```"):
             end += 1
         prev = next((ln.strip() for ln in reversed(lines[:i]) if ln.strip()), "")
-        if lang == "python" and prev != SKIP_MARK:
+        if lang == "python" and prev != SKIP_MARK and not prev.startswith(WALKTHROUGH_MARK):
             code = "\n".join(lines[start:end]) + "\n"
             first = lines[start] if start < end else ""
             fm = _FILE_COMMENT.match(first)
