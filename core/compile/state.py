@@ -155,11 +155,57 @@ def _hyper(group: dict) -> tuple:
     return tuple(items)
 
 
+class _Tree:
+    """A module's submodules, parameters and buffers as the public traversal lists them,
+    with the containers they were read from: while every container holds the same entries
+    (same sizes, same objects under the same keys) the lists are still right, and checking
+    that is a few dict lookups instead of a traversal per call."""
+
+    __slots__ = ("module", "subs", "params", "buffers", "sizes", "edges")
+
+    def __init__(self, m: Any) -> None:
+        self.module = m
+        self.subs = list(m.modules())
+        self.params = list(m.parameters())
+        self.buffers = list(m.buffers())
+        dicts = [d for s in self.subs for d in (s._modules, s._parameters, s._buffers)]
+        self.sizes = [(d, len(d)) for d in dicts]
+        self.edges = [(d, k, v) for d in dicts for k, v in d.items()]
+
+    def current(self, m: Any) -> bool:
+        if m is not self.module:
+            return False
+        for d, n in self.sizes:
+            if len(d) != n:
+                return False
+        for d, k, v in self.edges:
+            if d.get(k) is not v:
+                return False
+        return True
+
+
+def _tree(cache: dict, m: Any) -> _Tree | None:
+    """The cached :class:`_Tree` of ``m``, rebuilt when its structure changed; ``None`` for a
+    module-like object without ``nn.Module``'s containers (traversed every call)."""
+    t = cache.get(id(m))
+    if t is not None and t.current(m):
+        return t
+    if not all(hasattr(m, a) for a in ("_modules", "_parameters", "_buffers")):
+        return None
+    try:
+        t = _Tree(m)
+    except AttributeError:  # a submodule without the containers
+        return None
+    cache[id(m)] = t
+    return t
+
+
 class Scope:
     """Where the function's hidden state lives (see the module docstring)."""
 
     def __init__(self, fn: Callable, module: Any = None) -> None:
         self.module = module
+        self._trees: dict[int, _Tree] = {}
         func = fn
         self.owner = None
         if isinstance(fn, types.MethodType):
@@ -243,13 +289,16 @@ class Scope:
                     opts.append(v)
         for m in mods:
             sig.append(id(m))
-            for sub in m.modules():
+            tree = _tree(self._trees, m)
+            subs, params, bufs = (m.modules(), m.parameters(), m.buffers()) if tree is None \
+                else (tree.subs, tree.params, tree.buffers)
+            for sub in subs:
                 sig.append(sub.training)
-            for p in m.parameters():
+            for p in params:
                 tensors.append(p)
                 d = p._data
-                sig.append((id(p), d.shape, d.dtype, _strides(d), p._rg))
-            for b in m.buffers():
+                sig.append((id(p), d.shape, d.dtype, getattr(d, "strides", None), p._rg))
+            for b in bufs:
                 tensors.append(b)
                 d = b._data
                 sig.append((id(b), d.shape, d.dtype, _strides(d)))

@@ -234,6 +234,46 @@ def test_training_flag_is_guarded():
     assert all(np.array_equal(o, ref) for o in outs)  # eval: no dropout mask
 
 
+@pytest.mark.parametrize("change", ["new_parameter", "same_shape_parameter", "new_submodule",
+                                    "delete_submodule", "new_buffer", "parameter_list_append"])
+def test_module_structure_changes_after_replay_are_seen(change):
+    """The guard caches each module's parameter list; any change of what the module holds
+    (a replaced or added parameter, module or buffer) must still reach the compiled step."""
+    xgrad.manual_seed(0)
+    m = nn.Module()
+    m.seq = nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 2))
+    m.extra = nn.ParameterList([nn.Parameter(xgrad.ones(2))])
+
+    def f(x):
+        out = m.seq(x)
+        for p in m.extra:
+            out = out * p
+        for b in m.buffers():
+            out = out + b
+        return out.sum()
+
+    c = xgrad.compile(f)
+    x = xgrad.randn(4, 3)
+    with xgrad.no_grad():
+        for _ in range(4):
+            c(x)
+        assert c.stats["replays"] >= 1
+        if change == "new_parameter":
+            m.seq[0].weight = nn.Parameter(xgrad.randn(3, 3) * 5)
+        elif change == "same_shape_parameter":
+            m.seq[2].bias = nn.Parameter(xgrad.full((2,), 7.0))
+        elif change == "new_submodule":
+            m.seq.append(nn.Linear(2, 2))
+        elif change == "delete_submodule":
+            del m.seq[1]
+        elif change == "new_buffer":
+            m.register_buffer("shift", xgrad.full((2,), 3.0))
+        else:
+            m.extra.append(nn.Parameter(xgrad.full((2,), 2.0)))
+        for _ in range(4):
+            assert c(x).item() == f(x).item()
+
+
 def test_recompile_limit_then_eager_with_a_warning():
     c = xgrad.compile(lambda x: x + 1)
     for n in range(1, compile_pkg.config.recompile_limit + 1):
