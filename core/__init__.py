@@ -73,6 +73,7 @@ from .settings import (
     set_num_threads,
 )
 from .shapes import broadcast_shapes as _broadcast_shapes
+from .sparse import sparse_coo, sparse_coo_tensor, spmm, strided  # also binds Tensor.to_sparse
 from .tensor import Size, Tensor
 from .typeinfo import finfo, iinfo
 

@@ -19,8 +19,14 @@ def _matmul_nd(a: Tensor, b: Tensor) -> Tensor:
     return out
 
 
+def _sparse(x: Any) -> bool:
+    return getattr(type(x), "__xgrad_sparse__", False)
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch broadcasting rules (1-d operands allowed)."""
+    if _sparse(b):  # dense @ sparse COO (xgrad.sparse)
+        return b.__rmatmul__(a)
     if not isinstance(b, Tensor):
         raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(b).__name__}")
     if isinstance(a, Tensor) and a.dtype is not b.dtype:  # PyTorch's matmul does not promote
@@ -57,6 +63,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
     """2-d matrix product."""
+    if _sparse(b):
+        return b.__rmatmul__(a)
     _tensor_arg("mm", "mat2", b)
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm(): expected 2D tensors, got {a.ndim}D and {b.ndim}D")

@@ -90,6 +90,8 @@ def binary_operands(op: str, a: Tensor, b: Any, to_float: bool = False):
         if rd is not dt:
             a = a.to(rd)
         return a, b, False
+    if getattr(type(b), "__xgrad_sparse__", False):  # dense op sparse COO: a dense result
+        return binary_operands(op, a, b.to_dense(), to_float)
     if hasattr(b, "item") and getattr(b, "ndim", 1) == 0 and not hasattr(b, "_data"):
         return binary_operands(op, a, b.item(), to_float)  # numpy scalar
     if isinstance(b, (list, tuple)) or hasattr(b, "__array__"):

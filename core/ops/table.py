@@ -470,10 +470,14 @@ def _checked(fn: Callable, name: str) -> Callable:
     @functools.wraps(fn)
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
+            if args and getattr(type(args[0]), "__xgrad_sparse__", False):
+                return args[0].__xgrad_function__(name, (input, *args), kwargs)
             if other_tensor and args and not isinstance(args[0], Tensor):
                 raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                                 f"{type(args[0]).__name__}")
             return fn(input, *args, **kwargs)
+        if getattr(type(input), "__xgrad_sparse__", False):  # a sparse COO tensor (xgrad.sparse)
+            return input.__xgrad_function__(name, (input, *args), kwargs)
         refused = TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
         if name in _SCALAR_FIRST and isinstance(input, (int, float, bool)) and args and (
