@@ -119,5 +119,9 @@ class device_cls:
     def __repr__(self) -> str:
         return f"device(type={self.backend.device!r})"
 
+    def __reduce__(self) -> tuple:
+        """Pickled by name (sent to another process, it resolves there)."""
+        return device_cls, (self.backend.device,)
+
 
 device = device_cls

@@ -300,7 +300,12 @@ class Tensor:
         return object.__format__(self, format_spec)
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("xgrad tensors are not pickled; use xgrad.save (safetensors) instead")
+        """Pickled by value (class, host values, device, ``requires_grad``, public attributes),
+        as PyTorch pickles tensors; a non-leaf arrives as a leaf. :mod:`xgrad.multiprocessing`
+        sends shared tensors by reference instead. Checkpoints: :func:`xgrad.save`."""
+        attrs = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return _rebuild_tensor, (type(self), self._backend.to_numpy(self._data), self.dtype.name,
+                                 self._backend.device, self.requires_grad, attrs)
 
     def __deepcopy__(self, memo):
         t = self.detach().clone()
@@ -433,6 +438,18 @@ class Tensor:
         """Device index (-1 on the host)."""
         _, _, idx = self._backend.device.partition(":")
         return int(idx) if idx else (0 if self._backend.name == "cupy" else -1)
+
+
+def _rebuild_tensor(cls: type, values: np.ndarray, dtype: str, device: str,
+                    requires_grad: bool, attrs: dict) -> Tensor:
+    """Unpickling side of :meth:`Tensor.__reduce_ex__`."""
+    t = from_data(values, dtype_from_name(dtype), device)
+    if cls is not Tensor:
+        t = Tensor._make_subclass(cls, t, False)
+    t.__dict__.update(attrs)
+    if requires_grad:
+        t.requires_grad = True
+    return t
 
 
 def _no_dtype(method: str, torch_dtype: str) -> TypeError:
