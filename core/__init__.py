@@ -9,6 +9,7 @@ import builtins as _builtins
 
 from . import ops as _ops  # binds methods onto Tensor
 from . import random_fill as _random_fill  # noqa: F401  (binds Tensor.uniform_, ...)
+from . import shared_memory as _shared_memory  # noqa: F401  (binds Tensor.share_memory_)
 from .amp import autocast
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Backend
@@ -136,7 +137,7 @@ def __getattr__(name: str) -> object:
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
                 "testing", "cuda", "amp", "accelerator", "onnx", "distributed",
-                "distributions", "serialization"):
+                "distributions", "serialization", "multiprocessing"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 

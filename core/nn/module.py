@@ -388,6 +388,13 @@ class Module:
         """Cast floating parameters and buffers to float16."""
         return self._apply(lambda t: t.to(float16), floating_only=True)
 
+    def share_memory(self) -> Module:
+        """Move every parameter and buffer into shared memory (``Tensor.share_memory_``), so
+        processes of :mod:`xgrad.multiprocessing` train the same weights."""
+        for t in (*self.parameters(), *self.buffers()):
+            t.share_memory_()
+        return self
+
     def cpu(self) -> Module:
         """Move parameters and buffers to the numpy (host) backend."""
         return self._apply(lambda t: t.to("numpy"))
