@@ -26,6 +26,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                     "Transformer sequence length), eager and compiled; see benchmarks/scaling.py")
     ap.add_argument("--compiled", action="store_true",
                     help="also time each xgrad workload under xgrad.compile (xgrad-compiled)")
+    ap.add_argument("--torch-compile", action="store_true",
+                    help="also time each PyTorch workload under torch.compile (torch-compiled; "
+                    "compiling takes tens of seconds per workload)")
     ap.add_argument("--only", default=None,
                     help="comma-separated workload names (or prefixes) to run, e.g. 'mlp,cnn'")
     ap.add_argument("--threads", type=int, default=None,
@@ -66,6 +69,11 @@ def _impl_specs(args: argparse.Namespace) -> list[tuple[str, str, str | None]]:
     if not args.no_torch:
         label = "torch" if args.torch_device == "cpu" else f"torch[{args.torch_device}]"
         specs.append((label, "torch", args.torch_device))
+        if args.torch_compile:
+            from .compiled import TORCH_LABEL
+
+            specs.append((TORCH_LABEL if args.torch_device == "cpu" else
+                          f"{TORCH_LABEL}[{args.torch_device}]", TORCH_LABEL, args.torch_device))
     return specs
 
 
@@ -120,6 +128,10 @@ def settings(args: argparse.Namespace) -> tuple[float, int, int]:
         from .compiled import WARMUP
 
         warmup = max(warmup, WARMUP)  # the compiled steps replay from their fourth call
+    if getattr(args, "torch_compile", False):
+        from .compiled import TORCH_WARMUP
+
+        warmup = max(warmup, TORCH_WARMUP)
     return seconds, reps, warmup
 
 

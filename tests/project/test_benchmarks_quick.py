@@ -204,3 +204,13 @@ def test_benchmark_sync_passes_the_step_results(monkeypatch):
     impl.sync()
     (arrays,) = seen
     assert len(arrays) == 4 and {id(a) for a in arrays} == {id(t._data) for t in impl.p.values()}
+
+
+def test_torch_compile_column_is_opt_in():
+    from benchmarks.__main__ import _impl_specs, _parse
+
+    plain = [s[0] for s in _impl_specs(_parse([]))]
+    assert "torch-compiled" not in plain
+    opted = [s[0] for s in _impl_specs(_parse(["--torch-compile"]))]
+    assert opted[-1] == "torch-compiled"
+    assert all("torch-compiled" in w.builders for w in WORKLOADS.values())
