@@ -104,7 +104,7 @@ def test_custom_collate_sampler_and_batch_sampler():
         DataLoader(ds, num_workers=-1)
 
 
-def test_num_workers_runs_in_process():
+def test_num_workers_gives_the_same_batches():
     assert [y.tolist() for _, y in DataLoader(make(4), batch_size=2, num_workers=2)] == [[0, 1], [2, 3]]
 
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ...random import Generator
+from ...random import Generator, default_generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .worker import MultiProcessIterator, get_worker_info
 
 __all__ = ["DataLoader", "get_worker_info"]
-
-
-def get_worker_info() -> None:
-    """Always ``None``: xgrad loads data in the main process."""
-    return None
 
 
 class DataLoader:
@@ -25,10 +21,11 @@ class DataLoader:
     and ``batch_sampler`` replace the index order; ``collate_fn`` (default
     :func:`default_collate`) merges samples; ``batch_size=None`` disables batching.
 
-    ``num_workers > 0`` is accepted for compatibility but loading always runs in-process,
-    in order, in the calling thread (``pin_memory``, ``timeout``, ``prefetch_factor`` and
-    ``persistent_workers`` are accepted and have no effect; ``worker_init_fn`` is called once
-    with worker id 0 when ``num_workers > 0``).
+    ``num_workers > 0`` loads in that many worker processes (see
+    :mod:`xgrad.utils.data.worker`: ``multiprocessing_context``, ``worker_init_fn``,
+    ``prefetch_factor`` batches per worker in flight, ``persistent_workers``, ``timeout``;
+    :func:`get_worker_info` inside a worker), batches still in order. ``pin_memory`` is
+    accepted and has no effect (no page-locked host memory on these backends).
     """
 
     def __init__(self, dataset: Dataset | Iterable[Any], batch_size: int | None = 1,
@@ -51,8 +48,17 @@ class DataLoader:
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.generator = generator
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if num_workers == 0 and persistent_workers:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self._pool = None
+        self._epochs = 0
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle not in (None, False):
@@ -90,8 +96,24 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __iter__(self) -> Iterator[Any]:
-        if self.num_workers > 0 and self.worker_init_fn is not None:
-            self.worker_init_fn(0)
+        if self.num_workers > 0:
+            self._epochs += 1
+            return iter(MultiProcessIterator(self, self._base_seed()))
+        return self._in_process()
+
+    def _base_seed(self) -> int:
+        """The workers' base seed of this epoch, from the generator's state without advancing
+        it (so the batches are the same with and without workers) and the epoch count."""
+        g = self.generator if self.generator is not None else default_generator
+        mixed = g.initial_seed() * 0x9E3779B97F4A7C15 + g.get_offset() * 0xBF58476D1CE4E5B9
+        return (mixed + self._epochs * 0x94D049BB133111EB) % (2 ** 62)
+
+    def __del__(self) -> None:
+        pool = self.__dict__.get("_pool")
+        if pool is not None:
+            pool.close()
+
+    def _in_process(self) -> Iterator[Any]:
         if self._iterable:
             yield from self._iter_stream()
             return
