@@ -105,6 +105,20 @@ _TABLE = [
                                                    (T(4, 3), -1, Idx((3,), 3), -1.0)]),
     OpCase("index_copy", "a.index_copy(b, c, d)", [(T(4, 3), 0, Idx((2,), 4, unique=0), T(2, 3)),
                                                    (T(2, 4), 1, Idx((3,), 4, unique=0), T(2, 3))]),
+    OpCase("index_put", "a.index_put((b,), c)", [(T(4, 3), Idx((2,), 4, unique=0), T(2, 3)),
+                                                 (T(4, 3), Idx((2,), 4, unique=0), T(3))]),
+    OpCase("index_put.accumulate", "a.index_put((b, c), d, accumulate=True)",
+           [(T(4, 3), Idx((5,), 4), Idx((5,), 3), T(5))], covers=("index_put",)),
+    *[OpCase(f"scatter_reduce.{r}", f"a.scatter_reduce(b, c, d, '{r}', include_self=e)",
+             [(T(3, 4), 0, Idx((2, 3), 3), T(2, 3), True), (T(3, 4), 1, Idx((3, 2), 4), T(3, 2), False)],
+             covers=("scatter_reduce",)) for r in ("sum", "prod", "mean", "amax", "amin")],
+    OpCase("nanmedian", "a.masked_fill(c, float('nan')).nanmedian(b)",
+           [(T(3, 4), 1, Const([[True, False, False, False], [False, False, False, False],
+                                [False, True, True, False]], "bool")),
+            (T(3), 0, Const([False, False, False], "bool"))]),
+    OpCase("nanmedian.all", "a.masked_fill(b, float('nan')).nanmedian()",
+           [(T(2, 3), Const([[True, False, False], [False, True, False]], "bool"))],
+           covers=("nanmedian",)),
     OpCase("take", "a.take(b)", [(T(3, 4), Idx((2, 3), 12)), (T(3, 2, view="transposed"), Idx((4,), 6))]),
 ]
 
@@ -115,6 +129,7 @@ _INPLACE = {
     "addcmul_": ("addcmul",), "addcdiv_": ("addcdiv",), "addmm_": ("addmm",),
     "addmv_": ("addmv",), "baddbmm_": ("baddbmm",), "addbmm_": ("addbmm",),
     "index_fill_": ("index_fill",), "index_copy_": ("index_copy",),
+    "index_put_": ("index_put",), "scatter_reduce_": ("scatter_reduce.amax",),
 }
 
 
@@ -124,6 +139,7 @@ def _inplace(base: dict[str, OpCase]) -> list[OpCase]:
     out = []
     for name, (of, *aliases) in _INPLACE.items():
         b = base[of]
+        of = of.split(".")[0]
         prefix = f"a.{of}("
         fn = f"a.clone().{name}(" + b.fn[len(prefix):]
         samples = [s for s in b.inputs if isinstance(s[0], T) and s[0].view is None and
@@ -136,7 +152,8 @@ def _keeps_shape(of: str, sample: tuple) -> bool:
     rank = {"addmm": 2, "addbmm": 2, "addmv": 1, "baddbmm": 3}.get(of)
     if rank is not None:  # the product's shape: the first input must already have it
         return len(sample[0].shape) == rank
-    return of in ("index_fill", "index_copy") or _fits_inplace(sample)
+    return of in ("index_fill", "index_copy", "index_put", "scatter_reduce") or \
+        _fits_inplace(sample)
 
 
 register(*_TABLE)

@@ -12,8 +12,8 @@ from . import reduce as R
 from .indexing import getitem, index_select, scatter
 from .shape_more import _check_pair, broadcast_tensors
 
-__all__ = ["masked_select", "index_fill", "index_copy", "take", "nansum", "nanmean", "aminmax",
-           "std_mean", "var_mean"]
+__all__ = ["masked_select", "index_fill", "index_copy", "index_put", "take", "nansum", "nanmean",
+           "aminmax", "std_mean", "var_mean"]
 
 
 def _type_name(t: Tensor) -> str:
@@ -108,6 +108,38 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     full = _along(src, d, idx).expand(*src.shape)
     out = scatter(base, d, full, src)
     return out if input.ndim else out.reshape(())
+
+
+def index_put(input: Tensor, indices: Any, values: Tensor,  # noqa: A002 - PyTorch's name
+              accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` (broadcast) written at ``input[indices]`` (a tuple
+    of index tensors, as advanced indexing); with ``accumulate``, added there instead (repeated
+    indices add up)."""
+    if not isinstance(indices, (tuple, list)) or not all(isinstance(i, Tensor) for i in indices):
+        raise TypeError(f"index_put(): argument 'indices' (position 1) must be tuple of Tensors, "
+                        f"not {type(indices).__name__}")
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    for i in indices:
+        if i.dtype.is_floating_point:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if values.dtype != input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_type_name(input)} for the destination and {_type_name(values)} "
+                           f"for the source.")
+    index = tuple(indices)
+    target = tuple(getitem(input.detach(), index).shape)
+    try:
+        vals = values.expand(*target)
+    except RuntimeError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}") from None
+    if accumulate:
+        return input.index_put_add(index, vals)
+    out = input.clone()
+    out[index] = vals
+    return out
 
 
 def _slice(shape: list, d: int) -> str:

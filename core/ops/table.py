@@ -34,6 +34,7 @@ from . import matrix as MX
 from . import methods as M
 from . import numeric as NU
 from . import reduce as R
+from . import scatter_reduce as SC
 from . import searching as SR
 from . import shape as S
 from . import shape_more as SM
@@ -314,6 +315,7 @@ OPS: tuple[OpDef, ...] = (
     _row("gather", I.gather, "index", primitive="take_along_axis"),
     _row("scatter", I.scatter, "index", inplace=True),
     _row("scatter_add", I.scatter_add, "index", inplace=True, primitive="put_along_axis_add"),
+    _row("scatter_reduce", SC.scatter_reduce, "index", inplace=True),
     _row("index_select", I.index_select, "index"),
     _row("masked_fill", I.masked_fill, "index", inplace=True),
     _row("tril", I.tril, "index", inplace=True),
@@ -323,6 +325,7 @@ OPS: tuple[OpDef, ...] = (
     _row("masked_select", IX.masked_select, "index"),
     _row("index_fill", IX.index_fill, "index", inplace=True),
     _row("index_copy", IX.index_copy, "index", inplace=True),
+    _row("index_put", IX.index_put, "index", inplace=True),
     _row("take", IX.take, "index"),
     # ---- linear algebra ------------------------------------------------------------------
     _row("matmul", L.matmul, "linalg", primitive="matmul",
@@ -367,6 +370,7 @@ OPS: tuple[OpDef, ...] = (
     _row("bincount", SR.bincount, "search"),
     _row("kthvalue", ST.kthvalue, "search"),
     _row("median", ST.median, "search"),
+    _row("nanmedian", ST.nanmedian, "search"),
     _row("mode", ST.mode, "search"),
     _row("quantile", ST.quantile, "search"),
     _row("nanquantile", ST.nanquantile, "search"),
