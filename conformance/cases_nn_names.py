@@ -45,6 +45,13 @@ CASES = [
        [(T(1, 2, 4), T(2, 3, 3), T(3), 2, 1), (T(2, 3), T(2, 2, 2), None, 1, 0)]),
     _f("conv_transpose1d.groups", "F.conv_transpose1d(a, b, None, 1, 0, 0, 2, 2)",
        [(T(1, 4, 3), T(4, 1, 2))], covers=("F.conv_transpose1d",)),
+    _f("embedding_bag", "F.embedding_bag(b, a, c, mode=d)",
+       [(T(5, 3), Const([1, 2, 4, 0, 2], "int64"), Const([0, 2, 2], "int64"), "mean"),
+        (T(5, 3), Const([[1, 2], [4, 4]], "int64"), None, "sum"),
+        (T(5, 3), Const([3, 1, 0, 4], "int64"), Const([0, 1, 1], "int64"), "max")]),
+    _f("embedding_bag.weights", "F.embedding_bag(b, a, c, mode='sum', per_sample_weights=d, "
+       "padding_idx=2)", [(T(5, 3), Const([1, 2, 4, 0], "int64"), Const([0, 3], "int64"), T(4))],
+       covers=("F.embedding_bag",)),
     # ---- losses (targets fixed, margins keep the hinge points away from the samples) --------
     _f("margin_ranking_loss", "F.margin_ranking_loss(a, b, c, margin=0.1, reduction=d)",
        [(T(4), T(4), _SIGNS, "mean"), (T(4), T(4), _SIGNS, "none")]),
@@ -71,6 +78,8 @@ MODULES = [
     ModuleCase("RMSNorm", lambda: _nn().RMSNorm(4), (T(3, 4),)),
     ModuleCase("BatchNorm3d", lambda: _nn().BatchNorm3d(2), (T(2, 2, 2, 1, 2),)),
     ModuleCase("ConvTranspose1d", lambda: _nn().ConvTranspose1d(2, 3, 3, stride=2), (T(1, 2, 3),)),
+    ModuleCase("EmbeddingBag", lambda: _nn().EmbeddingBag(6, 3, mode="sum"),
+               (Const([[1, 5, 2], [0, 0, 3]], "int64"),)),
     ModuleCase("ReflectionPad2d", lambda: _nn().ReflectionPad2d((1, 0, 1, 2)), (T(1, 1, 3, 3),)),
     ModuleCase("TripletMarginLoss", lambda: _nn().TripletMarginLoss(margin=10.0),
                (T(3, 4), T(3, 4), T(3, 4))),

@@ -95,6 +95,7 @@ from .layers_extra import (
     ConstantPad3d,
     ConvTranspose1d,
     CosineSimilarity,
+    EmbeddingBag,
     Hardsigmoid,
     Hardswish,
     LogSigmoid,
@@ -126,7 +127,8 @@ from .loss_extra import (
 __all__ += [
     "PReLU", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softmin",
     "CosineSimilarity", "PairwiseDistance", "RMSNorm", "AlphaDropout", "BatchNorm3d",
-    "ConvTranspose1d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d",
+    "ConvTranspose1d", "EmbeddingBag", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ZeroPad1d",
     "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
     "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "MarginRankingLoss",
     "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",

@@ -98,6 +98,7 @@ from .functional_conv3d import (
     max_pool3d,
 )
 from .functional_dropout import dropout1d, dropout2d, dropout3d, feature_dropout
+from .functional_embedding_bag import embedding_bag
 from .functional_fold import fold, pixel_shuffle, pixel_unshuffle, unfold
 from .functional_loss_extra import (
     cosine_embedding_loss,
@@ -120,5 +121,5 @@ __all__ += [
     "rms_norm", "pairwise_distance", "alpha_dropout", "conv_transpose1d",
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "embedding_bag",
 ]
