@@ -65,6 +65,13 @@ CASES = [
        [(T(4, 3), T(4, 3), _SIGNS), (T(3), T(3), Const(1.0))]),
     _f("triplet_margin_loss", "F.triplet_margin_loss(a, b, c, margin=d, swap=e)",
        [(T(3, 4), T(3, 4), T(3, 4), 10.0, False), (T(2, 3), T(2, 3), T(2, 3), 10.0, True)]),
+    # margins wide enough that every hinge term is active (no kink near a sample)
+    _f("multi_margin_loss", "F.multi_margin_loss(a, b, p=c, margin=10.0, weight=d)",
+       [(T(3, 4), Const([0, 3, 1], "int64"), 1, None), (T(3, 4), Const([2, 2, 0], "int64"), 2, T(4)),
+        (T(4), Const(1, "int64"), 1, None)]),
+    _f("multilabel_margin_loss", "F.multilabel_margin_loss(a, b)",
+       [(T(3, 4, dom=((-0.4, 0.4),)), Const([[0, 1, -1, 2], [3, -1, 0, 0], [2, 1, 0, 3]], "int64")),
+        (T(3, dom=((-0.4, 0.4),)), Const([2, 0, -1], "int64"))]),
     _f("poisson_nll_loss", "F.poisson_nll_loss(a, b, log_input=c, full=d)",
        [(T(2, 3), Const([[0.0, 1.0, 2.0], [3.0, 1.0, 0.0]]), True, False),
         (T(2, 3, dom="pos"), Const([[0.0, 1.0, 2.0], [3.0, 1.0, 5.0]]), False, True)]),

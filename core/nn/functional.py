@@ -105,6 +105,8 @@ from .functional_loss_extra import (
     gaussian_nll_loss,
     hinge_embedding_loss,
     margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     poisson_nll_loss,
     soft_margin_loss,
@@ -121,5 +123,6 @@ __all__ += [
     "rms_norm", "pairwise_distance", "alpha_dropout", "conv_transpose1d",
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss", "embedding_bag",
+    "poisson_nll_loss", "gaussian_nll_loss", "embedding_bag", "multi_margin_loss",
+    "multilabel_margin_loss",
 ]

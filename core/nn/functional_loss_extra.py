@@ -7,6 +7,9 @@ import math
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
+from ..creation import arange
+from ..dtypes import int64
+from ..shapes import scalar_type_name
 from ..tensor import Tensor
 from .functional_activation_extra import logsigmoid, pairwise_distance
 from .functional_common import _legacy_reduction, _reduce, _where
@@ -14,7 +17,7 @@ from .functional_loss import _check_reduction
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
-           "poisson_nll_loss", "gaussian_nll_loss"]
+           "poisson_nll_loss", "gaussian_nll_loss", "multi_margin_loss", "multilabel_margin_loss"]
 
 
 def _reduction(size_average: Any, reduce: Any, reduction: str) -> str:
@@ -147,4 +150,71 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Any, full: bool = Fals
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def _class_targets(fn: str, input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``input`` as (N, C) and ``target`` as (N,) int64, checked as PyTorch does."""
+    if target.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Long but found {scalar_type_name(target.dtype.name)}")
+    x = input.reshape(1, -1) if input.ndim <= 1 else input
+    y = target.reshape(-1)
+    if y.shape[0] != x.shape[0]:
+        raise RuntimeError(
+            f"{fn}: target tensor should be 1-D with size equal to the number of input samples "
+            f"(batch size). Expected target size [{x.shape[0]}], but got {list(target.shape)}. "
+            f"Input has shape {list(input.shape)}.")
+    if y.numel() and (int(y.amax()) >= x.shape[1] or int(y.amin()) < 0):
+        raise RuntimeError("target out of range")
+    return x, y
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,  # noqa: A002
+                      weight: Tensor | None = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C`` per sample,
+    scaled by ``weight[y]``."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x, y = _class_targets("multi_margin_loss", input, target)
+    c = x.shape[1]
+    if weight is not None and tuple(weight.shape) != (c,):
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    pick = x.gather(1, y.reshape(-1, 1))
+    hinge = (margin - pick + x).clamp_min(0.0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight.gather(0, y).reshape(-1, 1)
+    others = y.reshape(-1, 1) != arange(c, device=input.device).reshape(1, -1)
+    loss = _where(others, hinge, 0.0).sum(1) / c
+    if input.ndim <= 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: ``target`` lists each sample's classes (ended by the first
+    -1); ``sum_{j in targets, k not} max(0, 1 - (x[j] - x[k])) / C`` per sample."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    x = input.reshape(1, -1) if input.ndim <= 1 else input
+    t = target.reshape(x.shape).to(int64)
+    c = x.shape[1]
+    valid = (t == -1).to(int64).cumsum(1) == 0  # targets before the first -1
+    if bool((valid & ((t < 0) | (t >= c))).any()):
+        raise RuntimeError("argument #2 'target' is out of range")
+    safe = _where(valid, t, 0)
+    classes = arange(c, device=input.device).reshape(1, 1, -1)
+    is_target = ((safe.unsqueeze(-1) == classes) & valid.unsqueeze(-1)).any(1)  # (N, C)
+    picked = x.gather(1, safe)  # (N, T)
+    hinge = (1.0 - (picked.unsqueeze(-1) - x.unsqueeze(1))).clamp_min(0.0)  # (N, T, C)
+    pairs = valid.unsqueeze(-1) & is_target.logical_not().unsqueeze(1)
+    loss = _where(pairs, hinge, 0.0).sum((1, 2)) / c
+    if input.ndim <= 1:
+        loss = loss.reshape(())
     return _reduce(loss, reduction)

@@ -321,3 +321,54 @@ def test_embedding_bag_module_and_errors_match_torch():
     ]
     for call in bad:
         _raises_like(call)
+
+
+MARGIN = [
+    (lambda F, a: F.multi_margin_loss(a, torch_or_x(F).tensor([0, 3, 1])), (3, 4)),
+    (lambda F, a: F.multi_margin_loss(a, torch_or_x(F).tensor([2, 2, 0]), p=2, margin=0.7,
+                                      reduction="none"), (3, 4)),
+    (lambda F, a: F.multi_margin_loss(a, torch_or_x(F).tensor([1, 0, 2]),
+                                      weight=torch_or_x(F).tensor([0.5, 2.0, 1.0, 3.0]).double()),
+     (3, 4)),
+    (lambda F, a: F.multi_margin_loss(a, torch_or_x(F).tensor(1)), (4,)),
+    (lambda F, a: F.multilabel_margin_loss(a, torch_or_x(F).tensor([[0, 1, -1, 2], [3, -1, 0, 0],
+                                                                      [2, 1, 0, 3]])), (3, 4)),
+    (lambda F, a: F.multilabel_margin_loss(a, torch_or_x(F).tensor([[-1, 1, 2, 0], [1, 3, 2, -1]]),
+                                           reduction="sum"), (2, 4)),
+    (lambda F, a: F.multilabel_margin_loss(a, torch_or_x(F).tensor([2, 0, -1])), (3,)),
+]
+
+
+def torch_or_x(F):
+    return torch if F is TF else xgrad
+
+
+@pytest.mark.parametrize("i", range(len(MARGIN)))
+def test_multi_margin_losses_match_torch(i):
+    call, shape = MARGIN[i]
+    _check(call, [shape])
+
+
+def test_multi_margin_modules_and_errors_match_torch():
+    a, y = rng.standard_normal((3, 4)), np.array([0, 2, 3])
+    for make in (lambda m: m.MultiMarginLoss(), lambda m: m.MultiMarginLoss(p=2, margin=0.5)):
+        xm, tm = make(xnn), make(tnn)
+        assert repr(xm) == repr(tm)
+        np.testing.assert_allclose(xm(xgrad.tensor(a), xgrad.tensor(y)).numpy(),
+                                   tm(torch.tensor(a), torch.tensor(y)).numpy(), rtol=1e-12)
+    t = np.array([[3, 0, -1, 1]] * 3)
+    assert repr(xnn.MultiLabelMarginLoss()) == repr(tnn.MultiLabelMarginLoss())
+    np.testing.assert_allclose(xnn.MultiLabelMarginLoss()(xgrad.tensor(a), xgrad.tensor(t)).numpy(),
+                               tnn.MultiLabelMarginLoss()(torch.tensor(a), torch.tensor(t)).numpy(),
+                               rtol=1e-12)
+    bad = [
+        lambda F, m: F.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 5])),
+        lambda F, m: F.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 2]), p=3),
+        lambda F, m: F.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1])),
+        lambda F, m: F.multi_margin_loss(m.ones(3, 4), m.tensor([0.0, 1.0, 2.0])),
+        lambda F, m: F.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 2]), weight=m.ones(3)),
+        lambda F, m: F.multilabel_margin_loss(m.ones(3, 4), m.tensor([[0, 1]] * 3)),
+        lambda F, m: F.multilabel_margin_loss(m.ones(3, 4), m.tensor([[0, 7, -1, 2]] * 3)),
+    ]
+    for call in bad:
+        _raises_like(call)
