@@ -115,6 +115,7 @@ from .layers_extra import (
 )
 from .loss_extra import (
     CosineEmbeddingLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
@@ -135,5 +136,5 @@ __all__ += [
     "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "MarginRankingLoss",
     "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
     "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss",
-    "MultiLabelMarginLoss",
+    "MultiLabelMarginLoss", "CTCLoss",
 ]

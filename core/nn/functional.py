@@ -97,6 +97,7 @@ from .functional_conv3d import (
     conv_transpose3d,
     max_pool3d,
 )
+from .functional_ctc import ctc_loss
 from .functional_dropout import dropout1d, dropout2d, dropout3d, feature_dropout
 from .functional_embedding_bag import embedding_bag
 from .functional_fold import fold, pixel_shuffle, pixel_unshuffle, unfold
@@ -124,5 +125,5 @@ __all__ += [
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
     "poisson_nll_loss", "gaussian_nll_loss", "embedding_bag", "multi_margin_loss",
-    "multilabel_margin_loss",
+    "multilabel_margin_loss", "ctc_loss",
 ]

@@ -5,6 +5,7 @@ statistics, the layers' forward with copied parameters, their reprs and errors."
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import pytest
@@ -369,6 +370,56 @@ def test_multi_margin_modules_and_errors_match_torch():
         lambda F, m: F.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 2]), weight=m.ones(3)),
         lambda F, m: F.multilabel_margin_loss(m.ones(3, 4), m.tensor([[0, 1]] * 3)),
         lambda F, m: F.multilabel_margin_loss(m.ones(3, 4), m.tensor([[0, 7, -1, 2]] * 3)),
+    ]
+    for call in bad:
+        _raises_like(call)
+
+
+CTC = [  # targets, input lengths, target lengths
+    ([[1, 2, 2], [3, 1, 0], [2, 0, 0]], [6, 5, 4], [3, 2, 1]),
+    ([1, 2, 2, 3, 1, 2], [6, 6, 3], [3, 2, 1]),  # concatenated 1-d targets
+    ([[1, 1, 1], [2, 2, 2], [3, 0, 0]], [6, 4, 2], [3, 3, 1]),  # sample 1 cannot align
+    ([[1, 2], [1, 2], [1, 2]], [6, 6, 6], [0, 1, 2]),  # an empty target
+]
+
+
+@pytest.mark.parametrize("case,reduction,zero_inf", list(itertools.product(
+    range(len(CTC)), ("mean", "sum", "none"), (False, True))))
+def test_ctc_loss_matches_torch(case, reduction, zero_inf):
+    tg, il, tl = CTC[case]
+    z = rng.standard_normal((6, 3, 4))
+    x, t = xgrad.tensor(z, requires_grad=True), torch.tensor(z, requires_grad=True)
+    got = XF.ctc_loss(XF.log_softmax(x, 2), xgrad.tensor(tg), il, tl, reduction=reduction,
+                      zero_infinity=zero_inf)
+    want = TF.ctc_loss(TF.log_softmax(t, 2), torch.tensor(tg), torch.tensor(il), torch.tensor(tl),
+                       reduction=reduction, zero_infinity=zero_inf)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+    if not np.all(np.isfinite(want.detach().numpy())):
+        return
+    # through log_softmax: torch's backward of ctc_loss itself returns the gradient of the
+    # logits a log_softmax produced them from (its sum over classes is 0), xgrad's the
+    # derivative in log_probs; the logits' gradients agree
+    w = rng.standard_normal(tuple(want.shape))
+    (got * xgrad.tensor(w)).sum().backward()
+    (want * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_ctc_module_unbatched_and_errors_match_torch():
+    z = rng.standard_normal((5, 4))
+    for kw in ({}, {"blank": 3, "reduction": "sum", "zero_infinity": True}):
+        xm, tm = xnn.CTCLoss(**kw), tnn.CTCLoss(**kw)
+        assert repr(xm) == repr(tm)
+        tg = [1, 2] if not kw else [0, 2]
+        got = xm(XF.log_softmax(xgrad.tensor(z), 1), xgrad.tensor(tg), 5, 2)
+        want = tm(TF.log_softmax(torch.tensor(z), 1), torch.tensor(tg), torch.tensor(5),
+                  torch.tensor(2))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    lp = np.log(np.full((3, 1, 3), 1 / 3, np.float32))
+    bad = [
+        lambda F, m: F.ctc_loss(m.tensor(lp), m.tensor([[1, 2]]), m.tensor([4]), m.tensor([2])),
+        lambda F, m: F.ctc_loss(m.tensor(lp), m.tensor([[1, 2]]), m.tensor([3]), m.tensor([3])),
+        lambda F, m: F.ctc_loss(m.tensor(lp).half(), m.tensor([[1]]), m.tensor([3]), m.tensor([1])),
     ]
     for call in bad:
         _raises_like(call)

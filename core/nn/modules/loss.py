@@ -16,6 +16,7 @@ from ..loss import (
 )
 from ..loss_extra import (
     CosineEmbeddingLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
@@ -32,5 +33,5 @@ __all__ = ["_Loss", "_WeightedLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntro
 __all__ += [
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
     "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
-    "MultiMarginLoss", "MultiLabelMarginLoss"
+    "MultiMarginLoss", "MultiLabelMarginLoss", "CTCLoss"
 ]
