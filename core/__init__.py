@@ -67,6 +67,7 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .random_poisson import poisson
 from .settings import (
     get_float32_matmul_precision,
     get_num_threads,
