@@ -8,7 +8,9 @@ from xgrad.registry import plugin_manager
 from . import cases as _cases  # noqa: F401  (registers the built-in op table)
 from . import cases_linalg as _cases_linalg  # noqa: F401  (xgrad.linalg cases)
 from . import cases_modules as _cases_modules  # noqa: F401  (layer and optimizer cases)
+from . import cases_names as _cases_names  # noqa: F401  (ops real programs use)
 from . import cases_nn as _cases_nn  # noqa: F401  (nn.functional cases)
+from . import cases_nn_names as _cases_nn_names  # noqa: F401  (nn names real programs use)
 from .spec import (
     _CASES,
     _MODULE_CASES,

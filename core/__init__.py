@@ -24,6 +24,7 @@ from .creation import (
     full,
     full_like,
     linspace,
+    logspace,
     ones,
     ones_like,
     tensor,
@@ -67,6 +68,7 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .random_poisson import poisson
 from .settings import (
     get_float32_matmul_precision,
     get_num_threads,

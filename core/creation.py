@@ -13,7 +13,7 @@ from .shapes import check_numel, int_arg, new_sizes
 from .tensor import Tensor, from_data, wrap
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
-           "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like"]
+           "linspace", "logspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like"]
 
 
 def _shape(size: tuple, fn: str = "zeros") -> tuple:
@@ -208,6 +208,21 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     # PyTorch's symmetric formula: forward from start for the first half, back from end after
     vals = (idx * stepv + start).where(idx < half, end - (steps - 1 - idx) * stepv)
     t = vals.to(dt)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced on a log
+    scale."""
+    steps = int_arg("logspace", "steps", steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    be = resolve(device)
+    dt = _factory_dtype(dtype, be)
+    wide = float64 if float64 in be.dtypes else float32
+    exps = linspace(start, end, steps, dtype=wide, device=be)
+    t = (float(base) ** exps).to(dt)
     return t.requires_grad_(True) if requires_grad else t
 
 

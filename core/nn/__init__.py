@@ -84,3 +84,57 @@ __all__ += [
 ]
 
 from . import modules  # the torch.nn.modules layout: xgrad.nn.modules.loss, .conv, ...
+from .layers_extra import (
+    CELU,
+    GLU,
+    SELU,
+    AlphaDropout,
+    BatchNorm3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ConvTranspose1d,
+    CosineSimilarity,
+    EmbeddingBag,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    PairwiseDistance,
+    PReLU,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    RMSNorm,
+    Softmin,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from .loss_extra import (
+    CosineEmbeddingLoss,
+    CTCLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+
+__all__ += [
+    "PReLU", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softmin",
+    "CosineSimilarity", "PairwiseDistance", "RMSNorm", "AlphaDropout", "BatchNorm3d",
+    "ConvTranspose1d", "EmbeddingBag", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+    "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "MarginRankingLoss",
+    "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
+    "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss",
+    "MultiLabelMarginLoss", "CTCLoss",
+]

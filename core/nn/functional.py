@@ -74,6 +74,20 @@ __all__ = [
     "scaled_dot_product_attention", "cosine_similarity",
 ]
 
+from .functional_activation_extra import (
+    alpha_dropout,
+    celu,
+    conv_transpose1d,
+    glu,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    pairwise_distance,
+    prelu,
+    rms_norm,
+    selu,
+    softmin,
+)
 from .functional_conv3d import (
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
@@ -83,8 +97,22 @@ from .functional_conv3d import (
     conv_transpose3d,
     max_pool3d,
 )
+from .functional_ctc import ctc_loss
 from .functional_dropout import dropout1d, dropout2d, dropout3d, feature_dropout
+from .functional_embedding_bag import embedding_bag
 from .functional_fold import fold, pixel_shuffle, pixel_unshuffle, unfold
+from .functional_loss_extra import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from .functional_norm_extra import instance_norm, local_response_norm
 
 __all__ += [
@@ -92,4 +120,10 @@ __all__ += [
     "adaptive_max_pool2d", "adaptive_avg_pool1d", "fold", "unfold", "pixel_shuffle",
     "pixel_unshuffle", "instance_norm", "local_response_norm", "dropout1d", "dropout2d",
     "dropout3d", "feature_dropout",
+    "prelu", "selu", "celu", "glu", "hardswish", "hardsigmoid", "logsigmoid", "softmin",
+    "rms_norm", "pairwise_distance", "alpha_dropout", "conv_transpose1d",
+    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "embedding_bag", "multi_margin_loss",
+    "multilabel_margin_loss", "ctc_loss",
 ]

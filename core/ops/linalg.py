@@ -76,8 +76,9 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     _tensor_arg("bmm", "mat2", b)
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {a.ndim}D and {b.ndim}D)")
-    if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"bmm(): batch sizes differ: {list(a.shape)} and {list(b.shape)}")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     return matmul(a, b)
 
 

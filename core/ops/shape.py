@@ -246,7 +246,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t._backend is not be:
             raise device_mismatch("cat", first, t)
         s = t._data.shape
-        if len(s) != nd or any(s[j] != ref._data.shape[j] for j in range(nd) if j != ax):
+        if len(s) != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
+                               f"{len(s)}")
+        if any(s[j] != ref._data.shape[j] for j in range(nd) if j != ax):
             raise RuntimeError(f"Sizes of tensors must match except in dimension {ax}. Expected "
                                f"size {list(ref._data.shape)} but got size {list(s)} for tensor "
                                f"number {i} in the list.")

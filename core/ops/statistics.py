@@ -22,7 +22,7 @@ from .reduce import _MaxResult
 from .shape import stack
 from .sorting import sort
 
-__all__ = ["kthvalue", "median", "mode", "quantile", "nanquantile"]
+__all__ = ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]
 
 
 def _check_tensor(fn: str, x: Any) -> None:
@@ -85,6 +85,41 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if input.ndim == 0:
         return _MaxResult((out[0].reshape(()), out[1].reshape(())))
     return out
+
+
+def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """The lower median of the elements that are not NaN (NaN where all are): over all
+    elements when ``dim`` is None, else ``(values, indices)`` along ``dim``."""
+    _check_tensor("nanmedian", input)
+    if keepdim.__class__ is not bool:
+        check_keepdim("nanmedian", keepdim)
+    if dim is not None:
+        wrap_dim(dim, input.ndim, "nanmedian")
+    if input.dtype is bool_:
+        raise NotImplementedError("\"nanmedian_cpu\" not implemented for 'Bool'")
+    if not input.dtype.is_floating_point:
+        return median(input, dim, keepdim)
+    if dim is None:
+        flat = input.reshape(-1)
+        if flat.shape[0] == 0:
+            return full((), math.nan, dtype=input.dtype, device=input.device)
+        return nanmedian(flat, 0)[0]
+    a = input.reshape(1) if input.ndim == 0 else input
+    d = wrap_dim(dim, input.ndim)
+    n = a.shape[d]
+    if n == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    with no_grad():
+        _, perm = sort(a.detach(), d)  # NaN sorts last
+        count = a.detach().isnan().logical_not().to(int64).sum(d, keepdim=True)
+        pos = where(count > 0, (count - 1) // 2, (n - 1) // 2)
+        idx = perm.gather(d, pos)
+    values = a.gather(d, idx)
+    if not keepdim or input.ndim == 0:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    if input.ndim == 0:
+        return _MaxResult((values.reshape(()), idx.reshape(())))
+    return _MaxResult((values, idx))
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> _MaxResult:

@@ -18,20 +18,26 @@ from typing import Any
 
 from ..dtypes import result_type_with_scalar
 from ..tensor import Tensor, from_data
+from . import blas as BL
 from . import cumulative as CU
 from . import elementwise as E
 from . import fused as F
+from . import index_more as IX
 from . import indexing as I
 from . import linalg as L
 from . import linalg_decomp as LD
 from . import linalg_derived as LX
+from . import math_binary as MB
 from . import math_extra as MA
+from . import math_inverse as MI
 from . import matrix as MX
 from . import methods as M
 from . import numeric as NU
 from . import reduce as R
+from . import scatter_reduce as SC
 from . import searching as SR
 from . import shape as S
+from . import shape_more as SM
 from . import sorting as O
 from . import special as SP
 from . import statistics as ST
@@ -144,6 +150,9 @@ OPS: tuple[OpDef, ...] = (
     _row("clamp_min", M.clamp_min, "arithmetic", function=False, inplace=True),
     _row("clamp_max", M.clamp_max, "arithmetic", function=False, inplace=True),
     _row("reciprocal", E.reciprocal, "arithmetic", inplace=True),
+    _row("lerp", MB.lerp, "arithmetic", inplace=True),
+    _row("addcmul", MB.addcmul, "arithmetic", inplace=True),
+    _row("addcdiv", MB.addcdiv, "arithmetic", inplace=True),
     _row("square", E.square, "arithmetic", inplace=True),
     # ---- elementwise math ----------------------------------------------------------------
     _unary("exp", E.exp, "``e ** input`` elementwise.", inplace=True),
@@ -171,6 +180,18 @@ OPS: tuple[OpDef, ...] = (
     _unary("atan", MA.atan, None, prim=None, aliases=("arctan",)),
     _unary("asin", MA.asin, None, prim=None, aliases=("arcsin",)),
     _unary("acos", MA.acos, None, prim=None, aliases=("arccos",)),
+    _unary("asinh", MI.asinh, None, prim=None, inplace=True, aliases=("arcsinh",)),
+    _unary("acosh", MI.acosh, None, prim=None, inplace=True, aliases=("arccosh",)),
+    _unary("atanh", MI.atanh, None, prim=None, inplace=True, aliases=("arctanh",)),
+    _unary("erfc", MI.erfc, None, prim=None, inplace=True),
+    _unary("erfinv", MI.erfinv, None, prim=None, inplace=True),
+    _unary("logit", MI.logit, None, prim=None, inplace=True),
+    _row("xlogy", MB.xlogy, "math", inplace=True),
+    _row("hypot", MB.hypot, "math", inplace=True),
+    _row("logaddexp", MB.logaddexp, "math"),
+    _row("logaddexp2", MB.logaddexp2, "math"),
+    _row("fmax", MB.fmax, "math"),
+    _row("fmin", MB.fmin, "math"),
     _unary("ceil", MA.ceil, None, prim=None),
     _unary("trunc", MA.trunc, None, prim=None, aliases=("fix",)),
     _unary("round", MA.round, None, prim=None),
@@ -234,6 +255,11 @@ OPS: tuple[OpDef, ...] = (
     _row("logcumsumexp", CU.logcumsumexp, "reduce"),
     _row("diff", CU.diff, "reduce"),
     _row("count_nonzero", SR.count_nonzero, "reduce"),
+    _row("nansum", IX.nansum, "reduce"),
+    _row("nanmean", IX.nanmean, "reduce"),
+    _row("aminmax", IX.aminmax, "reduce"),
+    _row("var_mean", IX.var_mean, "reduce", method=False),
+    _row("std_mean", IX.std_mean, "reduce", method=False),
     _row("all", R.all, "reduce"),
     _row("any", R.any, "reduce"),
     # ---- shape and movement --------------------------------------------------------------
@@ -267,6 +293,20 @@ OPS: tuple[OpDef, ...] = (
     _row("diagonal", SV.diagonal, "shape", primitive="getitem"),
     _row("unfold", SV.unfold, "shape", function=False, primitive="getitem"),
     _row("meshgrid", MX.meshgrid, "shape", method=False),
+    _row("hstack", SM.hstack, "shape", method=False),
+    _row("vstack", SM.vstack, "shape", method=False, aliases=("row_stack",)),
+    _row("dstack", SM.dstack, "shape", method=False),
+    _row("column_stack", SM.column_stack, "shape", method=False),
+    _row("atleast_1d", SM.atleast_1d, "shape", method=False),
+    _row("atleast_2d", SM.atleast_2d, "shape", method=False),
+    _row("atleast_3d", SM.atleast_3d, "shape", method=False),
+    _row("ravel", SM.ravel, "shape"),
+    _row("rot90", SM.rot90, "shape"),
+    _row("flipud", SM.flipud, "shape"),
+    _row("fliplr", SM.fliplr, "shape"),
+    _row("tensor_split", SM.tensor_split, "shape"),
+    _row("broadcast_tensors", SM.broadcast_tensors, "shape", method=False),
+    _row("repeat_interleave", SM.repeat_interleave, "shape"),
     # ---- indexing ------------------------------------------------------------------------
     _row("getitem", I.getitem, "index", method=False, function=False, primitive="getitem",
          operators=(("__getitem__", I.getitem),)),
@@ -275,12 +315,18 @@ OPS: tuple[OpDef, ...] = (
     _row("gather", I.gather, "index", primitive="take_along_axis"),
     _row("scatter", I.scatter, "index", inplace=True),
     _row("scatter_add", I.scatter_add, "index", inplace=True, primitive="put_along_axis_add"),
+    _row("scatter_reduce", SC.scatter_reduce, "index", inplace=True),
     _row("index_select", I.index_select, "index"),
     _row("masked_fill", I.masked_fill, "index", inplace=True),
     _row("tril", I.tril, "index", inplace=True),
     _row("triu", I.triu, "index", inplace=True),
     _row("take_along_dim", I.take_along_dim, "index", primitive="take_along_axis"),
     _row("index_put_add", I.index_put_add, "index", function=False, primitive="index_add"),
+    _row("masked_select", IX.masked_select, "index"),
+    _row("index_fill", IX.index_fill, "index", inplace=True),
+    _row("index_copy", IX.index_copy, "index", inplace=True),
+    _row("index_put", IX.index_put, "index", inplace=True),
+    _row("take", IX.take, "index"),
     # ---- linear algebra ------------------------------------------------------------------
     _row("matmul", L.matmul, "linalg", primitive="matmul",
          operators=(("__matmul__", L.matmul), ("__rmatmul__", M.rmatmul))),
@@ -288,6 +334,13 @@ OPS: tuple[OpDef, ...] = (
     _row("bmm", L.bmm, "linalg", primitive="matmul"),
     _row("dot", L.dot, "linalg"),
     _row("outer", L.outer, "linalg"),
+    _row("mv", BL.mv, "linalg", primitive="matmul"),
+    _row("addmm", BL.addmm, "linalg", inplace=True, primitive="matmul"),
+    _row("addmv", BL.addmv, "linalg", inplace=True, primitive="matmul"),
+    _row("baddbmm", BL.baddbmm, "linalg", inplace=True, primitive="matmul"),
+    _row("addbmm", BL.addbmm, "linalg", inplace=True, primitive="matmul"),
+    _row("inner", BL.inner, "linalg"),
+    _row("tensordot", BL.tensordot, "linalg", method=False),
     _row("einsum", L.einsum, "linalg", method=False),
     _row("trace", MX.trace, "linalg"),
     _row("diag", MX.diag, "linalg"),
@@ -317,6 +370,7 @@ OPS: tuple[OpDef, ...] = (
     _row("bincount", SR.bincount, "search"),
     _row("kthvalue", ST.kthvalue, "search"),
     _row("median", ST.median, "search"),
+    _row("nanmedian", ST.nanmedian, "search"),
     _row("mode", ST.mode, "search"),
     _row("quantile", ST.quantile, "search"),
     _row("nanquantile", ST.nanquantile, "search"),
@@ -443,7 +497,7 @@ def _takes_tensor_first(fn: Callable) -> bool:
 
 # Functions whose second argument PyTorch requires to be a Tensor (no Python number).
 _TENSOR_OTHER = frozenset({"maximum", "minimum", "atan2", "arctan2", "logical_and", "logical_or",
-                           "logical_xor"})
+                           "logical_xor", "hypot", "logaddexp", "logaddexp2", "fmax", "fmin"})
 
 
 # Functions PyTorch also accepts with a Python number first (``torch.add(2, x)``): the

@@ -288,7 +288,7 @@ def test_cli_table_reports_and_exit_status(plugin_dir: Path, tmp_path: Path) -> 
     out = tmp_path / "report"
     code = ("import sys, broken_xgrad\nfrom xgrad.conformance.cli import main\n"
             "sys.exit(main(sys.argv[1:]))")
-    args = ["broken_exp", "--out", str(out), "-n", "0", "-k", "test_forward and exp]",
+    args = ["broken_exp", "--out", str(out), "-n", "0", "-k", "test_forward and -exp]",
             "--dtypes", "float32"]
     proc = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, env=_env(plugin_dir),
                           capture_output=True, text=True, timeout=300)

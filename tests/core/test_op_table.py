@@ -47,11 +47,15 @@ def test_in_place_forms_modify_the_tensor_and_bump_its_version() -> None:
     for op in table.OPS:
         if not op.inplace or op.section not in ("math", "arithmetic"):
             continue
-        x = xgrad.tensor([0.25, 0.5, 2.0])
-        args = {"clamp": (0.3, 1.0), "clamp_min": (0.3,), "clamp_max": (1.0,)}.get(
-            op.name, (xgrad.tensor([0.5, 1.5, 2.5]),) if op.name in (
+        x = xgrad.tensor({"acosh": [1.25, 1.5, 2.0], "atanh": [0.25, 0.5, 0.75],
+                          "erfinv": [0.25, 0.5, 0.75], "logit": [0.25, 0.5, 0.75]}.get(
+            op.name, [0.25, 0.5, 2.0]))
+        other = xgrad.tensor([0.5, 1.5, 2.5])
+        args = {"clamp": (0.3, 1.0), "clamp_min": (0.3,), "clamp_max": (1.0,),
+                "lerp": (other, 0.3), "addcmul": (other, other), "addcdiv": (other, other)}.get(
+            op.name, (other,) if op.name in (
                 "add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide",
-                "remainder") else ())
+                "remainder", "xlogy", "hypot") else ())
         expected = (op.method_impl or op.impl)(x.clone(), *args)
         v0 = x._version
         out = getattr(x, op.name + "_")(*args)

@@ -8,5 +8,9 @@ from ..conv import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from ..layers_extra import (
+    ConvTranspose1d,
+)
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ += ["ConvTranspose1d"]

@@ -14,6 +14,24 @@ from ..loss import (
     _Loss,
     _WeightedLoss,
 )
+from ..loss_extra import (
+    CosineEmbeddingLoss,
+    CTCLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 
 __all__ = ["_Loss", "_WeightedLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss"]
+__all__ += [
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+    "MultiMarginLoss", "MultiLabelMarginLoss", "CTCLoss"
+]
