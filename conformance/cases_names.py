@@ -105,6 +105,8 @@ _TABLE = [
                                                    (T(4, 3), -1, Idx((3,), 3), -1.0)]),
     OpCase("index_copy", "a.index_copy(b, c, d)", [(T(4, 3), 0, Idx((2,), 4, unique=0), T(2, 3)),
                                                    (T(2, 4), 1, Idx((3,), 4, unique=0), T(2, 3))]),
+    OpCase("index_add", "a.index_add(b, c, d, alpha=e)",
+           [(T(4, 3), 0, Idx((5,), 4), T(5, 3), 1.0), (T(2, 4), -1, Idx((3,), 4), T(2, 3), -0.5)]),
     OpCase("index_put", "a.index_put((b,), c)", [(T(4, 3), Idx((2,), 4, unique=0), T(2, 3)),
                                                  (T(4, 3), Idx((2,), 4, unique=0), T(3))]),
     OpCase("index_put.accumulate", "a.index_put((b, c), d, accumulate=True)",
@@ -128,7 +130,7 @@ _INPLACE = {
     "logit_": ("logit",), "xlogy_": ("xlogy",), "hypot_": ("hypot",), "lerp_": ("lerp",),
     "addcmul_": ("addcmul",), "addcdiv_": ("addcdiv",), "addmm_": ("addmm",),
     "addmv_": ("addmv",), "baddbmm_": ("baddbmm",), "addbmm_": ("addbmm",),
-    "index_fill_": ("index_fill",), "index_copy_": ("index_copy",),
+    "index_fill_": ("index_fill",), "index_copy_": ("index_copy",), "index_add_": ("index_add",),
     "index_put_": ("index_put",), "scatter_reduce_": ("scatter_reduce.amax",),
 }
 
@@ -152,7 +154,7 @@ def _keeps_shape(of: str, sample: tuple) -> bool:
     rank = {"addmm": 2, "addbmm": 2, "addmv": 1, "baddbmm": 3}.get(of)
     if rank is not None:  # the product's shape: the first input must already have it
         return len(sample[0].shape) == rank
-    return of in ("index_fill", "index_copy", "index_put", "scatter_reduce") or \
+    return of in ("index_fill", "index_copy", "index_add", "index_put", "scatter_reduce") or \
         _fits_inplace(sample)
 
 

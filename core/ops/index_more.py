@@ -76,6 +76,44 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     return out if out.dtype is input.dtype else out.to(input.dtype)
 
 
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,  # noqa: A002
+              alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source[i]`` added at slice ``index[i]`` along
+    ``dim`` (repeated indices accumulate)."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_add(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    d = wrap_dim(dim, input.ndim) if input.ndim else wrap_dim(dim, 1)
+    if index.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{index.ndim} with type: {scalar_type_name(index.dtype.name)} and size: "
+                         f"{list(index.shape)}")
+    if index.dtype.name not in ("int32", "int64"):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{scalar_type_name(index.dtype.name)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_add_(): self ({_type_name(input)}) and source "
+                           f"({_type_name(source)}) must have the same scalar type")
+    base = input if input.ndim else input.reshape(1)
+    src = source if source.ndim else source.reshape(1)
+    if src.ndim != base.ndim or any(src.shape[i] != base.shape[i]
+                                    for i in range(base.ndim) if i != d):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    idx = index.reshape(-1).to(int64)
+    if idx.numel() != src.shape[d]:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.numel()}) should be equal to "
+                           f"source.size(dim): ({src.shape[d]}), for dim: {d}")
+    n = base.shape[d]
+    for v in idx.tolist():
+        if not 0 <= v < n:
+            raise RuntimeError(f"index {v} is out of bounds for dimension {d} with size {n}")
+    full = _along(src, d, idx).expand(*src.shape)
+    out = base.scatter_add(d, full, src if alpha == 1 else src * alpha)
+    return out if input.ndim else out.reshape(())
+
+
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """A copy of ``input`` with slice ``i`` of ``source`` along ``dim`` written at slice
     ``index[i]``."""

@@ -325,6 +325,7 @@ OPS: tuple[OpDef, ...] = (
     _row("masked_select", IX.masked_select, "index"),
     _row("index_fill", IX.index_fill, "index", inplace=True),
     _row("index_copy", IX.index_copy, "index", inplace=True),
+    _row("index_add", IX.index_add, "index", inplace=True),
     _row("index_put", IX.index_put, "index", inplace=True),
     _row("take", IX.take, "index"),
     # ---- linear algebra ------------------------------------------------------------------
