@@ -98,7 +98,7 @@ def test_matches_torch():
     for fw, ck in ((torch, torch.utils.checkpoint.checkpoint), (xgrad, checkpoint)):
         lin = fw.tensor(w, requires_grad=True)
         x = fw.tensor(w[:2], requires_grad=True)
-        y = ck(lambda a: (a @ lin).tanh() @ lin, x, use_reentrant=False)
+        y = ck(lambda a, m=lin: (a @ m).tanh() @ m, x, use_reentrant=False)
         y.pow(2).sum().backward()
         res.append((lin.grad.numpy(), x.grad.numpy()))
     for a, b in zip(*res):
