@@ -309,8 +309,9 @@ def test_embedding_bag_module_and_errors_match_torch():
             assert not np.any(xm.weight.detach().numpy()[0])
         _copy_params(xm, tm)
         idx = [[1, 0, 9], [4, 4, 2]]
+        # float32 bag sums can cancel: an absolute floor of a few ulps of the inputs
         np.testing.assert_allclose(xm(xgrad.tensor(idx)).detach().numpy(),
-                                   tm(torch.tensor(idx)).detach().numpy(), rtol=1e-6)
+                                   tm(torch.tensor(idx)).detach().numpy(), rtol=1e-6, atol=1e-6)
     w = np.ones((5, 2), np.float32)
     bad = [
         lambda F, m: F.embedding_bag(m.tensor([[1, 2], [3, 4]]), m.tensor(w), m.tensor([0])),
