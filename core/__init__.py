@@ -149,6 +149,6 @@ from . import (
     backends,  # noqa: E402,F401
     linalg,  # noqa: E402,F401  (xgrad.linalg)
 )
-from .autograd import functional as _autograd_functional  # noqa: E402,F401  (needs the ops)
 from . import derivatives as _derivatives  # noqa: E402  (fills the autograd rules table)
 from . import derivatives_linalg as _derivatives_linalg  # noqa: E402  (the linalg rules)
+from .autograd import functional as _autograd_functional  # noqa: E402,F401  (needs the ops)
