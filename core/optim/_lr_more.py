@@ -150,11 +150,10 @@ class CyclicLR(LRScheduler):
         self.base_lrs = base_lrs
 
     def _init_scale_fn(self) -> None:
+        """The built-in modes fix ``scale_mode`` (a custom ``scale_fn`` keeps the one given)."""
         if self._scale_fn_custom is not None:
             return
-        if self.mode == "triangular":
-            self.scale_mode = "cycle"
-        elif self.mode == "triangular2":
+        if self.mode in ("triangular", "triangular2"):
             self.scale_mode = "cycle"
         elif self.mode == "exp_range":
             self.scale_mode = "iterations"

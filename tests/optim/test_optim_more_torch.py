@@ -107,3 +107,21 @@ def test_defaults_match_torch(name):
     dt = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
     dx = getattr(optim, name)([xgrad.zeros(1, requires_grad=True)]).defaults
     assert dx == {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in dt.items()}
+
+
+@pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_reference_backend_takes_the_same_steps(name, kw, rng):
+    w0, b0, target = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((3, 4))
+    runs = []
+    for device in ("numpy", "reference"):
+        p = [xgrad.tensor(w0, device=device, requires_grad=True),
+             xgrad.tensor(b0, device=device, requires_grad=True)]
+        opt = getattr(optim, name)(p, **kw)
+        t = xgrad.tensor(target, device=device)
+        for _ in range(8):
+            opt.zero_grad()
+            _loss(p[0], p[1], t).backward()
+            opt.step()
+        runs.append([q.detach().numpy() for q in p])
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
