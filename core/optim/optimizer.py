@@ -184,11 +184,15 @@ class Optimizer:
         self.param_groups = new_groups
 
 
+#: State entries PyTorch keeps as 0-dim tensors and xgrad as Python numbers.
+_SCALAR_STATE = ("step", "mu_product", "eta", "mu")
+
+
 def _cast_state(name: str, value: Any, p: Tensor) -> Any:
     """Copy one saved state entry for parameter ``p``: tensors onto ``p``'s device (floating ones in
-    its dtype); ``step`` counters stay Python numbers."""
+    its dtype); ``step`` counters and other scalars stay Python numbers."""
     if isinstance(value, Tensor):
-        if name == "step" or name == "mu_product":
+        if name in _SCALAR_STATE and value.dim() == 0:
             return value.item()
         out = value.detach().to(p.device)
         if out.dtype.is_floating_point and out.dtype is not p.dtype:
