@@ -139,7 +139,7 @@ def __getattr__(name: str) -> object:
 
     if name in ("nn", "optim", "utils", "autograd", "backends", "plugins", "conformance", "profiler",
                 "testing", "cuda", "amp", "accelerator", "onnx", "distributed",
-                "distributions", "serialization", "multiprocessing"):
+                "distributions", "serialization", "multiprocessing", "func"):
         return importlib.import_module(f"xgrad.{name}")
     raise AttributeError(f"module 'xgrad' has no attribute {name!r}")
 
