@@ -74,8 +74,10 @@ LINALG_CASES = [
        ("linalg.cholesky",)),
     _c("linalg.qr", "tuple(xgrad.linalg.qr(a))", [(T(4, 3),), (T(3, 3),), (T(3, 5),),
                                                   (T(2, 3, 2),)], domain="nonzero"),
+    # float32: the backward's triangular solves leave ~1e-5 of rounding in near-zero entries
+    # (seed 13: analytic -1.01e-5 where the float64 difference quotient gives 0)
     _c("linalg.qr.complete", "tuple(xgrad.linalg.qr(a, mode='complete'))", [(T(3, 4),), (T(3, 3),)],
-       ("linalg.qr",), domain="nonzero"),
+       ("linalg.qr",), domain="nonzero", tol={"grad:float32": (1e-4, 3e-5)}),
     _c("linalg.qr.r", "xgrad.linalg.qr(a, mode='r').R", [(T(4, 3),)], ("linalg.qr",),
        domain="nonzero", grad=False, grad2=False),
     _c("linalg.eigh", f"(lambda r: (r[0], r[1] ** 2))(xgrad.linalg.eigh({EIG}))",

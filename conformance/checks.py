@@ -56,8 +56,9 @@ class Run:
             got = self.tol_hook(check)
             if got is not None:
                 return tuple(got)
-        if check in self.case.tol:
-            return self.case.tol[check]
+        for key in (f"{check}:{self.dtype}", check):  # a dtype-specific override first
+            if key in self.case.tol:
+                return self.case.tol[key]
         if check == "special":  # finite results on special inputs: the forward tolerance
             return self.tol("forward")
         return tolerance(check, self.dtype, self.has64)

@@ -106,7 +106,8 @@ class OpCase:
       uses; the suite then compares fused against ``decomposed_only()``;
     * ``covers`` — frontend names this case exercises (``"exp"``, ``"xgrad.exp"``,
       ``"__add__"``); defaults to ``(name,)``;
-    * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops;
+    * ``tol`` — optional ``{check: (rtol, atol)}`` overrides for ill-conditioned ops
+      (``"grad:float32"`` overrides one dtype only);
     * ``requires`` — dtype names (or optional linalg primitives, ``"linalg_svd"``) the
       backend must support for the case to apply (e.g. an
       explicit cast to ``float64``); otherwise its tests are skipped;
