@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import erf as _erf
+from jax.scipy.special import erfc as _erfc
 from xgrad.backend import CONTRACT_VERSION, Backend
 from xgrad.dtypes import bfloat16, bool_, float16, float32, int32
 
@@ -56,6 +57,9 @@ _log_softmax = jax.jit(lambda x, axis: jax.nn.log_softmax(x, axis=axis), static_
 _softmax = jax.jit(lambda x, axis: jax.nn.softmax(x, axis=axis), static_argnums=1)
 _logsumexp = jax.jit(lambda x, axes, keep: jax.nn.logsumexp(x, axis=axes, keepdims=keep),
                      static_argnums=(1, 2))
+# XLA's tanh rounds to +-1 from |x| ~ 7.9 on, so 1 + tanh(x) loses the tail gelu needs
+_tanh = jax.jit(lambda x: jnp.where(jnp.abs(x) > 4, jnp.sign(x) * (1 - 2 / (jnp.exp(2 * jnp.abs(x)) + 1)),
+                                    jnp.tanh(x)))
 _HI = jax.lax.Precision.HIGHEST
 _linear = jax.jit(lambda x, w: jnp.matmul(x, w.T, precision=_HI))
 _linear_bias = jax.jit(lambda x, w, b: jnp.matmul(x, w.T, precision=_HI) + b)
@@ -133,8 +137,14 @@ class JaxBackend(Backend):
     def floor(self, x):
         return x if _is_int(x) else jnp.floor(x)
 
-    def erf(self, x):
-        return _erf(x)
+    def erf(self, x):  # for |x| > 1, 1 - erfc rounds once, where erf's own f32 is an ulp off
+        return jnp.where(jnp.abs(x) > 1, jnp.sign(x) * (1 - _erfc(jnp.abs(x))), _erf(x))
+
+    def tanh(self, x):
+        return _tanh(x)
+
+    def sign(self, x):  # + 0 turns jnp.sign's -0.0 into PyTorch's 0.0
+        return jnp.sign(x) + 0
 
     def cast(self, x, dtype):
         return x.astype(_NATIVE[dtype])
@@ -241,7 +251,7 @@ for _name, _fn in {
     "floordiv": jnp.floor_divide, "remainder": jnp.remainder, "pow": jnp.power,
     "atan2": jnp.arctan2, "maximum": jnp.maximum, "minimum": jnp.minimum, "neg": jnp.negative,
     "exp": jnp.exp, "log": jnp.log, "log1p": jnp.log1p, "expm1": jnp.expm1, "sin": jnp.sin,
-    "cos": jnp.cos, "tanh": jnp.tanh, "sqrt": jnp.sqrt, "abs": jnp.abs, "sign": jnp.sign,
+    "cos": jnp.cos, "sqrt": jnp.sqrt, "abs": jnp.abs,
     "isnan": jnp.isnan, "isinf": jnp.isinf, "where": jnp.where, "eq": jnp.equal,
     "ne": jnp.not_equal, "lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
     "ge": jnp.greater_equal, "logical_and": jnp.logical_and, "logical_or": jnp.logical_or,
