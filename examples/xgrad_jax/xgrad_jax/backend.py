@@ -1,16 +1,11 @@
 """``JaxBackend``: xgrad's backend contract on JAX arrays.
 
-JAX arrays cannot be written in place (``mutable = False``: the frontend functionalizes
-views and in-place ops), and without ``jax_enable_x64`` JAX has no 64-bit types, so the
-backend stores xgrad's int64 tensors as int32 (``index_dtype = "int32"``) and has no float64
-(the conformance suite then checks float32 against the reference backend's float64). The
-process-global x64 flag is never touched, so the user's other JAX code is unaffected.
-
-The required primitives are one ``jax.numpy`` call each, except random_bits (Philox4x32-10,
-computed on the host: the words must be bit-identical to every other backend's) and sort
-(stable, with descending ties in index order). The optional primitives that are one call are
-bound directly; the rest run xgrad's decompositions. A few fused kernels are ``jax.jit``
-compiled, so a training step dispatches fewer, larger computations.
+JAX arrays cannot be written in place (``mutable = False``: the frontend functionalizes views
+and in-place ops). The process-global ``jax_enable_x64`` is never touched, so there are no
+64-bit types: int64 tensors are stored as int32 (``index_dtype = "int32"``), and there is no
+float64. Primitives are ``jax.numpy`` calls (one-call optional ones bound directly, the rest
+decomposed by xgrad); random_bits is host Philox4x32-10 (bit-identical words); a few fused
+kernels are ``jax.jit`` compiled, so a training step dispatches fewer computations.
 """
 from __future__ import annotations
 
