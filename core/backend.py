@@ -630,12 +630,15 @@ def implements(backend: Backend | type, name: str) -> bool:
 
 
 def describe_backend(backend: Backend) -> dict:
-    """Capabilities of a backend instance: contract version, dtypes, primitives, fused ops."""
+    """Capabilities of a backend instance: contract version, dtypes, mutability, index dtype,
+    primitives, fused ops."""
     return {
         "name": backend.name,
         "device": backend.device,
         "contract_version": backend.contract_version,
         "dtypes": sorted(d.name for d in backend.dtypes),
+        "mutable": backend.mutable,
+        "index_dtype": backend.index_dtype,
         "primitives": [p for p in PRIMITIVES if implements(backend, p)],
         "missing_primitives": missing_primitives(type(backend)),
         "derived_primitives": [p for p in OPTIONAL_PRIMITIVES if not implements(backend, p)],

@@ -20,6 +20,8 @@ take or report a dtype are wrapped so that
 * the class's ``dtypes`` lists ``int64`` instead of ``int32``.
 
 A backend whose index dtype is int64 is not wrapped at all: its primitives pay nothing.
+Methods assigned to a class after its creation are adapted by calling
+:func:`adapt_index_dtype` on it again.
 
 The cost, documented in docs/writing-a-backend.md: int64 values must fit in 32 bits (sums,
 products and cumulative sums of integers wrap past 2**31 - 1; ``randint`` spans above 2**31

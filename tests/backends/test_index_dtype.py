@@ -52,6 +52,9 @@ def test_dtypes_list_int64_not_int32(dev):
     be = xgrad.backends.get_backend(dev)
     assert xgrad.int64 in be.dtypes and xgrad.int32 not in be.dtypes
     assert be.index_dtype == "int32"
+    info = xgrad.backends.describe(dev)
+    assert info["index_dtype"] == "int32" and "int32" not in info["dtypes"]
+    assert xgrad.backends.describe("numpy")["index_dtype"] == "int64"
 
 
 def test_random_streams_match_the_numpy_backend(dev):
