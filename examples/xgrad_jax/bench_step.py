@@ -2,7 +2,8 @@
 ``numpy`` in one run: the median of ``--steps`` steps after ``--warmup`` steps (JAX compiles
 each new shape on its first call). A step ends with ``loss.item()``, which waits for it.
 
-Run: ``python examples/xgrad_jax/bench_step.py [--steps 30] [--opt sgd|adam]``
+Run: ``python examples/xgrad_jax/bench_step.py [--steps 30] [--opt sgd|adam] [--compile]``
+(``--compile``: the step under ``xgrad.compile``; on jax one ``jax.jit`` computation).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import xgrad
 from xgrad import nn, optim
 
 
-def step_times(device: str, steps: int, warmup: int, opt_name: str) -> tuple[float, float]:
+def step_times(device: str, steps: int, warmup: int, opt_name: str,
+               compiled: bool = False) -> tuple[float, float]:
     """(median seconds per step, final loss) of training the MLP on ``device``."""
     xgrad.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)).to(device)
@@ -23,14 +25,19 @@ def step_times(device: str, steps: int, warmup: int, opt_name: str) -> tuple[flo
     opt = (optim.Adam(model.parameters(), lr=1e-3) if opt_name == "adam"
            else optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
     loss_fn = nn.CrossEntropyLoss()
-    times = []
-    for i in range(warmup + steps):
-        t0 = time.perf_counter()
+
+    def step(x, y):
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        value = loss.item()
+        return loss
+
+    run = xgrad.compile(step) if compiled else step
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        value = run(x, y).item()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
     return statistics.median(times), value
@@ -42,8 +49,10 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--opt", choices=("sgd", "adam"), default="sgd")
     ap.add_argument("--devices", default="numpy,jax")
+    ap.add_argument("--compile", action="store_true", help="run the step under xgrad.compile")
     args = ap.parse_args()
-    res = {d: step_times(d, args.steps, args.warmup, args.opt) for d in args.devices.split(",")}
+    res = {d: step_times(d, args.steps, args.warmup, args.opt, args.compile)
+           for d in args.devices.split(",")}
     for d, (t, loss) in res.items():
         print(f"{d:>8}: {t * 1e3:8.2f} ms/step (median of {args.steps}), final loss {loss:.4f}")
     if {"numpy", "jax"} <= res.keys():

@@ -211,6 +211,51 @@ class JaxBackend(Backend):
     def assign(self, dst, src):  # immutable: the frontend never asks; a new array if it does
         return jnp.broadcast_to(jnp.asarray(src, dtype=dst.dtype), dst.shape)
 
+    def compile_program(self, program):
+        """A captured step (``xgrad.compile``) as one ``jax.jit`` computation. Guard reads (the
+        frontend's argument checks) become extra outputs, compared after the run: nothing is
+        written before, so a mismatch just returns ``None`` (the step then runs eagerly).
+        Steps drawing host random words keep xgrad's replay; so does an untraceable one."""
+        if any(op.name == "random_bits" or op.guard is not None and op.name != "to_numpy"
+               for op in program.ops):
+            return None
+        from xgrad.compile.program import Dyn, Seq, Slot, interpret, same_host_value
+
+        guards = [op.guard for op in program.ops if op.guard is not None]
+
+        def walk(inputs, dynamic):
+            bufs, dyn, reads = dict(zip(program.inputs, inputs)), dict(zip(
+                (d.key for d in program.dynamic), dynamic)), []
+
+            def arg(a):
+                t = type(a)
+                return bufs[a.n] if t is Slot else a.kind(arg(x) for x in a.items) if t is Seq \
+                    else dyn[a.key] if t is Dyn else a
+            for op in program.ops:
+                args = [arg(a) for a in op.args]
+                if op.guard is not None:
+                    reads.append(args[0])
+                    continue
+                out = op.fn(*args)
+                for n, v in ((op.outs, out),) if op.seq is None else zip(op.outs, out):
+                    if n is not None:
+                        bufs[n] = v
+            return [bufs[n] for n in program.outputs], reads
+
+        jitted, untraceable = jax.jit(walk), []
+
+        def run(inputs, dynamic):
+            if not untraceable:
+                try:
+                    outs, reads = jitted(list(inputs), list(dynamic))
+                except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+                    untraceable.append(True)  # a kernel needs concrete values: replay eagerly
+                else:
+                    ok = all(same_host_value(self.to_numpy(r), g) for r, g in zip(reads, guards))
+                    return outs if ok else None
+            return interpret(program, inputs, dynamic)
+        return run
+
     # ---- fused kernels (each one compiled computation) -----------------------------------
     def log_softmax(self, x, axis):
         return _log_softmax(x, axis)
