@@ -37,12 +37,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import backend_derived as _derived
+from .backend_index import INDEX_DTYPES, adapt_index_dtype
 from .dtypes import ALL_DTYPES, DType
 from .philox import philox_words
 
 __all__ = ["Backend", "BackendSpec", "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS",
            "PRIMITIVES", "REQUIRED_PRIMITIVES", "OPTIONAL_PRIMITIVES", "FUSED_OPS", "LINALG_OPS",
-           "missing_primitives", "implements", "wait_for", "philox_words", "set_derived_hook"]
+           "INDEX_DTYPES", "missing_primitives", "implements", "wait_for", "philox_words",
+           "set_derived_hook"]
 
 #: Version 2: the required core shrank to :data:`REQUIRED_PRIMITIVES` (at most 40); the
 #: other primitives became optional (:data:`OPTIONAL_PRIMITIVES`, each with a decomposition
@@ -110,6 +112,10 @@ class Backend:
       backend the frontend never writes into an array: an in-place op rebinds the tensor to
       a new array. Views work the same either way: the frontend owns them and never relies
       on a primitive's result aliasing its input.
+    * ``index_dtype`` — ``"int64"`` (default) or ``"int32"``: the native integer that stores
+      xgrad's int64 tensors (indices, integer sums, random words). With ``"int32"`` the class
+      is adapted once (:mod:`xgrad.backend_index`): its ``int32`` arrays read as ``int64``,
+      int64 dtype arguments arrive as ``int32``, and ``dtypes`` lists ``int64``, not ``int32``.
     """
 
     name: str = "abstract"
@@ -119,9 +125,14 @@ class Backend:
     fused_ops: frozenset = frozenset()
     linalg_ops: frozenset = frozenset()
     mutable: bool = True
+    index_dtype: str = "int64"
     #: True when operations run asynchronously (GPU, JAX); the profiler then calls
     #: ``synchronize(*arrays)`` around each op.
     asynchronous: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        adapt_index_dtype(cls)  # a no-op unless the class declares index_dtype = "int32"
 
     def has(self, op: str) -> bool:
         """Whether this backend provides the optional fused op or linalg primitive ``op``."""
@@ -637,12 +648,15 @@ def implements(backend: Backend | type, name: str) -> bool:
 
 
 def describe_backend(backend: Backend) -> dict:
-    """Capabilities of a backend instance: contract version, dtypes, primitives, fused ops."""
+    """Capabilities of a backend instance: contract version, dtypes, mutability, index dtype,
+    primitives, fused ops."""
     return {
         "name": backend.name,
         "device": backend.device,
         "contract_version": backend.contract_version,
         "dtypes": sorted(d.name for d in backend.dtypes),
+        "mutable": backend.mutable,
+        "index_dtype": backend.index_dtype,
         "primitives": [p for p in PRIMITIVES if implements(backend, p)],
         "missing_primitives": missing_primitives(type(backend)),
         "derived_primitives": [p for p in OPTIONAL_PRIMITIVES if not implements(backend, p)],

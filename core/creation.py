@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np  # host conversion only
 
+from .backend_index import unsupported_dtype_message
 from .device import resolve
 from .dtypes import DType, bool_, dtype_from_name, float32, float64, get_default_dtype, int32, int64
 from .shapes import check_numel, int_arg, new_sizes
@@ -78,8 +79,7 @@ def from_numpy(array: np.ndarray, device: Any = None) -> Tensor:
 def _factory_dtype(dtype: Any, be: Any) -> DType:
     dt = get_default_dtype() if dtype is None else dtype_from_name(dtype)
     if dt not in be.dtypes:
-        raise TypeError(f"backend {be.name!r} does not support dtype {dt.name}; it supports "
-                        f"{', '.join(sorted(d.name for d in be.dtypes))}")
+        raise TypeError(unsupported_dtype_message(be, dt))
     return dt
 
 

@@ -191,13 +191,42 @@ def _uniform01(be: Any, shape: tuple, dtype: Any, gen: Generator) -> Tensor:
         return gen.bits(be, shape, "random_uniform", _uniform_words(shape, dtype), (dtype,))
     if dtype is float64:
         w = gen.bits(be, (2,) + tuple(shape))
+        if be.index_dtype == "int32":  # 53 bits do not fit int32: combine them in float64
+            hi, lo = _word_shift(w[0], 6), _word_shift(w[1], 5)
+            return (hi.to(float64) * 134217728.0 + lo.to(float64)) * (2.0 ** -53)
         hi, lo = w[0] // 64, w[1] // 32
         return (hi * 134217728 + lo).to(float64) * (2.0 ** -53)
     w = gen.bits(be, tuple(shape))
     if dtype is float16:  # 11 bits fit float16 exactly, so no value rounds up to 1.0
-        return ((w // 2097152).to(float32) * (2.0 ** -11)).to(dtype)
-    u = (w // 256).to(float32) * (2.0 ** -24)
+        return (_word_shift(w, 21).to(float32) * (2.0 ** -11)).to(dtype)
+    u = _word_shift(w, 8).to(float32) * (2.0 ** -24)
     return u.to(dtype)
+
+
+def _word_shift(w: Tensor, k: int) -> Tensor:
+    """The 32-bit random words ``w`` shifted right by ``k`` bits. An int32-index backend holds
+    a word of 2**31 or more as a negative int32 (two's complement): floor division by 2**k
+    gives the shifted word minus 2**(32 - k) there, so that is added back."""
+    out = w // (1 << k)
+    if w._backend.index_dtype == "int32":
+        out = out + (w < 0).to(int64) * (1 << (32 - k))
+    return out
+
+
+def _words_mod(w: Tensor, span: int) -> Tensor:
+    """The 32-bit random words ``w`` modulo ``span`` (``span <= 2**30`` on an int32-index
+    backend, whose words of 2**31 or more read as ``word - 2**32``)."""
+    if w._backend.index_dtype != "int32":
+        return w % span
+    return (w % span + (w < 0).to(int64) * ((1 << 32) % span)) % span
+
+
+def _word_order(w: Tensor) -> Tensor:
+    """Keys that sort like the unsigned 32-bit words ``w`` (the words themselves, unless an
+    int32-index backend holds them signed: then they are moved to ``word - 2**31``)."""
+    if w._backend.index_dtype != "int32":
+        return w
+    return (w + (1 << 30) + (1 << 30)).where(w < 0, w + -(1 << 31))
 
 
 def _float_dtype(dtype: Any) -> Any:
@@ -240,7 +269,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
 def _words_below(be: Any, shape: tuple, span: int, gen: Generator) -> Tensor:
     """int64 integers in ``[0, span)``: one 32-bit word each when ``span <= 2**32``, else two."""
     if span <= 2 ** 32:
-        return gen.bits(be, shape) % span
+        return _words_mod(gen.bits(be, shape), span)
     w2 = gen.bits(be, (2,) + shape)
     w = (w2[0] // 2) * 4294967296 + w2[1]  # 63 random bits: [0, 2**63)
     return w if span >= 2 ** 63 else w % span
@@ -267,6 +296,11 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
                            f"to={high}")
     gen = _gen(generator, "randint")
     be = resolve(device)
+    if be.index_dtype == "int32" and not (-(1 << 31) <= low and high <= 1 << 31
+                                          and high - low <= 1 << 30):
+        raise RuntimeError(f"randint: backend {be.name!r} stores int64 as int32 (index_dtype="
+                           f"'int32'), so [low, high) must lie in [-2**31, 2**31) and span at "
+                           f"most 2**30 values, but got low={low}, high={high}")
     out = _words_below(be, shape, int(high) - int(low), gen) + int(low)
     out = out.to(dtype) if dtype is not None else out
     return out.requires_grad_(True) if requires_grad else out
@@ -289,7 +323,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     gen = _gen(generator, "randperm")
     be = resolve(device)
     (n,) = _size((n,), "randperm")
-    keys = gen.bits(be, (n,))
+    keys = _word_order(gen.bits(be, (n,)))
     perm = keys.argsort(stable=True)
     perm = perm.to(dtype) if dtype is not None else perm
     return perm.requires_grad_(True) if requires_grad else perm

@@ -31,6 +31,7 @@ from .backend import (
     set_derived_hook,
 )
 from .backend_checks import debug_enabled, debug_wrap
+from .backend_index import check_index_dtype
 from .dispatch import CoreDispatch, refresh
 from .plugin_loader import distribution_of, load_entry_point
 
@@ -370,6 +371,10 @@ def _validate(inst: Backend, spec: BackendSpec) -> None:
             f"backend {spec.name!r} from {spec.package} was written for backend contract "
             f"version {inst.contract_version}, but this xgrad implements version "
             f"{CONTRACT_VERSION}; upgrade the backend package or xgrad")
+    try:
+        check_index_dtype(inst, f"{spec.name!r} from {spec.package}")
+    except TypeError as exc:
+        raise PluginLoadError(str(exc)) from None
     missing = missing_primitives(type(inst))
     if missing:
         raise PluginLoadError(

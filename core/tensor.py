@@ -9,6 +9,7 @@ import numpy as np  # host conversion only
 from . import device_checks as _device_checks
 from . import printing as _printing
 from .backend import Backend
+from .backend_index import unsupported_dtype_message
 from .device import device_cls, resolve
 from .dtypes import (
     DType,
@@ -534,8 +535,7 @@ def _legacy_data(args: tuple) -> Any:
 
 
 def _unsupported(be: Backend, dt: DType) -> TypeError:
-    return TypeError(f"backend {be.name!r} does not support dtype {dt.name}; it supports "
-                     f"{', '.join(sorted(d.name for d in be.dtypes))}")
+    return TypeError(unsupported_dtype_message(be, dt))
 
 
 def from_data(data: Any, dtype: Any, device: Any, float_default: bool = False) -> Tensor:

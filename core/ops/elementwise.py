@@ -6,6 +6,7 @@ from typing import Any
 
 from ..autograd.grad_mode import _State
 from ..autograd.node import Node, needs_grad, record
+from ..backend_index import unsupported_dtype_message
 from ..dispatch import Dispatch, call_kernel, run
 from ..dtypes import (
     bool_,
@@ -493,8 +494,7 @@ def cast(a: Tensor, dtype: Any) -> Tensor:
     if src is dtype:
         return a
     if dtype not in be.dtypes:
-        raise TypeError(f"backend {be.name!r} does not support dtype {dtype.name}; it supports "
-                        f"{', '.join(sorted(d.name for d in be.dtypes))}")
+        raise TypeError(unsupported_dtype_message(be, dtype))
     out = wrap(run("cast", be, a._data, dtype), be)
     if _State.enabled and a._rg and dtype.is_floating_point:
         record(out, "to_copy", (a,), src)
