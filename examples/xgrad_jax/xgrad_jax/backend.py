@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import erf as _erf
 from jax.scipy.special import erfc as _erfc
-from xgrad.backend import CONTRACT_VERSION, Backend
+from xgrad.backend import CONTRACT_VERSION, Backend, philox_words
 from xgrad.dtypes import bfloat16, bool_, float16, float32, int32
 
 __all__ = ["JaxBackend"]
@@ -25,23 +25,6 @@ __all__ = ["JaxBackend"]
 _NATIVE = {float16: jnp.float16, float32: jnp.float32, bfloat16: jnp.bfloat16,
            int32: jnp.int32, bool_: jnp.bool_}
 _FROM_NATIVE = {np.dtype(v): k for k, v in _NATIVE.items()}
-_MASK = 0xFFFFFFFF
-
-
-def _philox_words(n: int, seed: int, offset: int) -> np.ndarray:
-    """Words ``offset .. offset + n - 1`` of Philox4x32-10 with key ``seed`` (word ``i`` is
-    word ``i % 4`` of the block for counter ``i // 4``), as host uint64 values < 2**32."""
-    first = offset // 4
-    ctr = np.arange(first, (offset + n + 3) // 4, dtype=np.uint64)
-    c0, c1, c2, c3 = ctr & _MASK, ctr >> np.uint64(32), np.zeros_like(ctr), np.zeros_like(ctr)
-    k0, k1 = seed & _MASK, (seed >> 32) & _MASK
-    for _ in range(10):
-        p0, p1 = c0 * np.uint64(0xD2511F53), c2 * np.uint64(0xCD9E8D57)
-        c0, c1, c2, c3 = ((p1 >> np.uint64(32)) ^ c1 ^ np.uint64(k0), p1 & _MASK,
-                          (p0 >> np.uint64(32)) ^ c3 ^ np.uint64(k1), p0 & _MASK)
-        k0, k1 = (k0 + 0x9E3779B9) & _MASK, (k1 + 0xBB67AE85) & _MASK
-    start = offset - 4 * first
-    return np.stack([c0, c1, c2, c3], axis=1).reshape(-1)[start:start + n]
 
 
 def _is_int(x) -> bool:
@@ -125,7 +108,7 @@ class JaxBackend(Backend):
         return jnp.asarray(np.arange(start, stop, step, dtype=host).astype(_NATIVE[dtype]))
 
     def random_bits(self, shape, seed, offset):  # words >= 2**31 read as negative int32
-        words = _philox_words(math.prod(shape), seed, offset).astype(np.uint32)
+        words = philox_words(np, math.prod(shape), seed, offset).astype(np.uint32)
         return jnp.asarray(words.view(np.int32).reshape(shape))
 
     # ---- elementwise (the one-call ones are bound below) ---------------------------------
