@@ -135,17 +135,6 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                             f"element of type {type(op).__name__} at pos {i}")
     if "." in eq:
         raise NotImplementedError("einsum(): ellipsis ('...') subscripts are not supported yet")
-    if len(operands) > 2:  # PyTorch plans these with opt_einsum, whose checks come first
-        seen: dict[str, int] = {}
-        for i, (sub, op) in enumerate(zip(ins, operands)):
-            if len(sub) != op.ndim:
-                raise ValueError(f"Einstein sum subscript '{sub}' does not contain the correct "
-                                 f"number of indices for operand {i}.")
-            for c, n in zip(sub, op.shape):
-                if c in seen and seen[c] != n and 1 not in (seen[c], n):
-                    raise ValueError(f"Size of label '{c}' for operand {i} ({seen[c]}) does not "
-                                     f"match previous terms ({n}).")
-                seen[c] = n if seen.get(c, 1) == 1 else seen[c]
     for sub, op in zip(ins, operands):
         if len(sub) != op.ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(sub)}) "
