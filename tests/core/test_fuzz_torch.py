@@ -276,6 +276,17 @@ def classify(call: Call, specs: tuple, device: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _torch_native_einsum():
+    """Compare against torch's own einsum: with opt_einsum installed (jax brings it) torch
+    plans three-operand einsums through it, whose ValueErrors replace torch's own checks."""
+    flag = torch.backends.opt_einsum
+    old = flag.enabled
+    flag.enabled = False
+    yield
+    flag.enabled = old
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _summary(pytestconfig: pytest.Config):
     """Print the run's figures at the end: calls made, outcome classes with counts."""
     yield
