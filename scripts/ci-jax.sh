@@ -2,10 +2,10 @@
 # CI for the JAX example backend: install examples/xgrad_jax non-editable (with jax) and run
 # the conformance suite on `jax` from outside the source tree (scripts/ci-third-party.sh).
 #
-# The whole suite compiles one XLA kernel per (op, shape, dtype) and takes longer than CI's
-# budget on 2 cores, so CI runs the bounded mode by default: --quick (float32 only,
-# directional gradient checks, no second order; views, in-place ops, modules, optimizers and
-# RNG all included). The full run, as documented in examples/xgrad_jax/README.md:
+# The whole suite compiles one XLA kernel per (op, shape, dtype): 7-15 minutes on 2
+# cores. .ci/run runs it whole (XGRAD_JAX_FULL=1); without that variable this script runs
+# the bounded mode, --quick (float32 only, directional gradient checks, no second order;
+# views, in-place ops, modules, optimizers and RNG all included), about 4 minutes:
 #     XGRAD_JAX_FULL=1 scripts/ci-jax.sh          (= xgrad-conformance jax -n 2)
 #
 # Usage: scripts/ci-jax.sh [extra xgrad-conformance args]
