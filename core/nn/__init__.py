@@ -18,7 +18,7 @@ from .activation import (
     Tanh,
 )
 from .containers import Flatten, Identity, ModuleDict, ModuleList, Sequential, Unflatten
-from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .linear import Bilinear, Linear
 from .loss import (
@@ -93,7 +93,6 @@ from .layers_extra import (
     ConstantPad1d,
     ConstantPad2d,
     ConstantPad3d,
-    ConvTranspose1d,
     CosineSimilarity,
     EmbeddingBag,
     Hardsigmoid,

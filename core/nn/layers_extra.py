@@ -1,6 +1,6 @@
 """More layers with PyTorch's names, arguments and reprs: PReLU, SELU, CELU, GLU, Hardswish,
 Hardsigmoid, LogSigmoid, Softmin, CosineSimilarity, PairwiseDistance, RMSNorm, AlphaDropout,
-BatchNorm3d, ConvTranspose1d and the padding layers (ConstantPad1d/2d/3d, ZeroPad1d/2d/3d,
+BatchNorm3d and the padding layers (ConstantPad1d/2d/3d, ZeroPad1d/2d/3d,
 ReflectionPad1d/2d/3d, ReplicationPad1d/2d/3d). Thin wrappers over
 :mod:`xgrad.nn.functional`."""
 from __future__ import annotations
@@ -12,7 +12,6 @@ from ..creation import empty
 from ..tensor import Tensor
 from . import functional as F
 from . import init
-from .conv import _ConvNd
 from .dropout import _DropoutNd
 from .module import Module
 from .normalization import _BatchNorm
@@ -20,7 +19,7 @@ from .parameter import Parameter
 
 __all__ = ["PReLU", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softmin",
            "CosineSimilarity", "PairwiseDistance", "RMSNorm", "AlphaDropout", "BatchNorm3d",
-           "ConvTranspose1d", "EmbeddingBag", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d",
+           "EmbeddingBag", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d",
            "ZeroPad2d", "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
            "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d"]
 
@@ -220,28 +219,6 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalisation over (N, C, D, H, W) input."""
 
     _expected_dims = (5,)
-
-
-class ConvTranspose1d(_ConvNd):
-    """Transposed 1-d convolution over (N, C, L) input; weight of shape (in, out / groups, k)."""
-
-    _nd = 1
-    _transposed = True
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None) -> None:
-        if padding_mode != "zeros":
-            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose1d')
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, output_padding, device, dtype)
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        """Apply the transposed convolution (``output_size`` picks the output padding)."""
-        op = self._output_padding(input, output_size)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
-                                  self.groups, self.dilation)
 
 
 class EmbeddingBag(Module):

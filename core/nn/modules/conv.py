@@ -5,12 +5,9 @@ from ..conv import (
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
     ConvTranspose2d,
     ConvTranspose3d,
 )
-from ..layers_extra import (
-    ConvTranspose1d,
-)
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d"]
-__all__ += ["ConvTranspose1d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
