@@ -7,14 +7,14 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._lr_core import LRScheduler, ReduceLROnPlateau, _check_optimizer, _format_param
+from ._lr_core import LRScheduler, ReduceLROnPlateau, _check_optimizer, _format_param, _LambdaState
 from .optimizer import Optimizer
 
 __all__ = ["MultiplicativeLR", "ConstantLR", "PolynomialLR", "CyclicLR",
            "CosineAnnealingWarmRestarts", "ChainedScheduler"]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaState, LRScheduler):
     """Multiply the current rate by ``lr_lambda(epoch)`` every epoch (one function, or one per
     group)."""
 
@@ -37,22 +37,6 @@ class MultiplicativeLR(LRScheduler):
         if self._is_initial:
             return self._group_lrs()
         return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
-
-    def state_dict(self) -> dict[str, Any]:
-        """State without the functions (callable objects keep their attributes)."""
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                            for fn in self.lr_lambdas]
-        return sd
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict` (the functions keep their code)."""
-        state_dict = dict(state_dict)
-        saved = state_dict.pop("lr_lambdas", None) or []
-        self.__dict__.update(state_dict)
-        for fn, attrs in zip(self.lr_lambdas, saved):
-            if attrs is not None:
-                fn.__dict__.update(attrs)
 
 
 class ConstantLR(LRScheduler):
