@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from .creation import zeros
+from .creation import as_tensor, zeros
 from .dtypes import DType, float32, float64, int64, promote_types
 from .ops.shape import cat, stack
 from .shapes import scalar_type_name
-from .tensor import Size, Tensor, from_data
+from .tensor import Size, Tensor
 
 __all__ = ["Layout", "SparseTensor", "strided", "sparse_coo", "sparse_coo_tensor", "mm", "spmm",
            "FloatTensor", "DoubleTensor", "LongTensor"]
@@ -39,13 +39,6 @@ class Layout:
 
 strided = Layout("strided")
 sparse_coo = Layout("sparse_coo")
-
-
-def _as_tensor(data: Any, dtype: DType | None = None, device: Any = None) -> Tensor:
-    if isinstance(data, Tensor):
-        t = data if device is None else data.to(device)
-        return t if dtype is None or t.dtype is dtype else t.to(dtype)
-    return from_data(data, dtype, None if device is None else device)
 
 
 class SparseTensor:
@@ -343,10 +336,10 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: DTy
                       is_coalesced: bool | None = None) -> SparseTensor:
     """A sparse COO tensor with ``values[i]`` at ``indices[:, i]`` (indices any integer
     array-like, converted to int64; ``size`` inferred from the largest index when omitted)."""
-    idx = _as_tensor(indices, None, device)
+    idx = as_tensor(indices, None, device)
     if idx.dtype is not int64:  # PyTorch converts any index dtype
         idx = idx.to(int64)
-    val = _as_tensor(values, dtype, device if device is not None else idx.device)
+    val = as_tensor(values, dtype, device if device is not None else idx.device)
     if val.device != idx.device:
         idx = idx.to(val.device)
     if val.ndim == 0:
