@@ -14,12 +14,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MAX_PENDING", "defer", "pending", "raise_pending"]
+__all__ = ["MAX_PENDING", "PENDING", "defer", "pending", "raise_pending"]
 
 #: queued checks beyond this many are evaluated at once (bounds the device memory they hold)
 MAX_PENDING = 64
 
-_PENDING: list[tuple[Any, tuple, Callable[..., BaseException | None], str]] = []
+#: the queued checks (cleared in place, never rebound: readers test its truth cheaply)
+PENDING: list[tuple[Any, tuple, Callable[..., BaseException | None], str]] = []
+
 _LOCK = threading.Lock()
 
 
@@ -28,24 +30,24 @@ def defer(backend: Any, arrays: tuple, make_error: Callable[..., BaseException |
     """Queue a check: ``make_error(*host_values)`` of ``arrays`` (native arrays of
     ``backend``) returns the exception to raise, or ``None`` when the values are fine."""
     with _LOCK:
-        _PENDING.append((backend, arrays, make_error, where))
-        full = len(_PENDING) >= MAX_PENDING
+        PENDING.append((backend, arrays, make_error, where))
+        full = len(PENDING) >= MAX_PENDING
     if full:
         raise_pending()
 
 
 def pending() -> int:
     """How many checks are queued."""
-    return len(_PENDING)
+    return len(PENDING)
 
 
 def raise_pending() -> None:
     """Evaluate every queued check; raise the first failure (all are cleared either way)."""
-    if not _PENDING:
+    if not PENDING:
         return
     with _LOCK:
-        queued = _PENDING[:]
-        _PENDING.clear()
+        queued = PENDING[:]
+        PENDING.clear()
     for backend, arrays, make_error, where in queued:
         values = [backend.to_numpy(a).reshape(()).item() for a in arrays]
         err = make_error(*values)

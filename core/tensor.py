@@ -11,6 +11,7 @@ from . import printing as _printing
 from .backend import Backend
 from .backend_index import unsupported_dtype_message
 from .device import device_cls, resolve
+from .device_checks import PENDING as _PENDING_CHECKS
 from .dtypes import (
     DType,
     bfloat16,
@@ -209,7 +210,8 @@ class Tensor:
         tensors do: later untracked in-place ops (and writes through views) show in it,
         except on ``diagonal``/``unfold`` views, which hold a gathered copy. On every other
         backend (reference, cupy, third-party) it is a copy."""
-        _device_checks.raise_pending()
+        if _PENDING_CHECKS:
+            _device_checks.raise_pending()
         return self._backend.to_numpy(self._data)
 
     def item(self) -> float | int | bool:
@@ -217,12 +219,14 @@ class Tensor:
         if self.numel() != 1:
             raise RuntimeError(
                 f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
-        _device_checks.raise_pending()
+        if _PENDING_CHECKS:
+            _device_checks.raise_pending()
         return self._backend.to_numpy(self._data).reshape(()).item()
 
     def tolist(self) -> Any:
         """Values as (nested) Python lists."""
-        _device_checks.raise_pending()
+        if _PENDING_CHECKS:
+            _device_checks.raise_pending()
         return self._backend.to_numpy(self._data).tolist()
 
     def __float__(self) -> float:
@@ -255,7 +259,8 @@ class Tensor:
     __hash__ = object.__hash__  # identity, as torch.Tensor (== is elementwise)
 
     def __array__(self, dtype=None, copy=None):
-        _device_checks.raise_pending()
+        if _PENDING_CHECKS:
+            _device_checks.raise_pending()
         arr = self._backend.to_numpy(self._data)
         return arr.astype(dtype) if dtype is not None else arr
 
@@ -267,7 +272,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         """PyTorch's layout, under the options of :func:`xgrad.set_printoptions`."""
-        _device_checks.raise_pending()
+        if _PENDING_CHECKS:
+            _device_checks.raise_pending()
         arr = self._backend.to_numpy(self._data)
         dt = self.dtype
         prefix = "tensor("
