@@ -56,13 +56,20 @@ def set_env_from_launcher() -> None:
                 break
 
 
+_MPI: Any = None
+
+
 def _mpi() -> Any:
+    global _MPI
+    if _MPI is not None:
+        return _MPI
     try:
         from mpi4py import MPI
     except ImportError as e:
         raise RuntimeError(
             f"the 'mpi' backend needs mpi4py and an MPI library, which are not installed ({e}); "
             f"install them with: {_EXTRA}") from None
+    _MPI = MPI
     return MPI
 
 
@@ -82,18 +89,27 @@ class ProcessGroup:
                  world: ProcessGroup | None = None) -> None:
         self.comm = comm
         self.ranks = ranks
+        self._rank, self._size = comm.Get_rank(), comm.Get_size()
         self.backend = backend
         self.timeout = timeout
         self.world = world or self
         self.nccl: Any = None
+        self.header_slot: Any = None  # collectives' persistent header exchange (send, recv, request)
+
+    def free(self) -> None:
+        """Release the communicator and the persistent requests made on it."""
+        if self.header_slot is not None and self.header_slot[2] is not None:
+            self.header_slot[2].Free()
+            self.header_slot = None
+        self.comm.Free()
 
     def rank(self) -> int:
         """This process's rank within the group."""
-        return self.comm.Get_rank()
+        return self._rank
 
     def size(self) -> int:
         """Number of ranks in the group."""
-        return self.comm.Get_size()
+        return self._size
 
     def group_rank(self, global_rank: int, what: str) -> int:
         """Translate a global rank (what PyTorch's ``src``/``dst`` mean) to the group's numbering."""
@@ -243,11 +259,11 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """Leave the default group (or free ``group``); collectives need a new init afterwards."""
     if group is not None and group is not _State.group:
         if group is not GroupMember.NON_GROUP_MEMBER:
-            group.comm.Free()
+            group.free()
         return
     g = default_group()
     if not _State.broken:
-        g.comm.Free()
+        g.free()
         _State.err_comm.Free()
     _State.group = GroupMember.WORLD = None
     _State.err_comm = None
@@ -277,14 +293,15 @@ def wait_requests(reqs: list, group: ProcessGroup, what: str) -> None:
     """Wait for the MPI requests ``reqs``, polling against the group's timeout and peers' errors."""
     if not reqs:
         return
-    MPI = _mpi()
-    if MPI.Request.Testall(reqs):
+    # one request is tested on its own: MPICH 5's Testall errs on persistent collectives
+    test = reqs[0].Test if len(reqs) == 1 else (lambda: _mpi().Request.Testall(reqs))
+    if test():
         return
     start = time.monotonic()
     deadline = start + group.timeout
     next_check = start + 0.01
     spin, nap = start + 0.002, start + 0.05  # spin 2 ms, poll yielding the CPU until 50 ms,
-    while not MPI.Request.Testall(reqs):   # then in 1 ms naps: long waits need no low latency
+    while not test():   # then in 1 ms naps: long waits need no low latency
         now = time.monotonic()
         if now < spin:
             continue
