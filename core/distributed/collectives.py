@@ -200,8 +200,8 @@ def _describe(h: np.ndarray) -> tuple[str, list[int]]:
 
 def _header_slot(group: ProcessGroup, n: int) -> tuple:
     """Make the group's persistent header all-gather (MPI-4; None where the MPI library has
-    none, and a plain one runs each time). Creating it is collective: every rank does it in its first collective on the
-    group, so all ranks do it at the same point."""
+    none, and a plain one runs each time). Creating it is collective: every rank does it in
+    its first collective on the group, so all ranks do it at the same point."""
     send = np.empty(_HEADER, dtype=np.int64)
     recv = np.empty((n, _HEADER), dtype=np.int64)
     try:
