@@ -188,7 +188,14 @@ class Op:
         return [n for n in self.outs if n is not None]
 
     def __repr__(self) -> str:
-        return f"{self.outs!r} = {self.name}{self.args!r}"
+        return f"{self.outs!r} = {self.name}({', '.join(_short(a) for a in self.args)})"
+
+
+def _short(a: Any) -> str:
+    """An argument as program listings show it (constant arrays by shape and dtype)."""
+    if type(a) not in (Slot, Seq, Dyn) and hasattr(a, "shape") and hasattr(a, "dtype"):
+        return f"const<{a.dtype}{list(a.shape)}>"
+    return repr(a)
 
 
 def _kernel_names(be: Backend) -> list[str]:

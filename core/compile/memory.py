@@ -53,7 +53,7 @@ def plan_memory(prog: Program, values: list[Any]) -> int:
     root_of: dict[Any, int] = {}  # storage -> the slot whose op allocated it fresh
     for n in prog.inputs:
         owner[n] = buffer_of(values[n])[0]
-    seen = set(owner.values())
+    seen = set(owner.values()) | {buffer_of(c)[0] for c in prog.constants}
     ops = prog.ops
     for op in ops:
         for n in op.slots_written():
