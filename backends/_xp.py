@@ -398,17 +398,17 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         n, o, oh, ow = g.shape
         _, cg, kh, kw = w.shape
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-        out = xp.zeros((n, cg * groups, size[0] + 2 * ph, size[1] + 2 * pw), dtype=g.dtype)
         og = o // groups
-        for gi in range(groups):
-            gg = g[:, gi * og:(gi + 1) * og] if groups > 1 else g
-            wg = w[gi * og:(gi + 1) * og] if groups > 1 else w
-            cols = xp.tensordot(gg, wg, axes=(1, 0)).transpose(0, 3, 1, 2, 4, 5)  # n c oh ow kh kw
-            dst = out[:, gi * cg:(gi + 1) * cg] if groups > 1 else out
-            for i in range(kh):  # col2im: one strided slice-add per kernel offset
-                for j in range(kw):
-                    dst[:, :, i * dh:i * dh + (oh - 1) * sh + 1:sh,
-                        j * dw:j * dw + (ow - 1) * sw + 1:sw] += cols[..., i, j]
+        # each kernel offset's contribution, (n, c, kh, kw, oh, ow): one batched matmul whose
+        # result is contiguous per offset, so the col2im adds below read memory in order
+        wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)
+        cols = xp.matmul(wt, g.reshape(n, groups, og, oh * ow))
+        cols = cols.reshape(n, groups * cg, kh, kw, oh, ow)
+        out = xp.zeros((n, cg * groups, size[0] + 2 * ph, size[1] + 2 * pw), dtype=g.dtype)
+        for i in range(kh):  # col2im: one strided slice-add per kernel offset
+            for j in range(kw):
+                out[:, :, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                    j * dw:j * dw + (ow - 1) * sw + 1:sw] += cols[:, :, i, j]
         if ph or pw:
             out = out[:, :, ph:ph + size[0], pw:pw + size[1]]
         return out
