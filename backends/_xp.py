@@ -58,7 +58,8 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
     fused_ops = frozenset({
         "log_softmax", "softmax", "logsumexp", "cross_entropy", "cross_entropy_grad", "gelu",
         "sigmoid", "linear", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
-        "max_pool2d_backward", "sgd_step", "adam_step", "random_uniform", "random_normal"})
+        "max_pool2d_backward", "max_pool2d_backward_out", "sgd_step", "adam_step", "random_uniform",
+        "random_normal"})
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -450,9 +451,12 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         return out
 
     def max_pool2d_backward(self, x, g, kernel, stride, padding, dilation, ceil_mode):
+        out = self.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+        return self.max_pool2d_backward_out(x, out, g, kernel, stride, padding, dilation, ceil_mode)
+
+    def max_pool2d_backward_out(self, x, out, g, kernel, stride, padding, dilation, ceil_mode):
         xp = self.xp
         h, w = x.shape[2:]
-        out = self.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
         x, slices = self._pool_plan(x, kernel, stride, padding, dilation, ceil_mode)
         gx = xp.zeros(x.shape, dtype=g.dtype)
         # windows that do not overlap write disjoint cells: one multiply per offset, no add

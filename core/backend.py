@@ -556,6 +556,9 @@ FUSED_OPS: dict[str, str] = {
     "(N,C,oh,ow): window maxima, windows past the edge padded with -inf",
     "max_pool2d_backward": "max_pool2d_backward(x (N,C,H,W), g (N,C,oh,ow), kernel, stride, "
     "padding, dilation, ceil_mode) -> (N,C,H,W): g routed to each window's first maximum",
+    "max_pool2d_backward_out": "max_pool2d_backward_out(x (N,C,H,W), out (N,C,oh,ow), g (N,C,oh,ow), "
+    "kernel, stride, padding, dilation, ceil_mode) -> max_pool2d_backward(x, g, ...), given "
+    "out = max_pool2d(x, ...) (the forward's result, to use instead of recomputing it)",
     "conv2d_weight_grad": "conv2d_weight_grad(x (N,C,H,W), g (N,O,oh,ow), wshape, stride, "
     "padding, dilation, groups) -> (O,C/g,kh,kw): gradient of conv2d with respect to its weight",
     "sgd_step": "sgd_step(param, grad, buf|None, lr, momentum, dampening, weight_decay, "

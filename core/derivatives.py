@@ -32,7 +32,7 @@ from .ops.fused import (
 from .ops.fusion import apply_fused
 from .ops.indexing import gather, getitem_native, index_grad, index_put, scatter_add
 from .ops.linalg import _matmul_nd
-from .ops.pooling import MAX_POOL2D_BACKWARD, _gather_at, max_pool2d_indices
+from .ops.pooling import MAX_POOL2D_BACKWARD, MAX_POOL2D_BACKWARD_OUT, _gather_at, max_pool2d_indices
 from .ops.shape import cat, narrow, stack
 from .tensor import Tensor, wrap
 
@@ -568,16 +568,20 @@ def _conv2d_input_grad(node, gg):
 @rule("max_pool2d")
 def _max_pool2d(node, g):
     (x,) = node.inputs
-    params, _ = node.saved
+    params, hint = node.saved
+    out = hint.get() if hint is not None else None
+    if out is not None:  # the maxima as computed, not written since: no need to find them again
+        return (apply_fused(MAX_POOL2D_BACKWARD_OUT, (x, wrap(out._data, out._backend), g), params),)
     return (apply_fused(MAX_POOL2D_BACKWARD, (x, g), params),)
 
 
-@rule("max_pool2d_backward")
+@rule("max_pool2d_backward", "max_pool2d_backward_out")
 def _max_pool2d_backward(node, gg):
     # linear in g (routes it to each window's first maximum): gather gg at those positions
-    x, g = node.inputs
+    x, g = node.inputs[0], node.inputs[-1]
     params, _ = node.saved
-    return (None, _gather_at(gg, max_pool2d_indices(x, *params)) if g._rg else None)
+    grad = _gather_at(gg, max_pool2d_indices(x, *params)) if g._rg else None
+    return (None, grad) if len(node.inputs) == 2 else (None, None, grad)
 
 
 @rule("sgd_step", "adam_step")

@@ -18,8 +18,10 @@ from .optimizer_steps import ADAM_STEP, SGD_STEP, adam_step_, sgd_step_  # noqa:
 from .pooling import (  # noqa: F401  (the fused max-pool pair lives there; re-exported here)
     MAX_POOL2D,
     MAX_POOL2D_BACKWARD,
+    MAX_POOL2D_BACKWARD_OUT,
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_backward_out,
     max_pool2d_indices,
 )
 from .shape import cat, pad_constant, sliding_window

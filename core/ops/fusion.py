@@ -46,11 +46,29 @@ class FusedOp:
     tensor arguments that its outputs are written into, one per output."""
 
     def __init__(self, name: str, decompose: Callable, saves_output: bool = False,
-                 mutates: tuple[int, ...] = ()) -> None:
+                 mutates: tuple[int, ...] = (), hints_output: bool = False) -> None:
         self.name = name
         self.decompose = decompose
         self.saves_output = saves_output
         self.mutates = mutates
+        self.hints_output = hints_output
+
+
+class OutputHint:
+    """What a fused op with ``hints_output`` saves: a weak reference to its output that the
+    backward rule may use to save work while the output is alive and has not been written.
+    Unlike a saved output, writing the output in place stays allowed (the rule then does
+    without it)."""
+
+    __slots__ = ("_ref",)
+
+    def __init__(self, out: Tensor) -> None:
+        self._ref = weakref.ref(out)
+
+    def get(self) -> Tensor | None:
+        """The output, or None when it was freed or written in place since."""
+        out = self._ref()
+        return out if out is not None and out._version == 0 else None
 
     @property
     def backward(self) -> Callable:
@@ -89,7 +107,8 @@ def apply_fused(op: FusedOp, tensors: tuple, params: tuple) -> Tensor:
         return op.decompose(*tensors, *params)
     out = wrap(run(name, be, *[t._data for t in tensors], *params), be)
     if rg and _State.enabled:
-        saved = (params, weakref.ref(out) if op.saves_output else None)
+        saved = (params, weakref.ref(out) if op.saves_output else
+                 OutputHint(out) if op.hints_output else None)
         record(out, name, tensors, saved, [(t, t._version) for t in tensors])
     return out
 

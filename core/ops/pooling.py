@@ -1,10 +1,13 @@
-"""2-d max pooling as a pair of fused ops with decompositions into primitives.
+"""2-d max pooling as fused ops with decompositions into primitives.
 
 ``max_pool2d(x)`` takes each window's maximum; its backward is ``max_pool2d_backward(x, g)``,
 which routes each window's gradient to the window's *first* maximum (row-major kernel
-order), as PyTorch does. That op is linear in ``g``; its own backward gathers ``gg`` at the
-same positions, so double backward works. Both decompositions go through the first-maximum
-flat indices (:func:`max_pool2d_indices`), so fused and decomposed paths agree on ties.
+order), as PyTorch does. ``max_pool2d_backward_out(x, out, g)`` is the same given the
+forward's output ``out``, which a backend may use instead of computing the maxima again
+(autograd passes it while the output is alive and unmodified). The backward is linear in
+``g``; its own backward gathers ``gg`` at the same positions, so double backward works.
+Both decompositions go through the first-maximum flat indices (:func:`max_pool2d_indices`),
+so fused and decomposed paths agree on ties.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from .fusion import FusedOp, apply_fused, register_fused
 from .shape import pad_constant, sliding_window
 
 __all__ = ["pool_geometry", "pool_windows", "max_pool2d", "max_pool2d_backward",
-           "max_pool2d_indices", "MAX_POOL2D", "MAX_POOL2D_BACKWARD"]
+           "max_pool2d_backward_out", "max_pool2d_indices", "MAX_POOL2D", "MAX_POOL2D_BACKWARD",
+           "MAX_POOL2D_BACKWARD_OUT"]
 
 
 def pool_geometry(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> tuple:
@@ -95,8 +99,13 @@ def _mpb_dec(x: Tensor, g: Tensor, *params) -> Tensor:
     return zeros.scatter_add(2, idx.flatten(2), g.flatten(2)).reshape(n, c, h, w)
 
 
-MAX_POOL2D = register_fused(FusedOp("max_pool2d", _mp_dec))
+def _mpbo_dec(x: Tensor, out: Tensor, g: Tensor, *params) -> Tensor:
+    return max_pool2d_backward(x, g, *params)
+
+
+MAX_POOL2D = register_fused(FusedOp("max_pool2d", _mp_dec, hints_output=True))
 MAX_POOL2D_BACKWARD = register_fused(FusedOp("max_pool2d_backward", _mpb_dec))
+MAX_POOL2D_BACKWARD_OUT = register_fused(FusedOp("max_pool2d_backward_out", _mpbo_dec))
 
 
 def max_pool2d(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
@@ -116,3 +125,12 @@ def max_pool2d_backward(x: Tensor, g: Tensor, kernel: tuple, stride: tuple, padd
     return apply_fused(MAX_POOL2D_BACKWARD, (x, g), (tuple(kernel), tuple(stride),
                                                      tuple(padding), tuple(dilation),
                                                      bool(ceil_mode)))
+
+
+def max_pool2d_backward_out(x: Tensor, out: Tensor, g: Tensor, kernel: tuple, stride: tuple,
+                            padding: tuple, dilation: tuple, ceil_mode: bool) -> Tensor:
+    """:func:`max_pool2d_backward` given ``out``, the forward's result for ``x`` (a backend
+    may use it instead of computing the window maxima again)."""
+    return apply_fused(MAX_POOL2D_BACKWARD_OUT, (x, out, g), (tuple(kernel), tuple(stride),
+                                                              tuple(padding), tuple(dilation),
+                                                              bool(ceil_mode)))

@@ -74,6 +74,11 @@ def _pool_grad(d: str) -> None:
     F.max_pool2d(_image(d, grad=True), 2).sum().backward()
 
 
+def _pool_grad_after_write(d: str) -> None:
+    # the output written in place: backward cannot reuse its maxima
+    F.relu(F.max_pool2d(_image(d, grad=True), 2), inplace=True).sum().backward()
+
+
 def _sgd(d: str) -> None:
     p = xgrad.nn.Parameter(xgrad.ones(3, device=d))
     p.grad = xgrad.ones(3, device=d)
@@ -177,7 +182,8 @@ DRIVERS: dict[str, Driver] = {
     "conv2d_input_grad": _conv_grad,
     "conv2d_weight_grad": _conv_grad,
     "max_pool2d": lambda d: F.max_pool2d(_image(d), 2),
-    "max_pool2d_backward": _pool_grad,
+    "max_pool2d_backward": _pool_grad_after_write,
+    "max_pool2d_backward_out": _pool_grad,
     "sgd_step": _sgd,
     "adam_step": _adam,
 }

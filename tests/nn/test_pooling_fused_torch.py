@@ -49,3 +49,36 @@ def test_double_backward_matches_torch():
     (gg,) = xgrad.autograd.grad((g * xgrad.tensor(v)).sum(), x)
     np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("write_output", [False, True])
+@pytest.mark.parametrize("shape,kw", CONFIGS[:3])
+def test_backward_from_the_saved_output_and_after_an_inplace_write(shape, kw, write_output):
+    """The backward reuses the forward's maxima (max_pool2d_backward_out) while the output is
+    unmodified; after an in-place write to it (a ReLU(inplace=True) after the pool) it routes
+    the gradient from the input alone. Both match PyTorch, with ties."""
+    rng = np.random.default_rng(2)
+    a = np.maximum(rng.integers(-3, 3, shape), 0).astype(np.float64) - 1.0
+    calls = []
+    be = xgrad.tensor([0.0])._backend
+    for name in ("max_pool2d_backward", "max_pool2d_backward_out"):
+        orig = getattr(be, name)
+        setattr(be, name, lambda *args, _o=orig, _n=name: calls.append(_n) or _o(*args))
+    try:
+        tx = torch.tensor(a, requires_grad=True)
+        t_out = torch.nn.functional.max_pool2d(tx, **kw)
+        if write_output:
+            t_out = torch.relu_(t_out)
+        g = rng.standard_normal(tuple(t_out.shape))
+        t_out.backward(torch.tensor(g))
+        x = xgrad.tensor(a, requires_grad=True)
+        out = F.max_pool2d(x, **kw)
+        if write_output:
+            out = F.relu(out, inplace=True)
+        out.backward(xgrad.tensor(g))
+    finally:
+        for name in ("max_pool2d_backward", "max_pool2d_backward_out"):
+            del be.__dict__[name]
+    assert calls == (["max_pool2d_backward", "max_pool2d_backward_out"] if write_output
+                     else ["max_pool2d_backward_out"])
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
