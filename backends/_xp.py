@@ -14,6 +14,7 @@ from xgrad.backend import Backend
 from xgrad.dtypes import ALL_DTYPES, DType, bool_, float16, float32, float64, int32, int64
 from xgrad.philox import philox_words
 
+from ._scratch import ScratchCache
 from ._xp_linalg import ArrayModuleLinalg
 
 _HOST = {float16: _np.float16, float32: _np.float32, float64: _np.float64,
@@ -61,8 +62,13 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         "max_pool2d_backward", "max_pool2d_backward_out", "sgd_step", "adam_step", "random_uniform",
         "random_normal"})
 
+    #: Bytes per thread of kernel-internal temporaries (im2col columns) kept for reuse
+    #: (:class:`~._scratch.ScratchCache`); 0 allocates each one afresh.
+    scratch_bytes: int = 0
+
     def __init__(self, xp: Any) -> None:
         self.xp = xp
+        self._scratch = ScratchCache(xp.empty, self.scratch_bytes)
         self._native = {d: getattr(xp, _HOST[d].__name__) for d in ALL_DTYPES}
         self._from_native = {_np.dtype(v): k for k, v in self._native.items()}
         # Primitives that are one xp call are bound straight to that function (no Python
@@ -355,7 +361,8 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
 
     def _im2col(self, x, kh, kw, stride, padding, dilation):
         """Columns ``(n, c, kh, kw, oh, ow)`` of ``x`` (contiguous): one strided slice copy per
-        kernel offset, so the result reshapes to ``(n, c*kh*kw, oh*ow)`` without a copy."""
+        kernel offset, so the result reshapes to ``(n, c*kh*kw, oh*ow)`` without a copy. The
+        array is scratch: it must not leave the calling kernel."""
         xp = self.xp
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
         if ph or pw:
@@ -363,7 +370,7 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         n, c, h, wd = x.shape
         oh = (h - dh * (kh - 1) - 1) // sh + 1
         ow = (wd - dw * (kw - 1) - 1) // sw + 1
-        cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        cols = self._scratch.take((n, c, kh, kw, oh, ow), x.dtype)
         for i in range(kh):
             for j in range(kw):
                 cols[:, :, i, j] = x[:, :, i * dh:i * dh + (oh - 1) * sh + 1:sh,
@@ -391,7 +398,8 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         og = o // groups
         cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
         gm = g.reshape(n, groups, og, oh * ow)
-        gw = xp.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # g og K
+        prod = self._scratch.take((n, groups, og, cg * kh * kw), xp.result_type(gm, cols))
+        gw = xp.matmul(gm, cols.transpose(0, 1, 3, 2), out=prod).sum(axis=0)  # g og K
         return gw.reshape(o, cg, kh, kw)
 
     def conv2d_input_grad(self, g, w, size, stride, padding, dilation, groups):
@@ -403,7 +411,8 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         # each kernel offset's contribution, (n, c, kh, kw, oh, ow): one batched matmul whose
         # result is contiguous per offset, so the col2im adds below read memory in order
         wt = w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1)
-        cols = xp.matmul(wt, g.reshape(n, groups, og, oh * ow))
+        cols = self._scratch.take((n, groups, cg * kh * kw, oh * ow), xp.result_type(wt, g))
+        xp.matmul(wt, g.reshape(n, groups, og, oh * ow), out=cols)
         cols = cols.reshape(n, groups * cg, kh, kw, oh, ow)
         out = xp.zeros((n, cg * groups, size[0] + 2 * ph, size[1] + 2 * pw), dtype=g.dtype)
         for i in range(kh):  # col2im: one strided slice-add per kernel offset

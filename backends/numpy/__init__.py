@@ -21,6 +21,9 @@ class NumpyBackend(ArrayModuleBackend):
     #: numpy serves small arrays from its own cache, where ``out=`` (a keyword argument to
     #: parse) costs more than the allocation it saves.
     plan_min_bytes: int = 4096
+    #: Kernel-internal temporaries (im2col columns) up to 256 MiB per thread are reused
+    #: across calls instead of page-faulting fresh memory in at every step.
+    scratch_bytes: int = 256 << 20
 
     def __init__(self) -> None:
         super().__init__(numpy)
