@@ -60,7 +60,7 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         "log_softmax", "softmax", "logsumexp", "cross_entropy", "cross_entropy_grad", "gelu",
         "sigmoid", "linear", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
         "max_pool2d_backward", "max_pool2d_backward_out", "sgd_step", "adam_step", "random_uniform",
-        "random_normal"})
+        "random_normal", "relu_backward"})
 
     #: Bytes per thread of kernel-internal temporaries (im2col columns) kept for reuse
     #: (:class:`~._scratch.ScratchCache`); 0 allocates each one afresh.
@@ -346,6 +346,10 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         if b is not None:
             out += b
         return out
+
+    def relu_backward(self, x, g):
+        # the bool mask goes into the multiply uncast: one pass fewer than g * float(mask)
+        return self.xp.multiply(g, x > 0, dtype=g.dtype)
 
     def sigmoid(self, x):
         xp = self.xp

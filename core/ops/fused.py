@@ -191,6 +191,21 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return apply_fused(LINEAR, (x, weight, bias), ())
 
 
+# ---- relu backward -----------------------------------------------------------------------
+def _relu_backward_dec(x: Tensor, g: Tensor) -> Tensor:
+    # a multiply by the 0/1 mask: numpy's where() branches per element and is ~10x slower
+    return g * (x > 0).to(g.dtype)
+
+
+RELU_BACKWARD = register_fused(FusedOp("relu_backward", _relu_backward_dec))
+
+
+def relu_backward(x: Tensor, g: Tensor) -> Tensor:
+    """Gradient of ``relu(x)`` for output gradient ``g``: ``g`` where ``x > 0``, else 0
+    (PyTorch's ``threshold_backward``); fused when the backend has ``relu_backward``."""
+    return apply_fused(RELU_BACKWARD, (x, g), ())
+
+
 # ---- gelu --------------------------------------------------------------------------------
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 

@@ -43,7 +43,8 @@ class FusedOp:
     output). Its backward rule is the derivatives table's entry for ``name``.
 
     An in-place op (run by :func:`apply_fused_`) names in ``mutates`` the positions of its
-    tensor arguments that its outputs are written into, one per output."""
+    tensor arguments that its outputs are written into, one per output. ``hints_output``
+    gives the backward rule an :class:`OutputHint` (the output while unwritten) instead."""
 
     def __init__(self, name: str, decompose: Callable, saves_output: bool = False,
                  mutates: tuple[int, ...] = (), hints_output: bool = False) -> None:
@@ -52,6 +53,11 @@ class FusedOp:
         self.saves_output = saves_output
         self.mutates = mutates
         self.hints_output = hints_output
+
+    @property
+    def backward(self) -> Callable:
+        """``backward(node, g)``: the op's rule in :mod:`xgrad.derivatives`."""
+        return RULES[self.name]
 
 
 class OutputHint:
@@ -69,11 +75,6 @@ class OutputHint:
         """The output, or None when it was freed or written in place since."""
         out = self._ref()
         return out if out is not None and out._version == 0 else None
-
-    @property
-    def backward(self) -> Callable:
-        """``backward(node, g)``: the op's rule in :mod:`xgrad.derivatives`."""
-        return RULES[self.name]
 
 
 FUSED: dict[str, FusedOp] = {}

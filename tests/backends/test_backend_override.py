@@ -176,6 +176,7 @@ DRIVERS: dict[str, Driver] = {
     "cross_entropy": lambda d: _ce(d, grad=False),
     "cross_entropy_grad": lambda d: _ce(d, grad=True),
     "gelu": lambda d: F.gelu(_a(d)),
+    "relu_backward": lambda d: F.relu(_a(d).requires_grad_()).sum().backward(),
     "sigmoid": lambda d: xgrad.sigmoid(_a(d)),
     "linear": lambda d: F.linear(_t(d, [[1.0, 2.0]]), _t(d, [[3.0, 4.0]]), _t(d, [0.5])),
     "conv2d": lambda d: F.conv2d(_image(d), xgrad.ones(3, 2, 3, 3, device=d)),
