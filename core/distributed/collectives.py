@@ -173,7 +173,11 @@ _HEADERS: dict[tuple, np.ndarray] = {}
 def _header(what: str, t: Tensor | None, error: str | None) -> np.ndarray:
     """This rank's header: the collective, whether its arguments were wrong, dtype and shape.
     Headers are cached by signature (read-only: they are only sent)."""
-    key = (what, bool(error), None if t is None else (t.dtype, tuple(t.shape)))
+    if t is None:
+        key: tuple = (what, bool(error))
+    else:  # the native array's dtype and shape: per backend, they fix the tensor's
+        d = t._data
+        key = (what, bool(error), id(t._backend), d.dtype, d.shape)
     h = _HEADERS.get(key)
     if h is not None:
         return h
