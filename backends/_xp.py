@@ -60,7 +60,7 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         "log_softmax", "softmax", "logsumexp", "cross_entropy", "cross_entropy_grad", "gelu",
         "sigmoid", "linear", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d",
         "max_pool2d_backward", "max_pool2d_backward_out", "sgd_step", "adam_step", "random_uniform",
-        "random_normal", "relu_backward"})
+        "random_normal", "relu_backward", "cross_entropy_with_grad"})
 
     #: Bytes per thread of kernel-internal temporaries (im2col columns) kept for reuse
     #: (:class:`~._scratch.ScratchCache`); 0 allocates each one afresh.
@@ -340,6 +340,20 @@ class ArrayModuleBackend(ArrayModuleLinalg, Backend):
         p[xp.arange(p.shape[0]), target] -= 1
         p *= g[:, None]
         return p
+
+    def cross_entropy_with_grad(self, logits, target, g):
+        # cross_entropy and cross_entropy_grad sharing one exp: the same operations on the
+        # same values, so both results are bit for bit those of the two kernels
+        xp = self.xp
+        s = logits - logits.max(axis=1, keepdims=True)
+        e = xp.exp(s)
+        total = e.sum(axis=1, keepdims=True)
+        rows = xp.arange(s.shape[0])
+        loss = xp.log(total[:, 0]) - s[rows, target]
+        e /= total
+        e[rows, target] -= 1
+        e *= g[:, None]
+        return loss, e
 
     def linear(self, x, w, b):
         out = self.xp.matmul(x, w.T)

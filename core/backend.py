@@ -548,6 +548,9 @@ FUSED_OPS: dict[str, str] = {
     "(softmax(logits) - one_hot(target)) * g[:, None]",
     "gelu": "gelu(x, approximate: 'none' | 'tanh') -> array",
     "relu_backward": "relu_backward(x, g) -> g * (x > 0), as g's dtype: the gradient of relu",
+    "cross_entropy_with_grad": "cross_entropy_with_grad(logits (N, C), target int64 (N,), g (N,)) "
+    "-> (cross_entropy(logits, target), cross_entropy_grad(logits, target, g)) in one kernel "
+    "(softmax computed once); only xgrad.compile calls it, for a step's loss and its gradient",
     "sigmoid": "sigmoid(x) -> array",
     "linear": "linear(x (..., I), w (O, I), b (O,) | None) -> x @ w.T + b",
     "conv2d": "conv2d(x (N,C,H,W), w (O,C/g,kh,kw), stride, padding, dilation, groups) -> array",

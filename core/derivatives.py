@@ -595,3 +595,9 @@ def _max_pool2d_backward(node, gg):
 def _optimizer_step(node, g):
     # never recorded: the in-place optimizer steps refuse to run where a graph would be built
     raise RuntimeError(f"{node!r}: optimizer steps are not differentiable")
+
+
+@rule("cross_entropy_with_grad")
+def _cross_entropy_with_grad(node, g):
+    # never recorded: only compiled programs call it, for a loss and a gradient computed already
+    raise RuntimeError(f"{node!r}: differentiate cross_entropy and cross_entropy_grad instead")

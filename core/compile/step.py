@@ -19,6 +19,7 @@ from ..tensor import Tensor, wrap
 from .capture import Dyn, Seq, Trace, same_const
 from .fold import fold_constants
 from .memory import plan_memory
+from .patterns import fuse_pairs
 from .program import PURE_KERNELS, Program, compile_program, eliminate_dead_code
 from .state import Live
 
@@ -329,6 +330,7 @@ def merge(r1: Captured, r2: Captured, use_backend: bool = True) -> Step | str:
                    if len(backends) == 1 else None)
     eliminate_dead_code(prog)
     fold_constants(prog, t2.values)
+    fuse_pairs(prog)
     last_guard = max((i for i, op in enumerate(prog.ops) if op.guard is not None), default=0)
     for op in prog.ops[:last_guard]:
         if op.name not in PURE_KERNELS and op.guard is None:

@@ -157,6 +157,24 @@ def cross_entropy_rows(logits: Tensor, target: Tensor) -> Tensor:
     return apply_fused(CROSS_ENTROPY, (logits, target), ())
 
 
+def _ce_with_grad_dec(logits: Tensor, target: Tensor, g: Tensor) -> tuple[Tensor, Tensor]:
+    return cross_entropy_rows(logits, target), apply_fused(CROSS_ENTROPY_GRAD, (logits, target, g), ())
+
+
+CROSS_ENTROPY_WITH_GRAD = register_fused(FusedOp("cross_entropy_with_grad", _ce_with_grad_dec))
+
+
+def cross_entropy_with_grad(logits: Tensor, target: Tensor, g: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-row cross-entropy and its gradient for row gradients ``g``, in one kernel when the
+    backend has ``cross_entropy_with_grad`` (what ``xgrad.compile`` turns a step's
+    ``cross_entropy`` and ``cross_entropy_grad`` into). Records no graph."""
+    be = logits._backend
+    if use_fused(be, "cross_entropy_with_grad"):
+        loss, grad = be.cross_entropy_with_grad(logits._data, target._data, g._data)
+        return wrap(loss, be), wrap(grad, be)
+    return _ce_with_grad_dec(logits, target, g)
+
+
 # ---- linear ------------------------------------------------------------------------------
 def _linear_dec(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
     out = x.matmul(w.mT)

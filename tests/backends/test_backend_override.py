@@ -79,6 +79,21 @@ def _pool_grad_after_write(d: str) -> None:
     F.relu(F.max_pool2d(_image(d, grad=True), 2), inplace=True).sum().backward()
 
 
+def _compiled_ce_step(d: str) -> None:
+    # only xgrad.compile calls cross_entropy_with_grad: for a loss and its gradient in a program
+    w = xgrad.ones(2, 3, device=d, requires_grad=True)
+    target = xgrad.tensor([0, 2], device=d)
+
+    @xgrad.compile
+    def step():
+        w.grad = None
+        loss = F.cross_entropy(w * 2.0, target)
+        loss.backward()
+        return loss
+    for _ in range(4):
+        step()
+
+
 def _sgd(d: str) -> None:
     p = xgrad.nn.Parameter(xgrad.ones(3, device=d))
     p.grad = xgrad.ones(3, device=d)
@@ -176,6 +191,7 @@ DRIVERS: dict[str, Driver] = {
     "cross_entropy": lambda d: _ce(d, grad=False),
     "cross_entropy_grad": lambda d: _ce(d, grad=True),
     "gelu": lambda d: F.gelu(_a(d)),
+    "cross_entropy_with_grad": _compiled_ce_step,
     "relu_backward": lambda d: F.relu(_a(d).requires_grad_()).sum().backward(),
     "sigmoid": lambda d: xgrad.sigmoid(_a(d)),
     "linear": lambda d: F.linear(_t(d, [[1.0, 2.0]]), _t(d, [[3.0, 4.0]]), _t(d, [0.5])),
