@@ -17,9 +17,7 @@ eager mode.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from .capture import Op, Seq, Slot
+from .capture import Op, Slot
 from .program import PURE_KERNELS, Program
 
 __all__ = ["PAIRS", "fuse_pairs"]
@@ -28,15 +26,6 @@ __all__ = ["PAIRS", "fuse_pairs"]
 PAIRS: tuple[tuple[str, str, str, int], ...] = (
     ("cross_entropy", "cross_entropy_grad", "cross_entropy_with_grad", 2),
 )
-
-
-def _slots(a: Any, out: list) -> list:
-    if type(a) is Slot:
-        out.append(a.n)
-    elif type(a) is Seq:
-        for x in a.items:
-            _slots(x, out)
-    return out
 
 
 def fuse_pairs(prog: Program) -> int:
@@ -77,9 +66,9 @@ def _partner(ops: list[Op], i: int, second: str, shared: int) -> int | None:
         b = ops[j]
         if b.name == second and b.seq is None and b.guard is None and \
                 len(b.args) > shared and _same_args(a.args[:shared], b.args[:shared]):
-            # slots are written once: an extra argument not computed in between is known at i
-            extra = [n for x in b.args[shared:] for n in _slots(x, [])]
-            return j if not any(n in between for n in extra) else None
+            # slots are written once: an argument not computed in between is known at i (the
+            # shared ones are the first kernel's own arguments)
+            return j if not any(n in between for n in b.slots_read()) else None
         if b.name not in PURE_KERNELS:
             return None
         between.update(b.slots_written())

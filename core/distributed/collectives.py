@@ -282,18 +282,16 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup 
     _agree(g, "all_reduce", tensor)
     if own is not None:  # reduce in place in the tensor's own memory: no copy at all
         reqs = [g.comm.Iallreduce(_mpi().IN_PLACE, own, op=mop)] if n > 1 else []
-        if not async_op:
-            wait_requests(reqs, g, "all_reduce")
-            if op is ReduceOp.AVG:
-                np.divide(own, n, out=own)
-            mark_written(tensor)
-            return None
 
         def finish_own() -> None:
             if op is ReduceOp.AVG:
                 np.divide(own, n, out=own)
             mark_written(tensor)
-        return Work(reqs, g, "all_reduce", finish_own, (own,))
+        if async_op:
+            return Work(reqs, g, "all_reduce", finish_own, (own,))
+        wait_requests(reqs, g, "all_reduce")  # no Work object on the synchronous path
+        finish_own()
+        return None
     send = host_buffer(tensor)
     recv = _SCRATCH.take(send.shape, send.dtype)
 

@@ -110,6 +110,16 @@ class _LambdaState:
 
     lr_lambdas: list
 
+    def _set_lambdas(self, optimizer: Optimizer, lr_lambda: Callable | Sequence[Callable]) -> None:
+        """``lr_lambdas``: one function for every group, or one per group (counted)."""
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+            return
+        if len(lr_lambda) != len(optimizer.param_groups):
+            raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                             f"{len(lr_lambda)}")
+        self.lr_lambdas = list(lr_lambda)
+
     def state_dict(self) -> dict[str, Any]:
         """State without the lambdas (plain functions are not saved; callable objects' attributes
         are)."""
@@ -135,13 +145,7 @@ class LambdaLR(_LambdaState, LRScheduler):
                  last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                                 f"{len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
+        self._set_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
