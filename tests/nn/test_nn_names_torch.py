@@ -129,6 +129,9 @@ def test_selu_celu_inplace_and_softmin_warning_match_torch():
 
 
 def test_alpha_dropout_keeps_selu_statistics_and_its_two_affine_values():
+    # x from a stream of its own: drawn from the mask's stream (seed 0, as a test before may
+    # leave the generator), x and the mask are correlated and the statistics are off by 7%
+    xgrad.manual_seed(1)
     x = xgrad.randn(200_000, dtype=xgrad.float64)
     xgrad.manual_seed(0)
     y = XF.alpha_dropout(x, 0.2, training=True)
